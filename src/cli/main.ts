@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+/** The `switchyard` command: a thin layer over the library (see src/index.ts). */
+import { Command } from 'commander';
+import { VERSION } from '../version.js';
+import { check } from './check.js';
+import { importMcpJson } from './import-mcp-json.js';
+import { init } from './init.js';
+import { mcpConfig } from './mcp-config.js';
+import { serve } from './serve.js';
+import { stdio } from './stdio.js';
+import { tools } from './tools.js';
+
+const program = new Command()
+  .name('switchyard')
+  .description('An agent gateway: many MCP servers behind one endpoint.')
+  .version(VERSION);
+
+program
+  .command('serve')
+  .description('run the gateway on HTTP (MCP endpoint at /mcp)')
+  .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
+  .option('--host <host>', 'address to listen on (overrides server.host)')
+  .option('-p, --port <port>', 'port to listen on (overrides server.port)')
+  .action(serve);
+
+program
+  .command('stdio')
+  .description('run the gateway as a stdio MCP server (for desktop clients)')
+  .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
+  .action(stdio);
+
+program
+  .command('check')
+  .description('validate a config file; exits 1 and lists each problem by path')
+  .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
+  .action(check);
+
+program
+  .command('tools')
+  .description('start the upstreams and list the federated tools')
+  .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
+  .option('--json', 'print JSON')
+  .action(tools);
+
+program
+  .command('init')
+  .description('write a starter config')
+  .option('-f, --file <file>', 'where to write it (default ./switchyard.yaml)')
+  .option('--force', 'overwrite an existing file')
+  .action(init);
+
+program
+  .command('import-mcp-json')
+  .description('convert a Claude Desktop/Cursor "mcpServers" JSON file into Switchyard upstreams (YAML)')
+  .argument('<file>', 'the JSON file')
+  .option('-o, --out <file>', 'write the YAML here instead of stdout')
+  .action(importMcpJson);
+
+program
+  .command('mcp-config')
+  .description('print the MCP client config snippet that points a desktop client at this gateway')
+  .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
+  .option('--name <name>', 'server name in the snippet', 'switchyard')
+  .option('--http', 'point at the HTTP endpoint instead of launching `switchyard stdio`')
+  .action(mcpConfig);
+
+await program.parseAsync();

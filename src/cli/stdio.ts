@@ -1,0 +1,22 @@
+/** `switchyard stdio`: the gateway as a desktop client's one stdio MCP server. */
+import { Gateway } from '../gateway/runtime.js';
+import { serveStdio } from '../mcp/front/stdio.js';
+import { createLogger } from '../telemetry/logger.js';
+import { configPath, loadOrExit } from './shared.js';
+
+export async function stdio(opts: { config?: string }): Promise<void> {
+  const path = configPath(opts.config);
+  const config = await loadOrExit(path);
+  const log = createLogger(config.log.level); // stderr: stdout carries the protocol
+  const gateway = new Gateway(config, log, { configPath: path, listen: false });
+  await gateway.start();
+  const front = await serveStdio(gateway.core);
+  const stop = async () => {
+    await front.close().catch(() => {});
+    await gateway.stop();
+    process.exit(0);
+  };
+  void front.closed.then(stop);
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+}

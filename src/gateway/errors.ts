@@ -1,0 +1,287 @@
+/**
+ * The error catalogue: every error the gateway itself produces has a stable code, an HTTP status,
+ * a JSON-RPC code, a message and a one-line fix. Codes are never reused or renumbered.
+ *
+ * Wire errors that an upstream sends (a JSON-RPC error object from an MCP server) are not
+ * GatewayErrors: they are passed through unchanged. Mapping a GatewayError to a wire error happens
+ * in exactly one place, `toJsonRpcError` below.
+ */
+
+// JSON-RPC 2.0 codes and the MCP ones (MCP 2025-11-25 §Error Handling; SDK `ErrorCode`).
+export const JSONRPC = {
+  PARSE_ERROR: -32700,
+  INVALID_REQUEST: -32600,
+  METHOD_NOT_FOUND: -32601,
+  INVALID_PARAMS: -32602,
+  INTERNAL_ERROR: -32603,
+  /** Implementation-defined server errors live in -32000..-32019. */
+  SERVER_ERROR: -32000,
+  REQUEST_TIMEOUT: -32001,
+  RESOURCE_NOT_FOUND: -32002,
+  UPSTREAM_UNAVAILABLE: -32010,
+  UPSTREAM_FAILED: -32011,
+  SHUTTING_DOWN: -32012,
+} as const;
+
+interface CatalogueEntry {
+  status: number;
+  rpc: number;
+  message: string;
+  fix: string;
+}
+
+const entry = (status: number, rpc: number, message: string, fix: string): CatalogueEntry => ({
+  status,
+  rpc,
+  message,
+  fix,
+});
+
+/** `{name}`-style placeholders in messages are filled from the error's params. */
+export const ERRORS = {
+  SWY_PARSE_ERROR: entry(
+    400,
+    JSONRPC.PARSE_ERROR,
+    'Parse error: {detail}',
+    'Send one JSON-RPC 2.0 message (or a batch) as UTF-8 JSON.',
+  ),
+  SWY_INVALID_REQUEST: entry(
+    400,
+    JSONRPC.INVALID_REQUEST,
+    'Invalid request: {detail}',
+    'Check the message against the JSON-RPC 2.0 and MCP schemas.',
+  ),
+  SWY_METHOD_NOT_FOUND: entry(
+    200,
+    JSONRPC.METHOD_NOT_FOUND,
+    'Method not found: {method}',
+    'Use a method the gateway advertised in its capabilities.',
+  ),
+  SWY_INVALID_PARAMS: entry(
+    200,
+    JSONRPC.INVALID_PARAMS,
+    'Invalid params: {detail}',
+    'Check the request params against the MCP schema for the method.',
+  ),
+  SWY_TOOL_NOT_FOUND: entry(
+    200,
+    JSONRPC.INVALID_PARAMS,
+    'Unknown tool: {name}',
+    'Call tools/list for the names this gateway offers.',
+  ),
+  SWY_PROMPT_NOT_FOUND: entry(
+    200,
+    JSONRPC.INVALID_PARAMS,
+    'Unknown prompt: {name}',
+    'Call prompts/list for the names this gateway offers.',
+  ),
+  SWY_RESOURCE_NOT_FOUND: entry(
+    200,
+    JSONRPC.RESOURCE_NOT_FOUND,
+    'Resource not found: {uri}',
+    'Call resources/list or resources/templates/list for what this gateway offers.',
+  ),
+  SWY_CAPABILITY_MISSING: entry(
+    200,
+    JSONRPC.METHOD_NOT_FOUND,
+    'No upstream supports {method}',
+    'Add an upstream that offers this capability, or check why it is down (GET /readyz).',
+  ),
+  SWY_SESSION_REQUIRED: entry(
+    400,
+    JSONRPC.SERVER_ERROR,
+    'Bad Request: Mcp-Session-Id header is required',
+    'Send initialize first, then the Mcp-Session-Id it returned on every request.',
+  ),
+  SWY_SESSION_NOT_FOUND: entry(
+    404,
+    JSONRPC.SERVER_ERROR,
+    'Session not found',
+    'The session ended or expired: initialize a new one.',
+  ),
+  SWY_ALREADY_INITIALIZED: entry(
+    400,
+    JSONRPC.INVALID_REQUEST,
+    'Invalid Request: session already initialized',
+    'Send initialize without an Mcp-Session-Id to start a new session.',
+  ),
+  SWY_NOT_INITIALIZED: entry(
+    400,
+    JSONRPC.SERVER_ERROR,
+    'Bad Request: the first request of a session must be initialize',
+    'Send initialize before anything else.',
+  ),
+  SWY_UNSUPPORTED_PROTOCOL_VERSION: entry(
+    400,
+    JSONRPC.SERVER_ERROR,
+    'Bad Request: unsupported MCP-Protocol-Version {version}',
+    'Use one of the versions the gateway negotiated or supports: {supported}.',
+  ),
+  SWY_ORIGIN_FORBIDDEN: entry(
+    403,
+    JSONRPC.SERVER_ERROR,
+    'Forbidden: Origin {origin} is not allowed',
+    'Add the origin to server.allowedOrigins if this client is trusted.',
+  ),
+  SWY_HOST_FORBIDDEN: entry(
+    403,
+    JSONRPC.SERVER_ERROR,
+    'Forbidden: Host {host} is not allowed',
+    'Add the host to server.allowedHosts if the gateway is reached under this name.',
+  ),
+  SWY_BODY_TOO_LARGE: entry(
+    413,
+    JSONRPC.INVALID_REQUEST,
+    'Payload too large: the limit is {limit} bytes',
+    'Send smaller messages or raise server.maxBodyBytes.',
+  ),
+  SWY_NOT_ACCEPTABLE: entry(
+    406,
+    JSONRPC.SERVER_ERROR,
+    'Not Acceptable: {detail}',
+    'Send Accept: application/json, text/event-stream (GET needs text/event-stream).',
+  ),
+  SWY_UNSUPPORTED_MEDIA_TYPE: entry(
+    415,
+    JSONRPC.SERVER_ERROR,
+    'Unsupported Media Type: Content-Type must be application/json',
+    'Send the body with Content-Type: application/json.',
+  ),
+  SWY_METHOD_NOT_ALLOWED: entry(
+    405,
+    JSONRPC.SERVER_ERROR,
+    'Method not allowed: {method}',
+    'Use POST, GET or DELETE on the MCP endpoint.',
+  ),
+  SWY_STREAM_CONFLICT: entry(
+    409,
+    JSONRPC.SERVER_ERROR,
+    'Conflict: {detail}',
+    'Close the other stream first; a session has one standalone GET stream.',
+  ),
+  SWY_EVENT_NOT_FOUND: entry(
+    404,
+    JSONRPC.SERVER_ERROR,
+    'Last-Event-ID {eventId} is unknown or has expired',
+    'Re-issue the request; events are kept for resumability.retentionMs.',
+  ),
+  SWY_UPSTREAM_UNAVAILABLE: entry(
+    502,
+    JSONRPC.UPSTREAM_UNAVAILABLE,
+    'Upstream "{upstream}" is unavailable: {detail}',
+    'Check the upstream (GET /readyz, the gateway log); it is restarted automatically.',
+  ),
+  SWY_UPSTREAM_TIMEOUT: entry(
+    504,
+    JSONRPC.REQUEST_TIMEOUT,
+    'Upstream "{upstream}" did not answer {method} within {timeoutMs} ms',
+    'Raise upstreams[].timeoutMs, or have the server send progress notifications.',
+  ),
+  SWY_UPSTREAM_FAILED: entry(
+    502,
+    JSONRPC.UPSTREAM_FAILED,
+    'Upstream "{upstream}" failed during {method}: {detail}',
+    'Check the upstream server; the gateway log has details.',
+  ),
+  SWY_NO_CLIENT: entry(
+    200,
+    JSONRPC.METHOD_NOT_FOUND,
+    'No connected client can answer {method}',
+    'Connect a client that declares the {capability} capability.',
+  ),
+  SWY_SHUTTING_DOWN: entry(
+    503,
+    JSONRPC.SHUTTING_DOWN,
+    'The gateway is shutting down',
+    'Retry against another replica or after restart.',
+  ),
+  SWY_INTERNAL: entry(
+    500,
+    JSONRPC.INTERNAL_ERROR,
+    'Internal error (request {requestId})',
+    'Report a bug with the gateway log line for this request id.',
+  ),
+  SWY_ADMIN_UNAUTHORIZED: entry(
+    401,
+    JSONRPC.SERVER_ERROR,
+    'Admin API: missing or wrong bearer token',
+    'Send Authorization: Bearer <admin.token>.',
+  ),
+  SWY_ADMIN_FORBIDDEN: entry(
+    403,
+    JSONRPC.SERVER_ERROR,
+    'Admin API: only loopback clients may call it without admin.token',
+    'Set admin.token, or call from the gateway host.',
+  ),
+  SWY_ADMIN_BAD_REQUEST: entry(
+    400,
+    JSONRPC.INVALID_PARAMS,
+    'Admin API: {detail}',
+    'Check the request body against the documented upstream shape.',
+  ),
+  SWY_UPSTREAM_EXISTS: entry(
+    409,
+    JSONRPC.INVALID_PARAMS,
+    'Upstream "{upstream}" already exists ({where})',
+    'Pick another name, or delete the existing upstream first.',
+  ),
+  SWY_UPSTREAM_NOT_FOUND: entry(
+    404,
+    JSONRPC.INVALID_PARAMS,
+    'Upstream "{upstream}" not found{where}',
+    'List upstreams with GET /admin/upstreams.',
+  ),
+  SWY_NOT_FOUND: entry(
+    404,
+    JSONRPC.SERVER_ERROR,
+    'Not found: {path}',
+    'See docs/http.md for the endpoints the gateway serves.',
+  ),
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class GatewayError extends Error {
+  readonly status: number;
+  readonly rpcCode: number;
+  readonly fix: string;
+
+  constructor(
+    readonly code: ErrorCode,
+    readonly params: Record<string, string | number | undefined> = {},
+    options?: { cause?: unknown },
+  ) {
+    const e = ERRORS[code];
+    super(fill(e.message, params), options);
+    this.name = 'GatewayError';
+    this.status = e.status;
+    this.rpcCode = e.rpc;
+    this.fix = fill(e.fix, params);
+  }
+}
+
+function fill(template: string, params: Record<string, string | number | undefined>): string {
+  return template.replace(/\{(\w+)\}/g, (_, k: string) => String(params[k] ?? '?'));
+}
+
+export interface JsonRpcErrorObject {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+/**
+ * The one mapping from a failure to a JSON-RPC error object. Anything that is not a GatewayError
+ * is an internal failure: it becomes SWY_INTERNAL (never a client-fault code) and its details stay
+ * in the log, keyed by request id.
+ */
+export function toJsonRpcError(err: unknown, requestId?: string): JsonRpcErrorObject {
+  const ge = err instanceof GatewayError ? err : new GatewayError('SWY_INTERNAL', { requestId });
+  const data: Record<string, unknown> = { code: ge.code, fix: ge.fix };
+  if (ge.params.upstream !== undefined) data.upstream = ge.params.upstream;
+  return { code: ge.rpcCode, message: ge.message, data };
+}
+
+export function asGatewayError(err: unknown, requestId?: string): GatewayError {
+  return err instanceof GatewayError ? err : new GatewayError('SWY_INTERNAL', { requestId }, { cause: err });
+}

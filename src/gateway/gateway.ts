@@ -1,0 +1,404 @@
+/**
+ * The gateway: composes the store, the upstreams, the federated catalog, the sessions, the
+ * pipeline and the fronts, and runs their lifecycle (start, hot reload, graceful stop).
+ *
+ * Config is a frozen snapshot; a reload swaps it whole and reconciles the upstreams against it:
+ * unchanged ones keep running, changed ones are replaced (the new connection is started before the
+ * old one is drained, so calls in flight finish on the connection they started on).
+ */
+import type { Server } from 'node:http';
+import type { Config, UpstreamConfig } from '../config/schema.js';
+import { UpstreamSchema } from '../config/schema.js';
+import { deepFreeze, formatPath } from '../config/load.js';
+import { Affinity } from '../mcp/federation/affinity.js';
+import { buildCatalog, type Catalog } from '../mcp/federation/catalog.js';
+import { LocalHandlers } from '../mcp/federation/local.js';
+import { EventLog } from '../mcp/front/sse.js';
+import type { JsonObject, RpcNotification, RpcRequest } from '../mcp/jsonrpc.js';
+import type { Session } from '../mcp/session.js';
+import { SessionRegistry } from '../mcp/sessions.js';
+import type { CallOutcome } from '../mcp/upstream/forwarder.js';
+import { Upstream, type ListKind, type UpstreamHooks } from '../mcp/upstream/upstream.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/types.js';
+import type { Logger } from '../telemetry/logger.js';
+import { Metrics } from '../telemetry/metrics.js';
+import { GatewayError } from './errors.js';
+import { Pipeline, withLogger, type Core } from './pipeline.js';
+
+type Relayed = 'tools' | 'prompts' | 'resources';
+const RELAYED: Record<ListKind, Relayed> = {
+  tools: 'tools',
+  prompts: 'prompts',
+  resources: 'resources',
+  resourceTemplates: 'resources',
+};
+
+export interface UpstreamStatus {
+  name: string;
+  origin: 'config' | 'admin';
+  transport: 'stdio' | 'streamable-http' | 'sse';
+  state: string;
+  error?: string;
+  server?: JsonObject;
+  protocolVersion?: string;
+  tools: number;
+  prompts: number;
+  resources: number;
+  resourceTemplates: number;
+  inFlight: number;
+}
+
+export class GatewayCore implements Core, UpstreamHooks {
+  config: Config;
+  readonly metrics: Metrics;
+  readonly affinity = new Affinity();
+  readonly local: LocalHandlers;
+  readonly pipeline: Pipeline;
+  draining = false;
+  store!: Store;
+  sessions!: SessionRegistry;
+  events!: EventLog;
+  server?: Server;
+  /** Hooks for the fronts (close a session's streams, …). */
+  onSessionClosed?: (s: Session) => void;
+
+  private readonly upstreams = new Map<string, Upstream>();
+  private catalogCache: Catalog | undefined;
+  private relayTimer: NodeJS.Timeout | undefined;
+  private readonly pendingRelay = new Set<Relayed>();
+  private fingerprints: Catalog['fingerprints'] | undefined;
+  private reportedCollisions = new Set<string>();
+  private pruneTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    config: Config,
+    readonly log: Logger,
+    metrics?: Metrics,
+  ) {
+    this.config = config;
+    this.metrics = metrics ?? new Metrics();
+    this.local = new LocalHandlers({
+      catalog: () => this.catalog(),
+      upstreams: () => [...this.upstreams.values()],
+      pageSize: () => this.config.server.pageSize,
+      sessions: () => this.sessions,
+      log,
+    });
+    this.pipeline = new Pipeline(this);
+  }
+
+  /** Open the store and start every upstream; resolves when each has made its first attempt. */
+  async open(): Promise<void> {
+    this.store = await openStore(this.config.store);
+    this.log.info({ store: this.store.location }, 'store open');
+    this.sessions = new SessionRegistry(
+      this.store.sessions,
+      this.log,
+      this.config.server.sessionIdleTimeoutMs,
+    );
+    this.sessions.onclose = (s) => {
+      this.local.sessionClosed(s);
+      this.onSessionClosed?.(s);
+      this.metrics.sessions.set(this.sessions.size);
+    };
+    this.sessions.start();
+    this.events = new EventLog(this.store.events, this.log);
+    this.pruneTimer = setInterval(() => void this.prune(), 60_000);
+    this.pruneTimer.unref();
+    await this.reconcile(this.config, await this.adminSpecs());
+  }
+
+  // ---- what the pipeline reads -------------------------------------------------------------
+
+  catalog(): Catalog {
+    if (!this.catalogCache) {
+      this.catalogCache = buildCatalog([...this.upstreams.values()], this.config.naming.separator);
+      this.reportCollisions(this.catalogCache);
+    }
+    return this.catalogCache;
+  }
+
+  /** MCP §Capabilities: only what works. Lists always work (possibly empty, with list_changed). */
+  capabilities(): JsonObject {
+    const infos = [...this.upstreams.values()].flatMap((u) => (u.info ? [u.info.capabilities] : []));
+    return {
+      tools: { listChanged: true },
+      prompts: { listChanged: true },
+      resources: { subscribe: infos.some((c) => c.resources?.subscribe === true), listChanged: true },
+      logging: {},
+      ...(infos.some((c) => c.completions) ? { completions: {} } : {}),
+    };
+  }
+
+  instructions(): string | undefined {
+    if (this.config.server.instructions) return this.config.server.instructions;
+    const parts = [...this.upstreams.values()]
+      .filter((u) => u.info?.instructions)
+      .map((u) => `## ${u.name}\n${u.info!.instructions}`);
+    return parts.length ? `This gateway federates several MCP servers.\n\n${parts.join('\n\n')}` : undefined;
+  }
+
+  get ready(): boolean {
+    return !this.draining && [...this.upstreams.values()].every((u) => u.state !== 'starting');
+  }
+
+  status(): UpstreamStatus[] {
+    return [...this.upstreams.values()].map((u) => ({
+      name: u.name,
+      origin: u.origin,
+      transport: 'command' in u.spec.mcp ? 'stdio' : u.spec.mcp.transport,
+      state: u.state,
+      ...(u.lastError ? { error: u.lastError } : {}),
+      ...(u.info ? { server: u.info.serverInfo, protocolVersion: u.info.protocolVersion } : {}),
+      tools: u.lists.tools.length,
+      prompts: u.lists.prompts.length,
+      resources: u.lists.resources.length,
+      resourceTemplates: u.lists.resourceTemplates.length,
+      inFlight: u.inFlight,
+    }));
+  }
+
+  upstream(name: string): Upstream | undefined {
+    return this.upstreams.get(name);
+  }
+
+  // ---- upstream hooks ----------------------------------------------------------------------
+
+  listsChanged(_u: Upstream, kinds: readonly ListKind[]): void {
+    this.catalogCache = undefined;
+    for (const k of kinds) this.pendingRelay.add(RELAYED[k]);
+    if (this.relayTimer) return;
+    this.relayTimer = setTimeout(() => this.relayListChanged(), this.config.listChangedDebounceMs);
+  }
+
+  stateChanged(u: Upstream): void {
+    this.catalogCache = undefined;
+    this.metrics.upstreamUp.labels(u.name).set(u.state === 'ready' ? 1 : 0);
+    if (u.state === 'restarting') this.metrics.upstreamRestarts.labels(u.name).inc();
+    if (u.state === 'ready') this.local.upstreamReady(u);
+  }
+
+  notification(u: Upstream, n: RpcNotification): void {
+    if (n.method === 'notifications/resources/updated') {
+      const uri = n.params?.uri;
+      const ids = typeof uri === 'string' ? this.local.subscribersOf(uri) : undefined;
+      for (const id of ids ?? []) this.sessionById(id)?.notify(n);
+      return;
+    }
+    if (n.method === 'notifications/message') {
+      const msg = withLogger(n, u.name);
+      const ref = this.affinity.pick(u.name, (s) => s.wantsLog(n.params?.level));
+      if (ref) return ref.reply.related(msg);
+      for (const s of this.sessions.values()) if (s.wantsLog(n.params?.level)) s.notify(msg);
+      return;
+    }
+    // Anything else that can only mean something to the caller of a running call goes there.
+    this.affinity.pick(u.name, () => true)?.reply.related(n);
+  }
+
+  serverRequest(u: Upstream, req: RpcRequest, signal: AbortSignal): Promise<CallOutcome> {
+    const ref = this.affinity.pick(u.name, (s) => s.supports(req.method));
+    if (ref) return ref.session.request(req, signal, ref.reply);
+    // No call in flight: the most recently active client that can answer, on its GET stream.
+    let best: Session | undefined;
+    for (const s of this.sessions.values()) {
+      if (s.supports(req.method) && s.outlet && (!best || s.lastSeen > best.lastSeen)) best = s;
+    }
+    if (!best) {
+      return Promise.reject(
+        new GatewayError('SWY_NO_CLIENT', { method: req.method, capability: req.method.split('/')[0] }),
+      );
+    }
+    return best.request(req, signal);
+  }
+
+  // ---- admin and reload ----------------------------------------------------------------------
+
+  /** Add an upstream at runtime; it is persisted and survives restarts. */
+  async addUpstream(input: unknown): Promise<UpstreamStatus> {
+    const parsed = UpstreamSchema.safeParse(input);
+    if (!parsed.success) {
+      const detail = parsed.error.issues
+        .map((i) => `${formatPath(i.path as (string | number)[])}: ${i.message}`)
+        .join('; ');
+      throw new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail });
+    }
+    const spec = deepFreeze(parsed.data);
+    const clash = [...this.upstreams.values()].find((u) => u.name.toLowerCase() === spec.name.toLowerCase());
+    if (clash)
+      throw new GatewayError('SWY_UPSTREAM_EXISTS', {
+        upstream: spec.name,
+        where: `defined by ${clash.origin}`,
+      });
+    const now = Date.now();
+    const inserted = await this.store.upstreams.insert({
+      name: spec.name,
+      spec: input as Record<string, unknown>,
+      createdAt: now,
+      updatedAt: now,
+    });
+    if (!inserted)
+      throw new GatewayError('SWY_UPSTREAM_EXISTS', { upstream: spec.name, where: 'in the store' });
+    const u = this.createUpstream(spec, 'admin');
+    this.upstreams.set(spec.name, u);
+    await u.start();
+    return this.status().find((s) => s.name === spec.name)!;
+  }
+
+  async removeUpstream(name: string): Promise<void> {
+    const u = this.upstreams.get(name);
+    if (!u) throw new GatewayError('SWY_UPSTREAM_NOT_FOUND', { upstream: name, where: '' });
+    if (u.origin === 'config') {
+      throw new GatewayError('SWY_UPSTREAM_NOT_FOUND', {
+        upstream: name,
+        where: ' among runtime upstreams (it is defined in the config file: edit the file to remove it)',
+      });
+    }
+    await this.store.upstreams.delete(name);
+    this.upstreams.delete(name);
+    this.catalogCache = undefined;
+    this.listsChanged(u, ['tools', 'prompts', 'resources']);
+    await u.stop(this.config.server.shutdownGraceMs);
+  }
+
+  /** Swap in a new config snapshot. Settings that need a new listener are reported, not applied. */
+  async reload(next: Config): Promise<void> {
+    const prev = this.config;
+    if (prev.server.host !== next.server.host || prev.server.port !== next.server.port) {
+      this.log.warn('server.host/port changed: restart the gateway to listen on the new address');
+    }
+    if (prev.store !== next.store) this.log.warn('store changed: restart the gateway to use the new store');
+    this.config = next;
+    this.log.level = next.log.level;
+    this.sessions.setIdleTimeout(next.server.sessionIdleTimeoutMs);
+    this.catalogCache = undefined;
+    await this.reconcile(next, await this.adminSpecs());
+    this.log.info({ upstreams: [...this.upstreams.keys()] }, 'config reloaded');
+  }
+
+  /** Graceful stop: refuse new requests, let in-flight ones finish (up to the grace), then close. */
+  async close(): Promise<void> {
+    this.draining = true;
+    const deadline = Date.now() + this.config.server.shutdownGraceMs;
+    while (this.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    clearTimeout(this.relayTimer);
+    clearInterval(this.pruneTimer);
+    await Promise.all([...this.upstreams.values()].map((u) => u.stop(Math.max(0, deadline - Date.now()))));
+    this.upstreams.clear();
+    await this.sessions?.stop();
+    await this.events?.flush();
+    await this.store?.close();
+  }
+
+  inFlight(): number {
+    let n = 0;
+    for (const s of this.sessions?.values() ?? []) n += s.inFlight.size;
+    return n;
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private createUpstream(spec: UpstreamConfig, origin: 'config' | 'admin'): Upstream {
+    return new Upstream(spec, this, this.log, origin);
+  }
+
+  private async adminSpecs(): Promise<UpstreamConfig[]> {
+    const out: UpstreamConfig[] = [];
+    for (const stored of await this.store.upstreams.list()) {
+      const parsed = UpstreamSchema.safeParse(stored.spec);
+      if (parsed.success) out.push(deepFreeze(parsed.data));
+      else this.log.error({ upstream: stored.name }, 'stored upstream no longer validates; skipping it');
+    }
+    return out;
+  }
+
+  /** Make the running upstreams match config (first) plus runtime-added ones. */
+  private async reconcile(config: Config, admin: UpstreamConfig[]): Promise<void> {
+    const desired: { spec: UpstreamConfig; origin: 'config' | 'admin' }[] = [];
+    const taken = new Set<string>();
+    for (const spec of config.upstreams) {
+      taken.add(spec.name.toLowerCase());
+      if (spec.enabled) desired.push({ spec, origin: 'config' });
+    }
+    for (const spec of admin) {
+      if (taken.has(spec.name.toLowerCase())) {
+        this.log.warn(
+          { upstream: spec.name },
+          'a runtime upstream has the same name as one in the config file; the file wins',
+        );
+        continue;
+      }
+      if (spec.enabled) desired.push({ spec, origin: 'admin' });
+    }
+
+    const next = new Map<string, Upstream>();
+    const starting: Promise<void>[] = [];
+    const retiring: Upstream[] = [];
+    for (const { spec, origin } of desired) {
+      const current = this.upstreams.get(spec.name);
+      if (current && JSON.stringify(current.spec) === JSON.stringify(spec)) {
+        next.set(spec.name, current);
+        continue;
+      }
+      const fresh = this.createUpstream(spec, origin);
+      next.set(spec.name, fresh);
+      starting.push(fresh.start());
+      if (current) retiring.push(current);
+    }
+    for (const [name, u] of this.upstreams) if (!next.has(name)) retiring.push(u);
+
+    // New connections first, then swap, then drain the old ones.
+    await Promise.all(starting);
+    this.upstreams.clear();
+    for (const [k, v] of next) this.upstreams.set(k, v);
+    this.catalogCache = undefined;
+    for (const u of retiring) this.listsChanged(u, ['tools', 'prompts', 'resources']);
+    await Promise.all(retiring.map((u) => u.stop(this.config.server.shutdownGraceMs)));
+  }
+
+  private relayListChanged(): void {
+    this.relayTimer = undefined;
+    const catalog = this.catalog();
+    const before = this.fingerprints;
+    this.fingerprints = catalog.fingerprints;
+    const kinds = [...this.pendingRelay].filter((k) => !before || before[k] !== catalog.fingerprints[k]);
+    this.pendingRelay.clear();
+    for (const kind of kinds) {
+      const n: RpcNotification = { jsonrpc: '2.0', method: `notifications/${kind}/list_changed` };
+      for (const s of this.sessions.values()) s.notify(n);
+    }
+  }
+
+  private reportCollisions(c: Catalog): void {
+    this.metrics.collisions.set(c.collisions.length);
+    const now = new Set<string>();
+    for (const col of c.collisions) {
+      const key = `${col.kind}:${col.name}:${col.renamed}`;
+      now.add(key);
+      if (this.reportedCollisions.has(key)) continue;
+      this.log.warn(
+        col.as
+          ? { kind: col.kind, name: col.name, kept: col.kept, renamed: col.renamed, as: col.as }
+          : { kind: col.kind, uri: col.name, kept: col.kept, dropped: col.renamed },
+        col.as
+          ? 'name collision: renamed the later entry'
+          : 'resource URI offered by two upstreams: routed to the first',
+      );
+    }
+    this.reportedCollisions = now;
+  }
+
+  private sessionById(id: string): Session | undefined {
+    return this.sessions.live(id);
+  }
+
+  private async prune(): Promise<void> {
+    try {
+      await this.events.flush();
+      await this.store.events.prune(Date.now() - this.config.resumability.retentionMs);
+    } catch (err) {
+      this.log.error({ err }, 'pruning SSE events failed');
+    }
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * The data path. Read this file first.
+ *
+ * Every MCP message a client sends — over Streamable HTTP or stdio, once the front has framed it
+ * and found its session — enters here and goes through the same steps, in this order:
+ *
+ *   accept      open a request record; refuse new work while draining
+ *   route       find the upstream (or local handler) and rewrite names   → router.ts
+ *   call        forward upstream with a fresh id, relaying progress,
+ *               server-to-client requests and cancellation               → upstream/forwarder.ts
+ *   respond     send the upstream's result or error back unchanged
+ *   record      close the record: metrics and the log line               → request-record.ts
+ *
+ * Authentication and authorization slot in between accept and route (see docs/architecture.md).
+ * Initialize creates the session and is handled by `initialize` below; notifications and the
+ * client's answers to our requests take the short paths at the end of the file.
+ */
+import { InitializeRequestSchema, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import type { Config } from '../config/schema.js';
+import type { Affinity } from '../mcp/federation/affinity.js';
+import type { Catalog } from '../mcp/federation/catalog.js';
+import { UpstreamAnswer, type LocalHandlers } from '../mcp/federation/local.js';
+import {
+  errorResponse,
+  type JsonObject,
+  type RpcNotification,
+  type RpcRequest,
+  type RpcResponse,
+} from '../mcp/jsonrpc.js';
+import type { Reply, Session } from '../mcp/session.js';
+import type { SessionRegistry } from '../mcp/sessions.js';
+import { CallCancelled, type CallOutcome, type RelatedSink } from '../mcp/upstream/forwarder.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { VERSION } from '../version.js';
+import { GatewayError, toJsonRpcError } from './errors.js';
+import { newRecord, type RequestRecord } from './request-record.js';
+import { route } from './router.js';
+
+/** Protocol versions the front negotiates (MCP §Version Negotiation), newest first. */
+export const SUPPORTED_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'] as const;
+
+/** What the pipeline needs from the gateway around it. */
+export interface Core {
+  readonly config: Config;
+  readonly sessions: SessionRegistry;
+  readonly local: LocalHandlers;
+  readonly affinity: Affinity;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly draining: boolean;
+  catalog(): Catalog;
+  capabilities(): JsonObject;
+  instructions(): string | undefined;
+}
+
+export class Pipeline {
+  constructor(private readonly core: Core) {}
+
+  /** initialize: negotiate the version, create the session, announce what the gateway offers. */
+  async initialize(
+    msg: RpcRequest,
+    transport: 'http' | 'stdio',
+  ): Promise<{ session?: Session; response: RpcResponse }> {
+    const rec = newRecord(transport, undefined, msg.method, msg.id);
+    const parsed = InitializeRequestSchema.safeParse(msg);
+    if (!parsed.success) {
+      const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      return { response: this.fail(rec, msg, new GatewayError('SWY_INVALID_PARAMS', { detail })) };
+    }
+    const requested = parsed.data.params.protocolVersion;
+    const protocolVersion = (SUPPORTED_VERSIONS as readonly string[]).includes(requested)
+      ? requested
+      : LATEST_PROTOCOL_VERSION;
+    const session = await this.core.sessions.create({
+      transport,
+      protocolVersion,
+      clientInfo: parsed.data.params.clientInfo as JsonObject,
+      clientCapabilities: (msg.params?.capabilities ?? {}) as JsonObject,
+    });
+    const instructions = this.core.instructions();
+    const result: JsonObject = {
+      protocolVersion,
+      capabilities: this.core.capabilities(),
+      serverInfo: { name: this.core.config.server.name, title: 'Switchyard MCP gateway', version: VERSION },
+      ...(instructions ? { instructions } : {}),
+    };
+    this.finish(Object.assign(rec, { outcome: 'ok' as const }));
+    return { session, response: { jsonrpc: '2.0', id: msg.id, result } };
+  }
+
+  /** One request from a client in an initialized session. */
+  async request(session: Session, msg: RpcRequest, reply: Reply): Promise<void> {
+    // accept
+    const rec = newRecord(session.transport, session.id, msg.method, msg.id);
+    if (this.core.draining) return reply.respond(this.fail(rec, msg, new GatewayError('SWY_SHUTTING_DOWN')));
+    if (msg.method === 'initialize') {
+      return reply.respond(this.fail(rec, msg, new GatewayError('SWY_ALREADY_INITIALIZED')));
+    }
+    const abort = new AbortController();
+    session.inFlight.set(msg.id, { abort, reply, startedAt: rec.start });
+    try {
+      // route
+      const target = route(this.core.catalog(), msg.method, msg.params);
+      let outcome: CallOutcome;
+      if (target.kind === 'local') {
+        // answered by the gateway itself
+        outcome = await this.core.local.handle(target.method, session, msg.params, abort.signal).then(
+          (result): CallOutcome => ({ result }),
+          (err: unknown): CallOutcome => {
+            if (err instanceof UpstreamAnswer) return { error: err.error };
+            throw err;
+          },
+        );
+      } else {
+        rec.target = target.target;
+        rec.upstream = target.upstream.name;
+        rec.upstreamTarget = target.upstreamTarget;
+        // call upstream
+        const ref = this.core.affinity.enter(target.upstream.name, session, reply);
+        try {
+          outcome = await target.upstream.call(msg.method, target.params, {
+            signal: abort.signal,
+            related: relatedSink(session, reply, target.upstream.name),
+          });
+        } finally {
+          this.core.affinity.leave(ref);
+        }
+      }
+      // respond: the upstream's answer goes back as it came, under the client's id
+      if ('result' in outcome) {
+        rec.outcome = 'ok';
+        reply.respond({ jsonrpc: '2.0', id: msg.id, result: outcome.result });
+      } else {
+        rec.outcome = 'upstream_error';
+        rec.errorCode = String(outcome.error.code);
+        reply.respond({ jsonrpc: '2.0', id: msg.id, error: outcome.error });
+      }
+    } catch (err) {
+      if (err instanceof CallCancelled) {
+        rec.outcome = 'cancelled';
+        reply.cancelled();
+      } else {
+        reply.respond(this.fail(rec, msg, err));
+      }
+    } finally {
+      session.inFlight.delete(msg.id);
+      // record
+      this.finish(rec);
+    }
+  }
+
+  /** A notification from a client. */
+  notification(session: Session, msg: RpcNotification): void {
+    switch (msg.method) {
+      case 'notifications/cancelled': {
+        // MCP §Cancellation: stop the request if it is still running; never answer it.
+        const id = msg.params?.requestId as string | number | undefined;
+        if (id !== undefined)
+          session.inFlight.get(id)?.abort.abort(msg.params?.reason ?? 'cancelled by client');
+        return;
+      }
+      case 'notifications/roots/list_changed':
+        this.core.local.rootsChanged(session);
+        return;
+      case 'notifications/initialized':
+      default:
+        return; // nothing to do (unknown notifications are ignored, per JSON-RPC)
+    }
+  }
+
+  /** A client's answer to a request the gateway relayed to it (sampling, elicitation, roots). */
+  response(session: Session, msg: RpcResponse): void {
+    if (!session.deliverResponse(msg))
+      this.core.log.debug({ session: session.id, id: msg.id }, 'unexpected response');
+  }
+
+  private fail(rec: RequestRecord, msg: RpcRequest, err: unknown): RpcResponse {
+    const error = toJsonRpcError(err, rec.id);
+    rec.outcome = 'error';
+    rec.errorCode = err instanceof GatewayError ? err.code : 'SWY_INTERNAL';
+    if (!(err instanceof GatewayError))
+      this.core.log.error({ err, request: rec.id, method: rec.method }, 'internal error');
+    return errorResponse(msg.id, error);
+  }
+
+  private finish(rec: RequestRecord): void {
+    rec.durationMs = performance.now() - rec.start;
+    this.core.metrics.record(rec);
+    if (this.core.log.isLevelEnabled('debug')) this.core.log.debug({ req: rec }, 'request');
+  }
+}
+
+/** Messages an upstream ties to a call go to the caller, on the call's own reply. */
+function relatedSink(session: Session, reply: Reply, upstream: string): RelatedSink {
+  return {
+    progress: (params) => reply.related({ jsonrpc: '2.0', method: 'notifications/progress', params }),
+    notification: (n) => {
+      if (n.method === 'notifications/message') {
+        if (session.wantsLog(n.params?.level)) reply.related(withLogger(n, upstream));
+      } else reply.related(n);
+    },
+    request: (req, signal) => session.request(req, signal, reply),
+  };
+}
+
+/** Log messages carry the upstream's name in `logger` (`<upstream>` or `<upstream>/<its logger>`). */
+export function withLogger(n: RpcNotification, upstream: string): RpcNotification {
+  const logger = n.params?.logger;
+  return {
+    ...n,
+    params: {
+      ...n.params,
+      logger: typeof logger === 'string' && logger ? `${upstream}/${logger}` : upstream,
+    },
+  };
+}

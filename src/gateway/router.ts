@@ -1,0 +1,121 @@
+/**
+ * Routing: which upstream serves a downstream request, and with which params.
+ *
+ * Tool and prompt names are looked up in the federated catalog and rewritten to the name the
+ * upstream knows; resource URIs are routed unchanged; completions follow their reference. Methods
+ * the gateway answers itself (lists, ping, logging level, subscriptions) route to local handlers.
+ */
+import type { JsonObject } from '../mcp/jsonrpc.js';
+import type { Catalog } from '../mcp/federation/catalog.js';
+import type { Upstream } from '../mcp/upstream/upstream.js';
+import { GatewayError } from './errors.js';
+
+export type Local =
+  | 'ping'
+  | 'tools/list'
+  | 'prompts/list'
+  | 'resources/list'
+  | 'resources/templates/list'
+  | 'logging/setLevel'
+  | 'resources/subscribe'
+  | 'resources/unsubscribe';
+
+export type Target =
+  | { kind: 'local'; method: Local }
+  | {
+      kind: 'upstream';
+      upstream: Upstream;
+      params: JsonObject | undefined;
+      /** What the client named (tool/prompt name, URI). */
+      target?: string;
+      /** What the upstream calls it. */
+      upstreamTarget?: string;
+    };
+
+const LOCAL = new Set<string>([
+  'ping',
+  'tools/list',
+  'prompts/list',
+  'resources/list',
+  'resources/templates/list',
+  'logging/setLevel',
+  'resources/subscribe',
+  'resources/unsubscribe',
+]);
+
+export function route(catalog: Catalog, method: string, params: JsonObject | undefined): Target {
+  if (LOCAL.has(method)) return { kind: 'local', method: method as Local };
+  switch (method) {
+    case 'tools/call': {
+      const name = requireString(params, 'name');
+      const r = catalog.tool(name);
+      if (!r) throw new GatewayError('SWY_TOOL_NOT_FOUND', { name });
+      return {
+        kind: 'upstream',
+        upstream: r.upstream,
+        params: rename(params!, 'name', r.name),
+        target: name,
+        upstreamTarget: r.name,
+      };
+    }
+    case 'prompts/get': {
+      const name = requireString(params, 'name');
+      const r = catalog.prompt(name);
+      if (!r) throw new GatewayError('SWY_PROMPT_NOT_FOUND', { name });
+      return {
+        kind: 'upstream',
+        upstream: r.upstream,
+        params: rename(params!, 'name', r.name),
+        target: name,
+        upstreamTarget: r.name,
+      };
+    }
+    case 'resources/read': {
+      const uri = requireString(params, 'uri');
+      const upstream = catalog.resource(uri);
+      if (!upstream) throw new GatewayError('SWY_RESOURCE_NOT_FOUND', { uri });
+      return { kind: 'upstream', upstream, params, target: uri, upstreamTarget: uri };
+    }
+    case 'completion/complete':
+      return routeCompletion(catalog, params);
+    default:
+      throw new GatewayError('SWY_METHOD_NOT_FOUND', { method });
+  }
+}
+
+/** MCP §Completion: the reference is a prompt (by name) or a resource template (by URI). */
+function routeCompletion(catalog: Catalog, params: JsonObject | undefined): Target {
+  const ref = params?.ref as JsonObject | undefined;
+  if (!ref || typeof ref !== 'object')
+    throw new GatewayError('SWY_INVALID_PARAMS', { detail: 'ref is required' });
+  if (ref.type === 'ref/prompt') {
+    const name = requireString(ref, 'name', 'ref.name');
+    const r = catalog.prompt(name);
+    if (!r) throw new GatewayError('SWY_PROMPT_NOT_FOUND', { name });
+    return {
+      kind: 'upstream',
+      upstream: r.upstream,
+      params: { ...params, ref: { ...ref, name: r.name } },
+      target: name,
+      upstreamTarget: r.name,
+    };
+  }
+  if (ref.type === 'ref/resource') {
+    const uri = requireString(ref, 'uri', 'ref.uri');
+    const upstream = catalog.template(uri) ?? catalog.resource(uri);
+    if (!upstream) throw new GatewayError('SWY_RESOURCE_NOT_FOUND', { uri });
+    return { kind: 'upstream', upstream, params, target: uri, upstreamTarget: uri };
+  }
+  throw new GatewayError('SWY_INVALID_PARAMS', { detail: 'ref.type must be "ref/prompt" or "ref/resource"' });
+}
+
+function requireString(obj: JsonObject | undefined, key: string, label = key): string {
+  const v = obj?.[key];
+  if (typeof v !== 'string')
+    throw new GatewayError('SWY_INVALID_PARAMS', { detail: `${label} must be a string` });
+  return v;
+}
+
+function rename(params: JsonObject, key: string, value: string): JsonObject {
+  return params[key] === value ? params : { ...params, [key]: value };
+}

@@ -1,0 +1,67 @@
+/**
+ * The HTTP listener and its mounts:
+ *
+ *   /mcp          the MCP endpoint (Streamable HTTP)          → mcp/front/http.ts
+ *   /healthz      the process is up
+ *   /readyz       config loaded, store open, upstreams started
+ *   /metrics      Prometheus metrics
+ *   /admin/…      the admin API                                → admin.ts
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { GatewayCore } from '../gateway/gateway.js';
+import { GatewayError } from '../gateway/errors.js';
+import { sendError, type HttpFront } from '../mcp/front/http.js';
+import { handleAdmin } from './admin.js';
+import { readBody } from './body.js';
+import { checkHostAndOrigin } from './guards.js';
+
+export function createHttpServer(core: GatewayCore, mcp: HttpFront): Server {
+  const server = createServer((req, res) => {
+    void route(core, mcp, req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendError(res, err);
+      else res.end();
+      if (!(err instanceof GatewayError)) core.log.error({ err, path: req.url }, 'unhandled error');
+    });
+  });
+  // Slow clients cannot hold a connection open forever while sending headers or a body.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 120_000;
+  server.keepAliveTimeout = 65_000;
+  return server;
+}
+
+async function route(core: GatewayCore, mcp: HttpFront, req: IncomingMessage, res: ServerResponse) {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  if (path === '/mcp' || path === '/mcp/') {
+    checkHostAndOrigin(req, core.config.server);
+    const body = req.method === 'POST' ? await readBody(req, core.config.server.maxBodyBytes) : undefined;
+    return mcp.handle(req, res, body);
+  }
+  if (path === '/healthz') return json(res, 200, { status: 'ok' });
+  if (path === '/readyz') {
+    const upstreams = core.status();
+    const ready = core.ready;
+    return json(res, ready ? 200 : 503, {
+      status: ready ? 'ready' : core.draining ? 'draining' : 'starting',
+      store: core.store.kind,
+      sessions: core.sessions.size,
+      upstreams,
+    });
+  }
+  if (path === '/metrics' && core.config.metrics.enabled) {
+    core.metrics.sessions.set(core.sessions.size);
+    const text = await core.metrics.text();
+    res.writeHead(200, { 'content-type': core.metrics.registry.contentType }).end(text);
+    return;
+  }
+  if ((path === '/admin' || path.startsWith('/admin/')) && core.config.admin.enabled) {
+    return handleAdmin(core, req, res, path);
+  }
+  throw new GatewayError('SWY_NOT_FOUND', { path });
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}

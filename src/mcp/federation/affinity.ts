@@ -1,0 +1,42 @@
+/**
+ * Which downstream calls are in flight on each upstream.
+ *
+ * Stdio and legacy-SSE upstreams send every message on one shared channel, so a sampling request
+ * or a log line they emit while serving a call carries nothing that says which caller it is for.
+ * The gateway then gives it to the caller with a call in flight on that upstream — the most recent
+ * one whose client can take it. With a single caller (the common desktop case) this is exact; with
+ * several it is a best effort, documented in docs/architecture.md. Streamable HTTP upstreams do not
+ * need this: each call has its own response stream.
+ */
+import type { Reply, Session } from '../session.js';
+
+export interface CallRef {
+  readonly upstream: string;
+  readonly session: Session;
+  readonly reply: Reply;
+}
+
+export class Affinity {
+  private readonly byUpstream = new Map<string, Set<CallRef>>();
+
+  enter(upstream: string, session: Session, reply: Reply): CallRef {
+    const ref: CallRef = { upstream, session, reply };
+    let set = this.byUpstream.get(upstream);
+    if (!set) this.byUpstream.set(upstream, (set = new Set()));
+    set.add(ref);
+    return ref;
+  }
+
+  leave(ref: CallRef): void {
+    this.byUpstream.get(ref.upstream)?.delete(ref);
+  }
+
+  /** The most recently started call on the upstream that satisfies `accept`. */
+  pick(upstream: string, accept: (s: Session) => boolean): CallRef | undefined {
+    const set = this.byUpstream.get(upstream);
+    if (!set) return undefined;
+    let found: CallRef | undefined;
+    for (const ref of set) if (accept(ref.session)) found = ref; // Sets iterate in insertion order
+    return found;
+  }
+}

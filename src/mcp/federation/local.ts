@@ -1,0 +1,206 @@
+/**
+ * What the gateway answers itself: the merged lists (with its own pagination), ping, the log
+ * level, and resource subscriptions (counted per URI, so a shared upstream is subscribed once and
+ * unsubscribed when the last interested session leaves).
+ */
+import { GatewayError } from '../../gateway/errors.js';
+import type { Local } from '../../gateway/router.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { JsonObject } from '../jsonrpc.js';
+import { LOG_LEVELS, type LogLevel, type Session } from '../session.js';
+import type { SessionRegistry } from '../sessions.js';
+import type { Upstream } from '../upstream/upstream.js';
+import { decodeCursor, encodeCursor, type Catalog } from './catalog.js';
+
+export interface LocalDeps {
+  catalog(): Catalog;
+  upstreams(): readonly Upstream[];
+  pageSize(): number;
+  sessions(): SessionRegistry;
+  readonly log: Logger;
+}
+
+const LISTS = {
+  'tools/list': ['tools', 'tools'],
+  'prompts/list': ['prompts', 'prompts'],
+  'resources/list': ['resources', 'resources'],
+  'resources/templates/list': ['resourceTemplates', 'resourceTemplates'],
+} as const;
+
+export class LocalHandlers {
+  /** URI → ids of the sessions subscribed to it. */
+  private readonly subscribers = new Map<string, Set<string>>();
+  /** The log level last sent to each upstream. */
+  private readonly upstreamLevels = new Map<string, LogLevel>();
+
+  constructor(private readonly deps: LocalDeps) {}
+
+  async handle(
+    method: Local,
+    session: Session,
+    params: JsonObject | undefined,
+    signal: AbortSignal,
+  ): Promise<JsonObject> {
+    switch (method) {
+      case 'ping':
+        return {};
+      case 'tools/list':
+      case 'prompts/list':
+      case 'resources/list':
+      case 'resources/templates/list':
+        return this.list(method, params);
+      case 'logging/setLevel':
+        return this.setLevel(session, params);
+      case 'resources/subscribe':
+        return this.subscribe(session, params, signal);
+      case 'resources/unsubscribe':
+        return this.unsubscribe(session, params, signal);
+    }
+  }
+
+  /** Sessions subscribed to a URI (for relaying notifications/resources/updated). */
+  subscribersOf(uri: string): ReadonlySet<string> | undefined {
+    return this.subscribers.get(uri);
+  }
+
+  /** A session ended: drop its subscriptions, unsubscribing upstream where it was the last. */
+  sessionClosed(session: Session): void {
+    for (const uri of session.subscriptions) void this.release(session, uri).catch(() => {});
+    session.subscriptions.clear();
+    if (session.logLevel !== null) void this.applyLevels();
+  }
+
+  /** A client's roots changed: tell the upstreams, which may ask again (roots/list). */
+  rootsChanged(_session: Session): void {
+    for (const u of this.deps.upstreams()) {
+      void u.notify({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' });
+    }
+  }
+
+  /** An upstream (re)connected: give it the current log level. */
+  upstreamReady(u: Upstream): void {
+    this.upstreamLevels.delete(u.name);
+    void this.applyLevels();
+  }
+
+  private list(method: keyof typeof LISTS, params: JsonObject | undefined): JsonObject {
+    const [field, key] = LISTS[method];
+    const all = this.deps.catalog()[field];
+    let offset = 0;
+    if (params?.cursor !== undefined) {
+      const decoded = decodeCursor(params.cursor);
+      if (decoded === undefined) throw new GatewayError('SWY_INVALID_PARAMS', { detail: 'invalid cursor' });
+      offset = decoded;
+    }
+    const size = this.deps.pageSize();
+    const page = offset === 0 && all.length <= size ? all : all.slice(offset, offset + size);
+    const result: JsonObject = { [key]: page };
+    if (offset + size < all.length) result.nextCursor = encodeCursor(offset + size);
+    return result;
+  }
+
+  private async setLevel(session: Session, params: JsonObject | undefined): Promise<JsonObject> {
+    const level = params?.level;
+    if (!LOG_LEVELS.includes(level as LogLevel)) {
+      throw new GatewayError('SWY_INVALID_PARAMS', {
+        detail: `level must be one of ${LOG_LEVELS.join(', ')}`,
+      });
+    }
+    await this.deps.sessions().setLogLevel(session, level as LogLevel);
+    await this.applyLevels();
+    return {};
+  }
+
+  /**
+   * Upstream connections are shared, so each upstream logs at the most verbose level any session
+   * asked for; each session then only receives messages at or above its own level.
+   */
+  private async applyLevels(): Promise<void> {
+    let min: number | undefined;
+    for (const s of this.deps.sessions().values()) {
+      if (s.logLevel === null) continue;
+      const i = LOG_LEVELS.indexOf(s.logLevel);
+      if (min === undefined || i < min) min = i;
+    }
+    if (min === undefined) return;
+    const level = LOG_LEVELS[min]!;
+    await Promise.all(
+      this.deps
+        .upstreams()
+        .filter(
+          (u) =>
+            u.state === 'ready' && u.info?.capabilities.logging && this.upstreamLevels.get(u.name) !== level,
+        )
+        .map(async (u) => {
+          this.upstreamLevels.set(u.name, level);
+          const out = await u
+            .call('logging/setLevel', { level }, {})
+            .catch((err: unknown) => ({ error: err }));
+          if ('error' in out)
+            this.deps.log.debug({ upstream: u.name, err: out.error }, 'logging/setLevel failed');
+        }),
+    );
+  }
+
+  private async subscribe(
+    session: Session,
+    params: JsonObject | undefined,
+    signal: AbortSignal,
+  ): Promise<JsonObject> {
+    const uri = this.uriOf(params);
+    const upstream = this.subscribable(uri);
+    let set = this.subscribers.get(uri);
+    if (!set || set.size === 0) {
+      const out = await upstream.call('resources/subscribe', params, { signal });
+      if ('error' in out) throw new UpstreamAnswer(out.error);
+      set = this.subscribers.get(uri) ?? new Set();
+      this.subscribers.set(uri, set);
+    }
+    set!.add(session.id);
+    session.subscriptions.add(uri);
+    return {};
+  }
+
+  private async unsubscribe(
+    session: Session,
+    params: JsonObject | undefined,
+    _signal: AbortSignal,
+  ): Promise<JsonObject> {
+    const uri = this.uriOf(params);
+    session.subscriptions.delete(uri);
+    await this.release(session, uri);
+    return {};
+  }
+
+  private async release(session: Session, uri: string): Promise<void> {
+    const set = this.subscribers.get(uri);
+    if (!set?.delete(session.id) || set.size > 0) return;
+    this.subscribers.delete(uri);
+    const upstream = this.deps.catalog().resource(uri);
+    if (upstream?.info?.capabilities.resources?.subscribe)
+      await upstream.call('resources/unsubscribe', { uri }, {});
+  }
+
+  private uriOf(params: JsonObject | undefined): string {
+    const uri = params?.uri;
+    if (typeof uri !== 'string')
+      throw new GatewayError('SWY_INVALID_PARAMS', { detail: 'uri must be a string' });
+    return uri;
+  }
+
+  private subscribable(uri: string): Upstream {
+    const upstream = this.deps.catalog().resource(uri);
+    if (!upstream) throw new GatewayError('SWY_RESOURCE_NOT_FOUND', { uri });
+    if (!upstream.info?.capabilities.resources?.subscribe) {
+      throw new GatewayError('SWY_CAPABILITY_MISSING', { method: `resources/subscribe on ${upstream.name}` });
+    }
+    return upstream;
+  }
+}
+
+/** An upstream's own error answer to a request the gateway made for the client: passed on as is. */
+export class UpstreamAnswer extends Error {
+  constructor(readonly error: { code: number; message: string; data?: unknown }) {
+    super(error.message);
+  }
+}

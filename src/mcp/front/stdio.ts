@@ -1,0 +1,88 @@
+/**
+ * The stdio front: `switchyard stdio` lets a desktop client launch the gateway as its one MCP
+ * server. Framing is the SDK's StdioServerTransport; each message goes through the same pipeline
+ * as HTTP. One process, one client, one session. Logs go to stderr; stdout is the protocol.
+ */
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { GatewayCore } from '../../gateway/gateway.js';
+import { GatewayError, toJsonRpcError } from '../../gateway/errors.js';
+import { classify, errorResponse, type RpcMessage } from '../jsonrpc.js';
+import type { Reply, Session } from '../session.js';
+
+export interface StdioFront {
+  /** Resolves when the client closes stdin. */
+  closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function serveStdio(
+  core: GatewayCore,
+  stdin: NodeJS.ReadableStream = process.stdin,
+  stdout: NodeJS.WritableStream = process.stdout,
+): Promise<StdioFront> {
+  const transport = new StdioServerTransport(stdin as never, stdout as never);
+  let session: Session | undefined;
+  const send = (msg: RpcMessage) => {
+    transport
+      .send(msg as JSONRPCMessage)
+      .catch((err: unknown) => core.log.debug({ err }, 'stdout write failed'));
+  };
+  const reply: Reply = {
+    related: send,
+    respond: send,
+    cancelled: () => {},
+  };
+
+  transport.onerror = (err) => {
+    // A line that is not JSON, or not a JSON-RPC message: answer like HTTP would, keep reading.
+    const parseError = err instanceof SyntaxError;
+    const e = new GatewayError(parseError ? 'SWY_PARSE_ERROR' : 'SWY_INVALID_REQUEST', {
+      detail: err.message.split('\n')[0]?.slice(0, 200),
+    });
+    send(errorResponse(null, toJsonRpcError(e)));
+  };
+
+  transport.onmessage = (raw) => {
+    const c = classify(raw);
+    if (c.kind === 'invalid') {
+      send(
+        errorResponse(c.id, toJsonRpcError(new GatewayError('SWY_INVALID_REQUEST', { detail: c.reason }))),
+      );
+      return;
+    }
+    const msg = c.msg;
+    if (!session) {
+      if ('method' in msg && msg.method === 'initialize' && 'id' in msg) {
+        void core.pipeline.initialize(msg, 'stdio').then(({ session: s, response }) => {
+          if (s) {
+            session = s;
+            s.outlet = { send: (m) => (send(m), true) };
+          }
+          send(response);
+        });
+      } else if ('id' in msg && 'method' in msg) {
+        send(errorResponse(msg.id, toJsonRpcError(new GatewayError('SWY_NOT_INITIALIZED'))));
+      }
+      return;
+    }
+    core.sessions.touch(session);
+    if ('method' in msg && 'id' in msg) void core.pipeline.request(session, msg, reply);
+    else if ('method' in msg) core.pipeline.notification(session, msg);
+    else core.pipeline.response(session, msg);
+  };
+
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  const onEnd = () => resolveClosed();
+  stdin.once('end', onEnd);
+  stdin.once('close', onEnd);
+  await transport.start();
+  return {
+    closed,
+    async close() {
+      if (session) await core.sessions.close(session);
+      await transport.close();
+    },
+  };
+}

@@ -1,0 +1,292 @@
+/**
+ * The forwarder: relays requests to one upstream connection and brings back what belongs to them.
+ *
+ * A relay cannot use the caller's JSON-RPC ids or progress tokens upstream: many downstream sessions
+ * share one upstream connection, and their ids collide. So every forwarded request gets a fresh id
+ * (and, when the caller asked for progress, a fresh progress token); progress is re-emitted under
+ * the caller's token, a downstream cancellation becomes `notifications/cancelled` for our id
+ * (MCP 2025-11-25 §Cancellation), and the per-request timeout restarts on every progress
+ * notification (§Progress, "implementations MAY reset the timeout clock on progress"), with an
+ * optional hard cap. Results and errors come back exactly as the upstream sent them.
+ */
+import { GatewayError } from '../../gateway/errors.js';
+import {
+  progressTokenOf,
+  withProgressToken,
+  type JsonObject,
+  type RequestId,
+  type RpcErrorObject,
+  type RpcNotification,
+  type RpcRequest,
+  type RpcResponse,
+} from '../jsonrpc.js';
+
+export type CallOutcome = { result: JsonObject } | { error: RpcErrorObject };
+
+/** Where an upstream's messages about one call go (the caller's session and request). */
+export interface RelatedSink {
+  /** A progress notification, already carrying the caller's own progress token. */
+  progress(params: JsonObject): void;
+  /** Any other notification the upstream tied to this call (e.g. a log message on its stream). */
+  notification(n: RpcNotification): void;
+  /** A server-to-client request (sampling, elicitation, roots) the upstream made while serving the call. */
+  request(req: RpcRequest, signal: AbortSignal): Promise<CallOutcome>;
+}
+
+export interface CallOptions {
+  timeoutMs: number;
+  maxTotalTimeoutMs?: number;
+  /** Aborted when the caller cancels; the upstream is then told with notifications/cancelled. */
+  signal?: AbortSignal;
+  related?: RelatedSink;
+}
+
+/** What carries forwarded messages to the upstream (stdio pipe, SSE, pooled HTTP). */
+export interface Channel {
+  /**
+   * Send a forwarded request. Channels that can tell which incoming messages belong to it (one
+   * HTTP response stream per request) hand them to `forwarder.deliver(msg, call)` themselves.
+   */
+  sendRequest(req: RpcRequest, call: PendingCall): Promise<void>;
+  /** Send a notification or a response to a server-to-client request. */
+  send(msg: RpcNotification | RpcResponse): Promise<void>;
+}
+
+export interface PendingCall {
+  readonly id: string;
+  readonly method: string;
+  readonly upstream: string;
+  readonly related?: RelatedSink;
+  /** The caller's progress token, restored on re-emitted progress. */
+  readonly callerToken?: RequestId;
+  /** Set by channels that stream per request: aborting it drops the response stream. */
+  abort?: () => void;
+}
+
+interface Entry extends PendingCall {
+  resolve(o: CallOutcome): void;
+  reject(e: unknown): void;
+  timer: NodeJS.Timeout;
+  hardTimer?: NodeJS.Timeout;
+  cleanup(): void;
+}
+
+/** Prefix of the ids the gateway uses upstream; the SDK Client sharing the connection uses numbers. */
+export const FORWARD_ID_PREFIX = 'swy-';
+
+export class Forwarder {
+  private seq = 0;
+  private readonly pending = new Map<string, Entry>();
+  private closed: GatewayError | undefined;
+
+  constructor(
+    readonly upstream: string,
+    private readonly channel: Channel,
+  ) {}
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Forward one request and resolve with the upstream's result or error object. */
+  call(method: string, params: JsonObject | undefined, opts: CallOptions): Promise<CallOutcome> {
+    if (this.closed) return Promise.reject(this.closed);
+    if (opts.signal?.aborted) return Promise.reject(cancelled(opts.signal));
+    const id = `${FORWARD_ID_PREFIX}${++this.seq}`;
+    const callerToken = progressTokenOf(params);
+    // Progress is only wanted when the caller asked for it; our token is our request id.
+    const upstreamParams = callerToken !== undefined ? withProgressToken(params, id) : params;
+    const request: RpcRequest = upstreamParams
+      ? { jsonrpc: '2.0', id, method, params: upstreamParams }
+      : { jsonrpc: '2.0', id, method };
+
+    return new Promise<CallOutcome>((resolve, reject) => {
+      const onAbort = () => this.cancel(id, opts.signal?.reason);
+      const entry: Entry = {
+        id,
+        method,
+        upstream: this.upstream,
+        related: opts.related,
+        callerToken,
+        resolve,
+        reject,
+        timer: setTimeout(() => this.timeout(id, opts.timeoutMs), opts.timeoutMs || 2 ** 31 - 1),
+        cleanup: () => {
+          clearTimeout(entry.timer);
+          if (entry.hardTimer) clearTimeout(entry.hardTimer);
+          opts.signal?.removeEventListener('abort', onAbort);
+          this.pending.delete(id);
+        },
+      };
+      if (opts.maxTotalTimeoutMs) {
+        entry.hardTimer = setTimeout(() => this.timeout(id, opts.maxTotalTimeoutMs!), opts.maxTotalTimeoutMs);
+      }
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, entry);
+      this.channel.sendRequest(request, entry).catch((err: unknown) => {
+        this.settle(id, (e) =>
+          e.reject(
+            err instanceof GatewayError
+              ? err
+              : new GatewayError(
+                  'SWY_UPSTREAM_UNAVAILABLE',
+                  { upstream: this.upstream, detail: (err as Error)?.message ?? String(err) },
+                  { cause: err },
+                ),
+          ),
+        );
+      });
+    });
+  }
+
+  /** Send a notification, or the answer to a server-to-client request, upstream. */
+  send(msg: RpcNotification | RpcResponse): Promise<void> {
+    return this.channel.send(msg);
+  }
+
+  /**
+   * An incoming message that may belong to a forwarded call. Returns false when it is not ours,
+   * so the connection can hand it to the SDK client sharing the channel.
+   */
+  deliver(msg: RpcResponse | RpcNotification | RpcRequest, via?: PendingCall): boolean {
+    if ('result' in msg || 'error' in msg) {
+      const id = msg.id;
+      if (typeof id !== 'string' || !id.startsWith(FORWARD_ID_PREFIX)) return false;
+      this.settle(id, (e) => e.resolve('result' in msg ? { result: msg.result } : { error: msg.error }));
+      return true;
+    }
+    if (msg.method === 'notifications/progress') {
+      const token = msg.params?.progressToken;
+      if (typeof token !== 'string' || !token.startsWith(FORWARD_ID_PREFIX)) return via !== undefined;
+      const entry = this.pending.get(token);
+      if (!entry) return true; // progress for a call that already finished: drop it
+      entry.timer.refresh();
+      if (entry.callerToken !== undefined)
+        entry.related?.progress({ ...msg.params, progressToken: entry.callerToken });
+      return true;
+    }
+    if (via) {
+      const entry = this.pending.get(via.id);
+      if ('id' in msg) {
+        // A server-to-client request made while serving `via`: it belongs to the same caller.
+        if (entry?.related) this.answerRelated(msg, entry);
+        else void this.channel.send(noClient(msg)).catch(() => {});
+        return true;
+      }
+      if (entry?.related) {
+        entry.related.notification(msg);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  isPending(id: string): boolean {
+    return this.pending.has(id);
+  }
+
+  /** Fail one call with a gateway error (its response stream broke, say). */
+  fail(id: string, err: GatewayError): void {
+    this.settle(id, (e) => e.reject(err));
+  }
+
+  /** The connection is gone: every pending call fails now, naming the upstream. */
+  close(reason: string): void {
+    this.closed = new GatewayError('SWY_UPSTREAM_UNAVAILABLE', { upstream: this.upstream, detail: reason });
+    this.failAll(reason);
+  }
+
+  /** Fail what is pending (the connection dropped) but keep accepting calls (it will be reopened). */
+  failAll(reason: string): void {
+    for (const id of [...this.pending.keys()]) {
+      this.settle(id, (e) =>
+        e.reject(
+          new GatewayError('SWY_UPSTREAM_FAILED', {
+            upstream: this.upstream,
+            method: e.method,
+            detail: reason,
+          }),
+        ),
+      );
+    }
+  }
+
+  private answerRelated(req: RpcRequest, entry: Entry): void {
+    const ac = new AbortController();
+    entry
+      .related!.request(req, ac.signal)
+      .then(
+        (outcome) => this.channel.send({ jsonrpc: '2.0', id: req.id, ...outcome } as RpcResponse),
+        (err: unknown) =>
+          this.channel.send({
+            jsonrpc: '2.0',
+            id: req.id,
+            error: { code: -32603, message: (err as Error)?.message ?? 'client request failed' },
+          }),
+      )
+      .catch(() => {});
+  }
+
+  private cancel(id: string, reason: unknown): void {
+    this.settle(id, (e) => {
+      e.abort?.();
+      e.reject(cancelled(undefined, reason));
+    });
+    void this.channel
+      .send({
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId: id, ...(reason !== undefined ? { reason: String(reason) } : {}) },
+      })
+      .catch(() => {});
+  }
+
+  private timeout(id: string, ms: number): void {
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    this.cancelUpstream(id, `timed out after ${ms} ms`);
+    this.settle(id, (e) => {
+      e.abort?.();
+      e.reject(
+        new GatewayError('SWY_UPSTREAM_TIMEOUT', {
+          upstream: this.upstream,
+          method: e.method,
+          timeoutMs: ms,
+        }),
+      );
+    });
+  }
+
+  private cancelUpstream(id: string, reason: string): void {
+    void this.channel
+      .send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } })
+      .catch(() => {});
+  }
+
+  private settle(id: string, fn: (e: Entry) => void): void {
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    entry.cleanup();
+    fn(entry);
+  }
+}
+
+/** Marker for a call the caller itself cancelled: no response is sent for it. */
+export class CallCancelled extends Error {
+  constructor(readonly reason?: unknown) {
+    super('cancelled');
+    this.name = 'CallCancelled';
+  }
+}
+
+function cancelled(signal?: AbortSignal, reason?: unknown): CallCancelled {
+  return new CallCancelled(reason ?? signal?.reason);
+}
+
+function noClient(req: RpcRequest): RpcResponse {
+  return {
+    jsonrpc: '2.0',
+    id: req.id,
+    error: { code: -32601, message: `No connected client can answer ${req.method}` },
+  };
+}

@@ -1,0 +1,495 @@
+/**
+ * One upstream MCP server: its connection, what it offers, and its life (start, health checks,
+ * restart with backoff, graceful stop).
+ *
+ * There is one connection per upstream, shared by every downstream session: one process per stdio
+ * server, one MCP session per HTTP server (docs/architecture.md explains why and what it costs).
+ * The SDK Client performs the handshake and pings; the Forwarder relays everything else.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  PromptSchema,
+  ResourceSchema,
+  ResourceTemplateSchema,
+  ToolSchema,
+  type JSONRPCMessage,
+  type ServerCapabilities,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import { isStdio, type UpstreamConfig } from '../../config/schema.js';
+import { GatewayError, toJsonRpcError } from '../../gateway/errors.js';
+import type { Logger } from '../../telemetry/logger.js';
+import { VERSION } from '../../version.js';
+import type {
+  JsonObject,
+  RequestId,
+  RpcErrorObject,
+  RpcMessage,
+  RpcNotification,
+  RpcRequest,
+  RpcResponse,
+} from '../jsonrpc.js';
+import { Forwarder, type CallOptions, type CallOutcome, type Channel } from './forwarder.js';
+import { HttpChannel } from './http-channel.js';
+import { MuxTransport } from './mux-transport.js';
+import { StdioUpstreamTransport } from './stdio-transport.js';
+
+export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
+
+export interface UpstreamLists {
+  readonly tools: readonly JsonObject[];
+  readonly prompts: readonly JsonObject[];
+  readonly resources: readonly JsonObject[];
+  readonly resourceTemplates: readonly JsonObject[];
+}
+
+export const EMPTY_LISTS: UpstreamLists = Object.freeze({
+  tools: [],
+  prompts: [],
+  resources: [],
+  resourceTemplates: [],
+});
+
+export type UpstreamState = 'starting' | 'ready' | 'restarting' | 'stopped';
+
+export interface UpstreamInfo {
+  serverInfo: JsonObject;
+  capabilities: ServerCapabilities;
+  instructions?: string;
+  protocolVersion?: string;
+}
+
+/** How an upstream tells the gateway about things that are not answers to a forwarded call. */
+export interface UpstreamHooks {
+  listsChanged(u: Upstream, kinds: readonly ListKind[]): void;
+  stateChanged(u: Upstream): void;
+  /** A notification not tied to a call: resources/updated, notifications/message, … */
+  notification(u: Upstream, n: RpcNotification): void;
+  /** A server-to-client request the upstream made outside of any call's response stream. */
+  serverRequest(u: Upstream, req: RpcRequest, signal: AbortSignal): Promise<CallOutcome>;
+}
+
+const LISTS: Record<
+  ListKind,
+  { method: string; key: string; capability: keyof ServerCapabilities; schema: z.ZodType }
+> = {
+  tools: { method: 'tools/list', key: 'tools', capability: 'tools', schema: ToolSchema },
+  prompts: { method: 'prompts/list', key: 'prompts', capability: 'prompts', schema: PromptSchema },
+  resources: { method: 'resources/list', key: 'resources', capability: 'resources', schema: ResourceSchema },
+  resourceTemplates: {
+    method: 'resources/templates/list',
+    key: 'resourceTemplates',
+    capability: 'resources',
+    schema: ResourceTemplateSchema,
+  },
+};
+
+const LIST_CHANGED: Record<string, ListKind[]> = {
+  'notifications/tools/list_changed': ['tools'],
+  'notifications/prompts/list_changed': ['prompts'],
+  'notifications/resources/list_changed': ['resources', 'resourceTemplates'],
+};
+
+/** A cursor loop that does not end is a bug upstream; stop following it. */
+const MAX_PAGES = 100;
+/** A connection that stayed up this long resets the restart backoff. */
+const STABLE_AFTER_MS = 10_000;
+
+interface Connection {
+  client: Client;
+  forwarder: Forwarder;
+  transport: Transport;
+  http?: HttpChannel;
+  since: number;
+}
+
+export class Upstream {
+  state: UpstreamState = 'starting';
+  lists: UpstreamLists = EMPTY_LISTS;
+  info: UpstreamInfo | undefined;
+  lastError: string | undefined;
+  /** Set once the first connection attempt has finished, successfully or not. */
+  readonly firstAttempt: Promise<void>;
+
+  private conn: Connection | undefined;
+  private attempt = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private healthFailures = 0;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly dirty = new Set<ListKind>();
+  private readonly serverRequests = new Map<RequestId, AbortController>();
+  private resolveFirst!: () => void;
+  private readonly log: Logger;
+
+  constructor(
+    readonly spec: UpstreamConfig,
+    private readonly hooks: UpstreamHooks,
+    log: Logger,
+    /** Where the spec came from, for admin listings and messages. */
+    readonly origin: 'config' | 'admin' = 'config',
+  ) {
+    this.log = log.child({ upstream: spec.name });
+    this.firstAttempt = new Promise((r) => (this.resolveFirst = r));
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** Read through a getter: the state changes while connect() awaits. */
+  private get stopped(): boolean {
+    return this.state === 'stopped';
+  }
+
+  get inFlight(): number {
+    return this.conn?.forwarder.inFlight ?? 0;
+  }
+
+  /** Start connecting. Never throws: a failing upstream is retried in the background. */
+  start(): Promise<void> {
+    void this.connect();
+    return this.firstAttempt;
+  }
+
+  /** Forward a request. Fails fast, naming the upstream, when it is not connected. */
+  call(
+    method: string,
+    params: JsonObject | undefined,
+    opts: Omit<CallOptions, 'timeoutMs'> & { timeoutMs?: number },
+  ) {
+    const conn = this.conn;
+    if (!conn || this.state !== 'ready') {
+      return Promise.reject(
+        new GatewayError('SWY_UPSTREAM_UNAVAILABLE', {
+          upstream: this.name,
+          detail: this.state === 'stopped' ? 'it was removed' : (this.lastError ?? this.state),
+        }),
+      );
+    }
+    return conn.forwarder.call(method, params, {
+      timeoutMs: opts.timeoutMs ?? this.spec.timeoutMs,
+      maxTotalTimeoutMs: opts.maxTotalTimeoutMs ?? this.spec.maxTotalTimeoutMs,
+      signal: opts.signal,
+      related: opts.related,
+    });
+  }
+
+  notify(n: RpcNotification): Promise<void> {
+    if (!this.conn || this.state !== 'ready') return Promise.resolve();
+    return this.conn.forwarder.send(n).catch((err: unknown) => {
+      this.log.debug({ err, method: n.method }, 'notification to upstream failed');
+    });
+  }
+
+  /** Stop: refuse new calls, let in-flight ones finish (up to graceMs), then close the connection. */
+  async stop(graceMs = 5_000): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    clearTimeout(this.restartTimer);
+    clearInterval(this.healthTimer);
+    clearTimeout(this.refreshTimer);
+    this.resolveFirst();
+    const conn = this.conn;
+    if (conn) {
+      const deadline = Date.now() + graceMs;
+      while (conn.forwarder.inFlight > 0 && Date.now() < deadline) await sleep(25);
+      this.conn = undefined;
+      await this.closeConnection(conn, 'upstream stopped');
+    }
+    for (const ac of this.serverRequests.values()) ac.abort();
+    this.lists = EMPTY_LISTS;
+    this.hooks.stateChanged(this);
+  }
+
+  /** Re-read one or more lists now (also used after list_changed). */
+  async refresh(kinds: readonly ListKind[]): Promise<void> {
+    const conn = this.conn;
+    if (!conn || !this.info) return;
+    const next: Record<ListKind, readonly JsonObject[]> = { ...this.lists };
+    for (const kind of kinds) {
+      const spec = LISTS[kind];
+      next[kind] = this.info.capabilities[spec.capability] ? await this.fetchAll(conn, kind) : [];
+    }
+    if (this.conn !== conn) return; // the connection changed while we were reading
+    this.lists = Object.freeze(next);
+    this.hooks.listsChanged(this, kinds);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.state === 'stopped') return;
+    const started = Date.now();
+    let conn: Connection | undefined;
+    try {
+      conn = await this.openConnection();
+      if (this.stopped) {
+        await this.closeConnection(conn, 'upstream stopped');
+        return;
+      }
+      this.conn = conn;
+      const caps = conn.client.getServerCapabilities() ?? {};
+      this.info = {
+        serverInfo: (conn.client.getServerVersion() ?? {}) as JsonObject,
+        capabilities: caps,
+        instructions: conn.client.getInstructions(),
+        protocolVersion: (conn.transport as { protocolVersion?: string }).protocolVersion,
+      };
+      const lists: Record<ListKind, readonly JsonObject[]> = { ...EMPTY_LISTS };
+      for (const kind of Object.keys(LISTS) as ListKind[]) {
+        if (caps[LISTS[kind].capability]) lists[kind] = await this.fetchAll(conn, kind);
+      }
+      this.lists = Object.freeze(lists);
+      this.state = 'ready';
+      this.lastError = undefined;
+      this.healthFailures = 0;
+      this.startHealthChecks();
+      this.log.info(
+        {
+          ms: Date.now() - started,
+          server: this.info.serverInfo,
+          tools: lists.tools.length,
+          prompts: lists.prompts.length,
+          resources: lists.resources.length,
+        },
+        'upstream ready',
+      );
+      this.hooks.stateChanged(this);
+      this.hooks.listsChanged(this, Object.keys(LISTS) as ListKind[]);
+    } catch (err) {
+      const reason = describe(err, conn);
+      if (conn) {
+        if (this.conn === conn) this.conn = undefined;
+        await this.closeConnection(conn, reason).catch(() => {});
+      }
+      if (!this.stopped) {
+        this.lastError = reason;
+        this.log.warn({ reason }, 'upstream failed to start');
+        this.scheduleRestart();
+      }
+    } finally {
+      this.resolveFirst();
+    }
+  }
+
+  private async openConnection(): Promise<Connection> {
+    const spec = this.spec;
+    let inner: Transport;
+    let http: HttpChannel | undefined;
+    // The connection object is filled in as it is built; message hooks read it lazily.
+    const conn = { since: Date.now() } as Connection;
+    if (isStdio(spec.mcp)) {
+      inner = new StdioUpstreamTransport(spec.mcp, (line) =>
+        this.log.debug({ stderr: line }, 'upstream stderr'),
+      );
+    } else if (spec.mcp.transport === 'sse') {
+      inner = new SSEClientTransport(new URL(spec.mcp.url), {
+        requestInit: { headers: { ...spec.mcp.headers } },
+      });
+    } else {
+      const t = new StreamableHTTPClientTransport(new URL(spec.mcp.url), {
+        requestInit: { headers: { ...spec.mcp.headers } },
+      });
+      inner = t;
+      http = new HttpChannel(
+        this.name,
+        new URL(spec.mcp.url),
+        spec.mcp.headers,
+        () => ({ sessionId: t.sessionId, protocolVersion: t.protocolVersion }),
+        () => this.connectionLost(conn, 'the upstream ended its MCP session'),
+      );
+      http.unrelated = (m) => this.onMessage(conn, m);
+    }
+    const channel: Channel = http ?? {
+      sendRequest: (req) => inner.send(req as JSONRPCMessage),
+      send: (msg) => inner.send(msg as JSONRPCMessage),
+    };
+    const forwarder = new Forwarder(this.name, channel);
+    if (http) http.forwarder = forwarder;
+    const transport = new MuxTransport(inner, (m) => this.onMessage(conn, m as RpcMessage));
+    const client = new Client(
+      { name: 'switchyard', version: VERSION },
+      {
+        // The gateway relays these to its downstream clients (see docs/architecture.md).
+        capabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } },
+      },
+    );
+    Object.assign(conn, { client, forwarder, transport: inner, http });
+    client.onclose = () => this.connectionLost(conn, closeReason(inner));
+    client.onerror = (err) => this.log.debug({ err: err.message }, 'upstream transport error');
+    await client.connect(transport, { timeout: Math.min(this.spec.timeoutMs || 60_000, 60_000) });
+    return conn;
+  }
+
+  /** Route a message the upstream sent outside of a forwarded call's own response stream. */
+  private onMessage(conn: Connection, msg: RpcMessage): boolean {
+    if (conn.forwarder?.deliver(msg)) return true;
+    if ('id' in msg && 'method' in msg) {
+      if (msg.method === 'ping') return false; // the SDK Client answers pings
+      this.answerServerRequest(conn, msg);
+      return true;
+    }
+    if ('method' in msg) {
+      const kinds = LIST_CHANGED[msg.method];
+      if (kinds) this.markDirty(kinds);
+      else if (msg.method === 'notifications/cancelled') {
+        const id = msg.params?.requestId as RequestId | undefined;
+        if (id !== undefined) this.serverRequests.get(id)?.abort(msg.params?.reason);
+      } else this.hooks.notification(this, msg);
+      return true;
+    }
+    return false; // a response to the SDK Client's own request
+  }
+
+  private answerServerRequest(conn: Connection, req: RpcRequest): void {
+    const ac = new AbortController();
+    this.serverRequests.set(req.id, ac);
+    const reply = (body: { result: JsonObject } | { error: RpcErrorObject }) =>
+      ac.signal.aborted
+        ? undefined
+        : conn.forwarder.send({ jsonrpc: '2.0', id: req.id, ...body } as RpcResponse);
+    this.hooks
+      .serverRequest(this, req, ac.signal)
+      .then(reply, (err: unknown) => reply({ error: toJsonRpcError(err) }))
+      .catch((err: unknown) => this.log.debug({ err }, 'could not answer a server request'))
+      .finally(() => this.serverRequests.delete(req.id));
+  }
+
+  private markDirty(kinds: readonly ListKind[]): void {
+    for (const k of kinds) this.dirty.add(k);
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      const todo = [...this.dirty];
+      this.dirty.clear();
+      this.refresh(todo).catch((err: unknown) =>
+        this.log.warn({ reason: describe(err) }, 'refreshing lists after list_changed failed'),
+      );
+    }, 20);
+  }
+
+  private async fetchAll(conn: Connection, kind: ListKind): Promise<JsonObject[]> {
+    const { method, key, schema } = LISTS[kind];
+    const out: JsonObject[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const outcome = await conn.forwarder.call(method, cursor ? { cursor } : undefined, {
+        timeoutMs: this.spec.timeoutMs || 60_000,
+      });
+      if ('error' in outcome) throw new Error(`${method} failed: ${outcome.error.message}`);
+      const items = outcome.result[key];
+      for (const item of Array.isArray(items) ? items : []) {
+        // Validate each entry at the edge; one malformed tool must not hide the others.
+        const ok = schema.safeParse(item);
+        if (ok.success) out.push(item as JsonObject);
+        else
+          this.log.warn(
+            { kind, item: summarize(item), issue: ok.error.issues[0]?.message },
+            'skipping invalid entry',
+          );
+      }
+      const next = outcome.result.nextCursor;
+      if (typeof next !== 'string' || next === '' || seen.has(next)) break;
+      seen.add(next);
+      cursor = next;
+    }
+    return out;
+  }
+
+  private startHealthChecks(): void {
+    clearInterval(this.healthTimer);
+    const { intervalMs, timeoutMs, failures } = this.spec.healthCheck;
+    if (!intervalMs) return;
+    this.healthTimer = setInterval(() => {
+      const conn = this.conn;
+      if (!conn || this.state !== 'ready') return;
+      conn.client.ping({ timeout: timeoutMs }).then(
+        () => {
+          this.healthFailures = 0;
+        },
+        (err: unknown) => {
+          this.healthFailures++;
+          this.log.warn({ failures: this.healthFailures, reason: describe(err) }, 'health check failed');
+          if (this.healthFailures >= failures)
+            this.connectionLost(conn, `health check failed ${failures} times`);
+        },
+      );
+    }, intervalMs);
+    this.healthTimer.unref();
+  }
+
+  private connectionLost(conn: Connection, reason: string): void {
+    if (this.conn !== conn || this.state === 'stopped') return;
+    this.conn = undefined;
+    clearInterval(this.healthTimer);
+    this.lastError = reason;
+    this.state = 'restarting';
+    this.log.warn({ reason }, 'upstream connection lost');
+    conn.forwarder.close(reason);
+    for (const ac of this.serverRequests.values()) ac.abort();
+    void this.closeConnection(conn, reason);
+    if (Date.now() - conn.since > STABLE_AFTER_MS) this.attempt = 0;
+    this.lists = EMPTY_LISTS;
+    this.hooks.stateChanged(this);
+    this.hooks.listsChanged(this, Object.keys(LISTS) as ListKind[]);
+    this.scheduleRestart();
+  }
+
+  private scheduleRestart(): void {
+    if (this.state === 'stopped') return;
+    this.state = 'restarting';
+    const { initialDelayMs, maxDelayMs } = this.spec.restart;
+    const base = Math.min(maxDelayMs, initialDelayMs * 2 ** this.attempt);
+    const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+    this.attempt++;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => void this.connect(), delay);
+    this.restartTimer.unref();
+    this.log.info({ delayMs: delay, attempt: this.attempt }, 'restart scheduled');
+  }
+
+  private async closeConnection(conn: Connection, reason: string): Promise<void> {
+    conn.forwarder?.close(reason);
+    if (conn.transport instanceof StreamableHTTPClientTransport) {
+      // Tell the upstream the session is over (MCP §Session Management), if it still listens.
+      await withTimeout(conn.transport.terminateSession(), 1000).catch(() => {});
+    }
+    await conn.client?.close().catch(() => {});
+    await conn.http?.close().catch(() => {});
+  }
+}
+
+function closeReason(t: Transport): string {
+  if (t instanceof StdioUpstreamTransport) {
+    const tail = t.lastStderr.split('\n').slice(-3).join(' | ');
+    return `the process exited${tail ? ` (stderr: ${tail})` : ''}`;
+  }
+  return 'the connection closed';
+}
+
+function describe(err: unknown, conn?: Connection): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (conn && conn.transport instanceof StdioUpstreamTransport && conn.transport.lastStderr) {
+    return `${msg} (stderr: ${conn.transport.lastStderr.split('\n').slice(-3).join(' | ')})`;
+  }
+  return msg;
+}
+
+function summarize(item: unknown): unknown {
+  if (item && typeof item === 'object') {
+    const o = item as JsonObject;
+    return { name: o.name, uri: o.uri, uriTemplate: o.uriTemplate };
+  }
+  return item;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  return Promise.race([p, sleep(ms).then(() => undefined)]);
+}

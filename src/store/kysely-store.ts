@@ -1,0 +1,215 @@
+/**
+ * The Store implemented once with Kysely; the same queries run on SQLite and Postgres.
+ */
+import type { Kysely } from 'kysely';
+import type {
+  EventRepo,
+  SessionRepo,
+  Store,
+  StoredEvent,
+  StoredSession,
+  StoredUpstream,
+  UpstreamRepo,
+} from './types.js';
+
+export interface Tables {
+  upstreams: { name: string; spec: string; created_at: number; updated_at: number };
+  mcp_sessions: {
+    id: string;
+    protocol_version: string;
+    client_info: string;
+    client_capabilities: string;
+    log_level: string | null;
+    created_at: number;
+    last_seen_at: number;
+  };
+  mcp_events: { stream_id: string; seq: number; session_id: string; message: string; created_at: number };
+}
+
+export class KyselyStore implements Store {
+  readonly upstreams: UpstreamRepo;
+  readonly sessions: SessionRepo;
+  readonly events: EventRepo;
+
+  constructor(
+    private readonly db: Kysely<Tables>,
+    readonly kind: Store['kind'],
+    readonly location: string,
+  ) {
+    this.upstreams = new Upstreams(db);
+    this.sessions = new Sessions(db);
+    this.events = new Events(db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+class Upstreams implements UpstreamRepo {
+  constructor(private readonly db: Kysely<Tables>) {}
+
+  async list(): Promise<StoredUpstream[]> {
+    const rows = await this.db
+      .selectFrom('upstreams')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('name')
+      .execute();
+    return rows.map(toUpstream);
+  }
+
+  async get(name: string): Promise<StoredUpstream | undefined> {
+    const row = await this.db.selectFrom('upstreams').selectAll().where('name', '=', name).executeTakeFirst();
+    return row && toUpstream(row);
+  }
+
+  async insert(u: StoredUpstream): Promise<boolean> {
+    const result = await this.db
+      .insertInto('upstreams')
+      .values({
+        name: u.name,
+        spec: JSON.stringify(u.spec),
+        created_at: u.createdAt,
+        updated_at: u.updatedAt,
+      })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async delete(name: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('upstreams').where('name', '=', name).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+}
+
+function toUpstream(row: Tables['upstreams']): StoredUpstream {
+  return {
+    name: row.name,
+    spec: JSON.parse(row.spec) as Record<string, unknown>,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+class Sessions implements SessionRepo {
+  constructor(private readonly db: Kysely<Tables>) {}
+
+  async insert(s: StoredSession): Promise<void> {
+    await this.db
+      .insertInto('mcp_sessions')
+      .values({
+        id: s.id,
+        protocol_version: s.protocolVersion,
+        client_info: JSON.stringify(s.clientInfo),
+        client_capabilities: JSON.stringify(s.clientCapabilities),
+        log_level: s.logLevel,
+        created_at: s.createdAt,
+        last_seen_at: s.lastSeenAt,
+      })
+      .execute();
+  }
+
+  async get(id: string): Promise<StoredSession | undefined> {
+    const row = await this.db.selectFrom('mcp_sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      protocolVersion: row.protocol_version,
+      clientInfo: JSON.parse(row.client_info) as Record<string, unknown>,
+      clientCapabilities: JSON.parse(row.client_capabilities) as Record<string, unknown>,
+      logLevel: row.log_level,
+      createdAt: Number(row.created_at),
+      lastSeenAt: Number(row.last_seen_at),
+    };
+  }
+
+  async setLogLevel(id: string, level: string): Promise<void> {
+    await this.db.updateTable('mcp_sessions').set({ log_level: level }).where('id', '=', id).execute();
+  }
+
+  async touch(ids: readonly string[], at: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('mcp_sessions')
+      .set({ last_seen_at: at })
+      .where('id', 'in', [...ids])
+      .execute();
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('mcp_events').where('session_id', '=', id).execute();
+      await tx.deleteFrom('mcp_sessions').where('id', '=', id).execute();
+    });
+  }
+
+  async expire(cutoff: number): Promise<string[]> {
+    return this.db.transaction().execute(async (tx) => {
+      const rows = await tx
+        .selectFrom('mcp_sessions')
+        .select('id')
+        .where('last_seen_at', '<', cutoff)
+        .execute();
+      const ids = rows.map((r) => r.id);
+      if (ids.length > 0) {
+        await tx.deleteFrom('mcp_events').where('session_id', 'in', ids).execute();
+        await tx.deleteFrom('mcp_sessions').where('id', 'in', ids).execute();
+      }
+      return ids;
+    });
+  }
+}
+
+class Events implements EventRepo {
+  constructor(private readonly db: Kysely<Tables>) {}
+
+  async append(events: readonly StoredEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.db
+      .insertInto('mcp_events')
+      .values(
+        events.map((e) => ({
+          stream_id: e.streamId,
+          seq: e.seq,
+          session_id: e.sessionId,
+          message: e.message,
+          created_at: e.createdAt,
+        })),
+      )
+      .execute();
+  }
+
+  async after(streamId: string, afterSeq: number): Promise<StoredEvent[]> {
+    const rows = await this.db
+      .selectFrom('mcp_events')
+      .selectAll()
+      .where('stream_id', '=', streamId)
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .execute();
+    return rows.map((r) => ({
+      sessionId: r.session_id,
+      streamId: r.stream_id,
+      seq: Number(r.seq),
+      message: r.message,
+      createdAt: Number(r.created_at),
+    }));
+  }
+
+  async sessionOf(streamId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('mcp_events')
+      .select('session_id')
+      .where('stream_id', '=', streamId)
+      .limit(1)
+      .executeTakeFirst();
+    return row?.session_id;
+  }
+
+  async prune(cutoff: number): Promise<number> {
+    const result = await this.db.deleteFrom('mcp_events').where('created_at', '<', cutoff).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The store: everything the gateway must remember across requests, restarts and (later) replicas.
+ *
+ * One interface, two dialects behind it (SQLite embedded by default, Postgres when scaled out);
+ * the repositories below are the only way the rest of the gateway touches the database.
+ */
+
+export interface StoredUpstream {
+  name: string;
+  /** The upstream's config entry as submitted (validated against UpstreamSchema on the way in). */
+  spec: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface StoredSession {
+  id: string;
+  protocolVersion: string;
+  clientInfo: Record<string, unknown>;
+  clientCapabilities: Record<string, unknown>;
+  logLevel: string | null;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+export interface StoredEvent {
+  sessionId: string;
+  streamId: string;
+  seq: number;
+  /** The JSON-RPC message as sent on the wire (already serialised). */
+  message: string;
+  createdAt: number;
+}
+
+export interface UpstreamRepo {
+  list(): Promise<StoredUpstream[]>;
+  get(name: string): Promise<StoredUpstream | undefined>;
+  /** Insert; returns false (and changes nothing) when the name is taken. */
+  insert(u: StoredUpstream): Promise<boolean>;
+  /** Returns false when there was nothing to delete. */
+  delete(name: string): Promise<boolean>;
+}
+
+export interface SessionRepo {
+  insert(s: StoredSession): Promise<void>;
+  get(id: string): Promise<StoredSession | undefined>;
+  setLogLevel(id: string, level: string): Promise<void>;
+  touch(ids: readonly string[], at: number): Promise<void>;
+  delete(id: string): Promise<void>;
+  /** Delete sessions idle since before `cutoff` and their events; returns their ids. */
+  expire(cutoff: number): Promise<string[]>;
+}
+
+export interface EventRepo {
+  append(events: readonly StoredEvent[]): Promise<void>;
+  /** Events of the stream with seq > afterSeq, in order. */
+  after(streamId: string, afterSeq: number): Promise<StoredEvent[]>;
+  /** The session a stream belongs to, if the stream has any stored event. */
+  sessionOf(streamId: string): Promise<string | undefined>;
+  prune(cutoff: number): Promise<number>;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Where the data lives, with any password removed (safe to log). */
+  readonly location: string;
+  readonly upstreams: UpstreamRepo;
+  readonly sessions: SessionRepo;
+  readonly events: EventRepo;
+  close(): Promise<void>;
+}

@@ -1,0 +1,84 @@
+/**
+ * Prometheus metrics (prom-client), fed from request records and upstream state.
+ *
+ * Labels stay bounded: methods are MCP's, upstreams come from config, tools from the catalog
+ * (a name the catalog does not know is counted as "unknown").
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RequestRecord } from '../gateway/request-record.js';
+
+const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'method' | 'upstream' | 'tool' | 'outcome'>;
+  private readonly duration: Histogram<'method' | 'upstream' | 'tool'>;
+  readonly upstreamUp: Gauge<'upstream'>;
+  readonly upstreamRestarts: Counter<'upstream'>;
+  readonly sessions: Gauge;
+  readonly collisions: Gauge;
+  private readonly children = new Map<
+    string,
+    { count: Counter.Internal; dur: Histogram.Internal<'method' | 'upstream' | 'tool'> }
+  >();
+
+  constructor(opts: { defaults?: boolean } = {}) {
+    if (opts.defaults ?? true)
+      collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' });
+    this.requests = new Counter({
+      name: 'switchyard_mcp_requests_total',
+      help: 'MCP requests handled, by method, upstream, tool and outcome (ok, error, upstream_error, cancelled).',
+      labelNames: ['method', 'upstream', 'tool', 'outcome'],
+      registers: [this.registry],
+    });
+    this.duration = new Histogram({
+      name: 'switchyard_mcp_request_duration_seconds',
+      help: 'Time from receiving an MCP request to sending its answer.',
+      labelNames: ['method', 'upstream', 'tool'],
+      buckets: BUCKETS,
+      registers: [this.registry],
+    });
+    this.upstreamUp = new Gauge({
+      name: 'switchyard_upstream_up',
+      help: '1 when the upstream is connected and ready, else 0.',
+      labelNames: ['upstream'],
+      registers: [this.registry],
+    });
+    this.upstreamRestarts = new Counter({
+      name: 'switchyard_upstream_connection_losses_total',
+      help: 'Times an upstream connection was lost (crash, failed health checks, expired session).',
+      labelNames: ['upstream'],
+      registers: [this.registry],
+    });
+    this.sessions = new Gauge({
+      name: 'switchyard_mcp_sessions',
+      help: 'Downstream MCP sessions held by this process.',
+      registers: [this.registry],
+    });
+    this.collisions = new Gauge({
+      name: 'switchyard_name_collisions',
+      help: 'Federated names that collided and were renamed (see the log for which).',
+      registers: [this.registry],
+    });
+  }
+
+  record(r: RequestRecord): void {
+    const upstream = r.upstream ?? '';
+    const tool = r.method === 'tools/call' && r.upstream ? (r.target ?? '') : '';
+    const key = `${r.method}\u0000${upstream}\u0000${tool}\u0000${r.outcome}`;
+    let c = this.children.get(key);
+    if (!c) {
+      c = {
+        count: this.requests.labels(r.method, upstream, tool, r.outcome ?? 'ok'),
+        dur: this.duration.labels(r.method, upstream, tool),
+      };
+      this.children.set(key, c);
+    }
+    c.count.inc();
+    c.dur.observe((r.durationMs ?? 0) / 1000);
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * An in-process gateway for end-to-end tests (real HTTP listener on a free loopback port, real
+ * store), and an official SDK client connected to it.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { createGateway, type ConfigInput, type Gateway } from '../../src/index.js';
+import { createLogger, silentLogger } from '../../src/telemetry/logger.js';
+
+export interface TestGateway {
+  gateway: Gateway;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(config: ConfigInput): Promise<TestGateway> {
+  const gateway = createGateway(
+    {
+      store: 'sqlite::memory:',
+      ...config,
+      server: { port: 0, ...config.server },
+      reload: { watch: false, ...config.reload },
+    },
+    // SWY_TEST_LOG=debug shows the gateway's log while debugging a test.
+    { logger: process.env.SWY_TEST_LOG ? createLogger(process.env.SWY_TEST_LOG) : silentLogger() },
+  );
+  await gateway.start();
+  return { gateway, url: gateway.url!, stop: () => gateway.stop() };
+}
+
+export async function connect(
+  url: string,
+  capabilities: ClientCapabilities = {},
+  name = 'test-client',
+): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+  const client = new Client({ name, version: '1.0.0' }, { capabilities });
+  const transport = new StreamableHTTPClientTransport(new URL(url));
+  await client.connect(transport);
+  return { client, transport };
+}

@@ -1,0 +1,69 @@
+/**
+ * Run a test suite once per store dialect (Kysely's practice): SQLite in a temp file, and
+ * Postgres in a fresh schema that is dropped afterwards.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { describe } from 'vitest';
+
+export interface StoreTarget {
+  dialect: 'sqlite' | 'postgres';
+  /** A fresh, empty database URL for one test. */
+  freshUrl(): Promise<string>;
+  cleanup(): Promise<void>;
+}
+
+export function postgresUrl(): string | undefined {
+  return process.env.SWITCHYARD_TEST_POSTGRES || undefined;
+}
+
+export function sqliteTarget(): StoreTarget {
+  const dir = mkdtempSync(join(tmpdir(), 'swy-store-'));
+  let n = 0;
+  return {
+    dialect: 'sqlite',
+    freshUrl: async () => `sqlite:${join(dir, `db${n++}.sqlite`)}`,
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export function postgresTarget(baseUrl: string): StoreTarget {
+  const schemas: string[] = [];
+  return {
+    dialect: 'postgres',
+    async freshUrl() {
+      const schema = `swy_t_${randomBytes(5).toString('hex')}`;
+      const client = new pg.Client({ connectionString: baseUrl });
+      await client.connect();
+      await client.query(`create schema ${schema}`);
+      await client.end();
+      schemas.push(schema);
+      const u = new URL(baseUrl);
+      u.searchParams.set('options', `-c search_path=${schema}`);
+      return u.toString();
+    },
+    async cleanup() {
+      if (schemas.length === 0) return;
+      const client = new pg.Client({ connectionString: baseUrl });
+      await client.connect();
+      for (const s of schemas.splice(0)) await client.query(`drop schema if exists ${s} cascade`);
+      await client.end();
+    },
+  };
+}
+
+/** `describe` once per dialect; the Postgres run is skipped (with a notice) only outside CI. */
+export function describeEachStore(name: string, body: (target: () => StoreTarget) => void): void {
+  describe(`${name} [sqlite]`, () => {
+    const t = sqliteTarget();
+    body(() => t);
+  });
+  const pgUrl = postgresUrl();
+  describe.skipIf(!pgUrl)(`${name} [postgres]`, () => {
+    const t = postgresTarget(pgUrl ?? '');
+    body(() => t);
+  });
+}
