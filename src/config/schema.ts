@@ -63,6 +63,10 @@ export const UpstreamSchema = z
       'Per-request timeout towards this upstream. Progress notifications from the upstream reset it.',
       120_000,
     ),
+    startTimeoutMs: durationMs(
+      'How long starting the upstream (spawn or connect, plus initialize) may take; `npx` downloads can be slow.',
+      60_000,
+    ),
     maxTotalTimeoutMs: z
       .number()
       .int()

@@ -34,6 +34,9 @@ export function createFixtureServer(): McpServer {
   const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
 
   server.registerTool('whoami', { description: 'Name of this fixture instance' }, async () => text(NAME));
+  server.registerTool('pid', { description: 'Process id of this server' }, async () =>
+    text(String(process.pid)),
+  );
 
   server.registerTool(
     'echo',

@@ -89,9 +89,13 @@ export class StdioUpstreamTransport implements Transport {
         if (child.pid) liveGroups.add(child.pid);
         resolve();
       });
+      // The leader exiting is what matters: anything it left behind in its group goes with it.
+      // ('close' alone would wait for a surviving grandchild that still holds the pipes.)
+      child.once('exit', () => {
+        if (child.pid) killGroup(child.pid, 'SIGKILL');
+      });
       this.exited = new Promise((done) => {
         child.once('close', () => {
-          // The leader is gone; anything it left behind in its group goes with it.
           if (child.pid) {
             killGroup(child.pid, 'SIGKILL');
             liveGroups.delete(child.pid);

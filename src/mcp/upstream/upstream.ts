@@ -319,7 +319,7 @@ export class Upstream {
     Object.assign(conn, { client, forwarder, transport: inner, http });
     client.onclose = () => this.connectionLost(conn, closeReason(inner));
     client.onerror = (err) => this.log.debug({ err: err.message }, 'upstream transport error');
-    await client.connect(transport, { timeout: Math.min(this.spec.timeoutMs || 60_000, 60_000) });
+    await client.connect(transport, { timeout: this.spec.startTimeoutMs || 60_000 });
     return conn;
   }
 

@@ -1,0 +1,195 @@
+/**
+ * Faults: upstreams that crash, hang, write garbage or are slow, and clients that cancel or
+ * disconnect. Each failure is reported naming the upstream, within its timeout, and nothing else
+ * is affected.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { connect, startGateway, type TestGateway } from '../support/gateway.js';
+import { startHttpFixture, stdioFixture, type HttpFixture } from '../support/fixtures.js';
+import { alive } from '../support/process.js';
+
+const textOf = (r: unknown) => (r as { content: { text: string }[] }).content[0]!.text;
+
+describe('upstream faults', () => {
+  let http: HttpFixture;
+  let gw: TestGateway;
+  let client: Client;
+
+  beforeAll(async () => {
+    http = await startHttpFixture('remote');
+    gw = await startGateway({
+      upstreams: [
+        { name: 'local', mcp: stdioFixture('local'), timeoutMs: 800, restart: { initialDelayMs: 100 } },
+        { name: 'remote', mcp: { url: http.url }, timeoutMs: 800 },
+        { name: 'steady', mcp: stdioFixture('steady') },
+      ],
+    });
+    ({ client } = await connect(gw.url));
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await gw?.stop();
+    await http?.stop();
+  });
+
+  it('a hanging upstream gets a timeout error naming it, and the upstream is told to cancel', async () => {
+    const started = Date.now();
+    await expect(client.callTool({ name: 'local.hang', arguments: {} })).rejects.toThrow(
+      /Upstream "local" did not answer tools\/call within 800 ms/,
+    );
+    expect(Date.now() - started).toBeLessThan(3000);
+    await expect
+      .poll(async () => textOf(await client.callTool({ name: 'local.cancelled', arguments: {} })))
+      .not.toBe('[]');
+  });
+
+  it('progress resets the timeout; without progress the same wait times out', async () => {
+    const r = await client.callTool({ name: 'remote.slow', arguments: { ms: 1500, steps: 6 } }, undefined, {
+      onprogress: () => {},
+    });
+    expect(textOf(r)).toBe('slept 1500');
+    await expect(client.callTool({ name: 'remote.slow', arguments: { ms: 1500, steps: 0 } })).rejects.toThrow(
+      /Upstream "remote" did not answer/,
+    );
+  });
+
+  it('garbage on an upstream’s stdout is skipped; the call still answers', async () => {
+    const r = await client.callTool({ name: 'local.garbage', arguments: {} });
+    expect(textOf(r)).toBe('still here');
+  });
+
+  it('a client cancellation reaches the upstream', async () => {
+    const before = JSON.parse(
+      textOf(await client.callTool({ name: 'remote.cancelled', arguments: {} })),
+    ) as string[];
+    const ac = new AbortController();
+    const call = client.callTool({ name: 'remote.hang', arguments: {} }, undefined, { signal: ac.signal });
+    await sleep(100);
+    ac.abort('changed my mind');
+    await expect(call).rejects.toThrow();
+    await expect
+      .poll(
+        async () =>
+          (JSON.parse(textOf(await client.callTool({ name: 'remote.cancelled', arguments: {} }))) as string[])
+            .length,
+      )
+      .toBeGreaterThan(before.length);
+  });
+
+  it('a client that disconnects mid-call has its call cancelled upstream', async () => {
+    const before = JSON.parse(
+      textOf(await client.callTool({ name: 'local.cancelled', arguments: {} })),
+    ) as string[];
+    const init = await fetch(gw.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-06-18',
+          capabilities: {},
+          clientInfo: { name: 'raw', version: '1' },
+        },
+      }),
+    });
+    const sid = init.headers.get('mcp-session-id')!;
+    const ac = new AbortController();
+    const pending = fetch(gw.url, {
+      method: 'POST',
+      signal: ac.signal,
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': sid,
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'local.hang', arguments: {} },
+      }),
+    }).catch(() => undefined);
+    await sleep(150);
+    ac.abort();
+    await pending;
+    await expect
+      .poll(
+        async () =>
+          (JSON.parse(textOf(await client.callTool({ name: 'local.cancelled', arguments: {} }))) as string[])
+            .length,
+      )
+      .toBeGreaterThan(before.length);
+  });
+
+  it('a crashing stdio upstream fails the call naming it; its tools leave and come back after restart', async () => {
+    let changes = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changes++);
+    const pid = Number(textOf(await client.callTool({ name: 'local.pid', arguments: {} })));
+    const started = Date.now();
+    await expect(client.callTool({ name: 'local.crash', arguments: {} })).rejects.toThrow(/Upstream "local"/);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(alive(pid)).toBe(false);
+    // The others are unaffected meanwhile.
+    expect(textOf(await client.callTool({ name: 'steady.whoami', arguments: {} }))).toBe('steady');
+    await expect.poll(() => changes).toBeGreaterThan(0);
+    await expect
+      .poll(async () => (await client.listTools()).tools.some((t) => t.name === 'local.whoami'), {
+        timeout: 10_000,
+      })
+      .toBe(true);
+    const newPid = Number(textOf(await client.callTool({ name: 'local.pid', arguments: {} })));
+    expect(newPid).not.toBe(pid);
+  });
+
+  it('a killed HTTP upstream (kill -9 mid-call) fails the call naming it; the rest keep working', async () => {
+    const call = client.callTool({ name: 'remote.slow', arguments: { ms: 5000, steps: 0 } });
+    await sleep(200);
+    http.process.kill('SIGKILL');
+    await expect(call).rejects.toThrow(/Upstream "remote"/);
+    expect(textOf(await client.callTool({ name: 'steady.whoami', arguments: {} }))).toBe('steady');
+    await expect(client.callTool({ name: 'remote.whoami', arguments: {} })).rejects.toThrow(/remote/);
+  });
+});
+
+describe('process groups', () => {
+  it('reaps a wrapped stdio server when its wrapper dies and when the gateway stops', async () => {
+    const fixture = stdioFixture('wrapped');
+    // `sh -c "…; exit"` keeps the shell as a parent: the server is a grandchild of the gateway.
+    const wrapped = {
+      command: '/bin/sh',
+      args: ['-c', `${[fixture.command, ...fixture.args].map((a) => `'${a}'`).join(' ')}; exit $?`],
+      env: fixture.env,
+    };
+    const gw = await startGateway({
+      upstreams: [{ name: 'w', mcp: wrapped, restart: { initialDelayMs: 50 } }],
+    });
+    const { client } = await connect(gw.url);
+    try {
+      const pid = Number(textOf(await client.callTool({ name: 'w.pid', arguments: {} })));
+      const status = gw.gateway.core.upstream('w')!;
+      expect(status.state).toBe('ready');
+      // Kill only the wrapper shell: the server it started must not be left running.
+      const { execFileSync } = await import('node:child_process');
+      const shell = Number(
+        execFileSync('ps', ['-o', 'ppid=', '-p', String(pid)])
+          .toString()
+          .trim(),
+      );
+      process.kill(shell, 'SIGKILL');
+      await expect.poll(() => alive(pid)).toBe(false);
+      await expect.poll(() => gw.gateway.core.upstream('w')!.state, { timeout: 10_000 }).toBe('ready');
+      const pid2 = Number(textOf(await client.callTool({ name: 'w.pid', arguments: {} })));
+      await client.close();
+      await gw.stop();
+      expect(alive(pid2)).toBe(false);
+    } finally {
+      await gw.stop();
+    }
+  });
+});
