@@ -228,8 +228,14 @@ export const ERRORS = {
   SWY_UPSTREAM_NOT_FOUND: entry(
     404,
     JSONRPC.INVALID_PARAMS,
-    'Upstream "{upstream}" not found{where}',
+    'Upstream "{upstream}" not found',
     'List upstreams with GET /admin/upstreams.',
+  ),
+  SWY_UPSTREAM_FROM_CONFIG: entry(
+    409,
+    JSONRPC.INVALID_PARAMS,
+    'Upstream "{upstream}" is defined in the config file',
+    'Edit the config file to change or remove it (the admin API manages runtime upstreams only).',
   ),
   SWY_NOT_FOUND: entry(
     404,

@@ -248,12 +248,9 @@ export class GatewayCore implements Core, UpstreamHooks {
 
   async removeUpstream(name: string): Promise<void> {
     const u = this.upstreams.get(name);
-    if (!u) throw new GatewayError('SWY_UPSTREAM_NOT_FOUND', { upstream: name, where: '' });
+    if (!u) throw new GatewayError('SWY_UPSTREAM_NOT_FOUND', { upstream: name });
     if (u.origin === 'config') {
-      throw new GatewayError('SWY_UPSTREAM_NOT_FOUND', {
-        upstream: name,
-        where: ' among runtime upstreams (it is defined in the config file: edit the file to remove it)',
-      });
+      throw new GatewayError('SWY_UPSTREAM_FROM_CONFIG', { upstream: name });
     }
     await this.store.upstreams.delete(name);
     this.upstreams.delete(name);

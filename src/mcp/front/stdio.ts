@@ -43,7 +43,10 @@ export async function serveStdio(
     send(errorResponse(null, toJsonRpcError(e)));
   };
 
-  transport.onmessage = (raw) => {
+  // Messages that arrive while initialize is still being answered wait for it.
+  let initializing: Promise<void> | undefined;
+
+  const handle = (raw: unknown) => {
     const c = classify(raw);
     if (c.kind === 'invalid') {
       send(
@@ -53,13 +56,16 @@ export async function serveStdio(
     }
     const msg = c.msg;
     if (!session) {
-      if ('method' in msg && msg.method === 'initialize' && 'id' in msg) {
-        void core.pipeline.initialize(msg, 'stdio').then(({ session: s, response }) => {
+      if (initializing) {
+        void initializing.then(() => handle(raw));
+      } else if ('method' in msg && msg.method === 'initialize' && 'id' in msg) {
+        initializing = core.pipeline.initialize(msg, 'stdio').then(({ session: s, response }) => {
           if (s) {
             session = s;
             s.outlet = { send: (m) => (send(m), true) };
           }
           send(response);
+          initializing = undefined;
         });
       } else if ('id' in msg && 'method' in msg) {
         send(errorResponse(msg.id, toJsonRpcError(new GatewayError('SWY_NOT_INITIALIZED'))));
@@ -71,6 +77,7 @@ export async function serveStdio(
     else if ('method' in msg) core.pipeline.notification(session, msg);
     else core.pipeline.response(session, msg);
   };
+  transport.onmessage = handle;
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
