@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import { DEFAULT_CONFIG, fail } from './shared.js';
 
 export const STARTER = `# Switchyard gateway configuration. Reference: docs/config.md
-# yaml-language-server: $schema=https://raw.githubusercontent.com/switchyard/switchyard/main/schema/switchyard.schema.json
+# Editors with the YAML language server validate this file against the packaged JSON Schema:
+# yaml-language-server: $schema=./node_modules/switchyard/schema/switchyard.schema.json
 server:
   host: 127.0.0.1        # loopback only; see docs/config.md before exposing it
   port: 4180

@@ -23,8 +23,7 @@ export class Metrics {
   >();
 
   constructor(opts: { defaults?: boolean } = {}) {
-    if (opts.defaults ?? true)
-      collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' });
+    if (opts.defaults ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_' });
     this.requests = new Counter({
       name: 'switchyard_mcp_requests_total',
       help: 'MCP requests handled, by method, upstream, tool and outcome (ok, error, upstream_error, cancelled).',

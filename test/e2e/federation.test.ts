@@ -21,16 +21,19 @@ const EVERYTHING = fileURLToPath(
 
 describe('federation through the gateway', () => {
   let http: HttpFixture;
+  let sse: HttpFixture;
   let gw: TestGateway;
   let client: Client;
 
   beforeAll(async () => {
     http = await startHttpFixture('remote');
+    sse = await startHttpFixture('legacy', 'sse');
     gw = await startGateway({
       upstreams: [
         { name: 'everything', mcp: { command: process.execPath, args: [EVERYTHING, 'stdio'] } },
         { name: 'local', mcp: stdioFixture('local') },
         { name: 'remote', mcp: { url: http.url } },
+        { name: 'legacy', mcp: { url: sse.url, transport: 'sse' } },
       ],
     });
     ({ client } = await connect(gw.url, { sampling: {}, elicitation: {} }));
@@ -49,6 +52,7 @@ describe('federation through the gateway', () => {
     await client?.close();
     await gw?.stop();
     await http?.stop();
+    await sse?.stop();
   });
 
   it('lists the tools of every upstream under prefixed names', async () => {
@@ -62,7 +66,7 @@ describe('federation through the gateway', () => {
     expect(add.outputSchema).toMatchObject({ type: 'object', properties: { sum: { type: 'number' } } });
   });
 
-  it.each(['everything', 'local', 'remote'])(
+  it.each(['everything', 'local', 'remote', 'legacy'])(
     'calls a tool on %s and gets its result unchanged',
     async (up) => {
       const r = await client.callTool({
@@ -73,7 +77,7 @@ describe('federation through the gateway', () => {
     },
   );
 
-  it.each(['local', 'remote'])(
+  it.each(['local', 'remote', 'legacy'])(
     'passes every content type and structured content through (%s)',
     async (up) => {
       const r = await client.callTool({ name: `${up}.content-types`, arguments: {} });
@@ -90,17 +94,20 @@ describe('federation through the gateway', () => {
     },
   );
 
-  it.each(['local', 'remote'])('re-emits progress under the caller’s own token (%s)', async (up) => {
-    const seen: { progress: number; total?: number; message?: string }[] = [];
-    const r = await client.callTool({ name: `${up}.slow`, arguments: { ms: 60, steps: 3 } }, undefined, {
-      onprogress: (p) => seen.push(p),
-    });
-    expect(r.content).toEqual([{ type: 'text', text: 'slept 60' }]);
-    expect(seen.map((p) => p.progress)).toEqual([1, 2, 3]);
-    expect(seen[0]).toMatchObject({ total: 3, message: 'step 1' });
-  });
+  it.each(['local', 'remote', 'legacy'])(
+    're-emits progress under the caller’s own token (%s)',
+    async (up) => {
+      const seen: { progress: number; total?: number; message?: string }[] = [];
+      const r = await client.callTool({ name: `${up}.slow`, arguments: { ms: 60, steps: 3 } }, undefined, {
+        onprogress: (p) => seen.push(p),
+      });
+      expect(r.content).toEqual([{ type: 'text', text: 'slept 60' }]);
+      expect(seen.map((p) => p.progress)).toEqual([1, 2, 3]);
+      expect(seen[0]).toMatchObject({ total: 3, message: 'step 1' });
+    },
+  );
 
-  it.each(['local', 'remote', 'everything'])(
+  it.each(['local', 'remote', 'legacy', 'everything'])(
     'routes sampling from %s to this client and back',
     async (up) => {
       const r =
@@ -114,20 +121,23 @@ describe('federation through the gateway', () => {
     },
   );
 
-  it.each(['local', 'remote'])('routes elicitation from %s to this client and back', async (up) => {
+  it.each(['local', 'remote', 'legacy'])('routes elicitation from %s to this client and back', async (up) => {
     const r = await client.callTool({ name: `${up}.elicit`, arguments: { message: 'colour?' } });
     expect(r.content).toEqual([{ type: 'text', text: 'elicited: accept {"color":"blue"}' }]);
   });
 
-  it.each(['local', 'remote'])('forwards log messages with the upstream’s name (%s)', async (up) => {
-    const logs: unknown[] = [];
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(n.params));
-    await client.setLoggingLevel('debug');
-    await client.callTool({ name: `${up}.log`, arguments: { level: 'warning', message: 'careful' } });
-    await expect
-      .poll(() => logs)
-      .toContainEqual({ level: 'warning', logger: `${up}/fixture`, data: 'careful' });
-  });
+  it.each(['local', 'remote', 'legacy'])(
+    'forwards log messages with the upstream’s name (%s)',
+    async (up) => {
+      const logs: unknown[] = [];
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(n.params));
+      await client.setLoggingLevel('debug');
+      await client.callTool({ name: `${up}.log`, arguments: { level: 'warning', message: 'careful' } });
+      await expect
+        .poll(() => logs)
+        .toContainEqual({ level: 'warning', logger: `${up}/fixture`, data: 'careful' });
+    },
+  );
 
   it('passes tool errors (isError) and upstream JSON-RPC errors through', async () => {
     const r = await client.callTool({ name: 'remote.error', arguments: {} });
@@ -189,5 +199,43 @@ describe('federation through the gateway', () => {
 
   it('answers ping', async () => {
     await expect(client.ping()).resolves.toEqual({});
+  });
+});
+
+describe('name collisions', () => {
+  it('renames and reports a collision instead of hiding a tool', async () => {
+    const gw = await startGateway({
+      upstreams: [
+        { name: 'one', mcp: stdioFixture('one'), prefix: 'never' },
+        { name: 'two', mcp: stdioFixture('two'), prefix: 'never' },
+        { name: 'three', mcp: stdioFixture('three'), prefix: 'conditional' },
+      ],
+    });
+    try {
+      const { client } = await connect(gw.url);
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      expect(names).toContain('whoami');
+      expect(names).toContain('two.whoami');
+      expect(names).toContain('three.whoami');
+      expect((await client.callTool({ name: 'whoami', arguments: {} })).content).toEqual([
+        { type: 'text', text: 'one' },
+      ]);
+      expect((await client.callTool({ name: 'two.whoami', arguments: {} })).content).toEqual([
+        { type: 'text', text: 'two' },
+      ]);
+      const admin = (await (await fetch(gw.url.replace('/mcp', '/admin/tools'))).json()) as {
+        collisions: unknown[];
+      };
+      expect(admin.collisions).toContainEqual({
+        kind: 'tool',
+        name: 'whoami',
+        kept: 'one',
+        renamed: 'two',
+        as: 'two.whoami',
+      });
+      await client.close();
+    } finally {
+      await gw.stop();
+    }
   });
 });

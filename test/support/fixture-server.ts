@@ -3,6 +3,7 @@
  *
  *   node --import tsx test/support/fixture-server.ts --stdio
  *   node --import tsx test/support/fixture-server.ts --port 0    (prints "listening <url>")
+ *   node --import tsx test/support/fixture-server.ts --sse 0     legacy HTTP+SSE (prints "listening <url>/sse")
  *
  * FIXTURE_NAME names the instance (tool `whoami`), so tests can tell federated upstreams apart.
  * Besides ordinary tools it has misbehaving ones: crash, hang, garbage output, slow with progress.
@@ -10,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CreateMessageResultSchema, ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -236,8 +238,9 @@ async function main(): Promise<void> {
     process.stdin.on('end', () => process.exit(0));
     return;
   }
-  const portArg = args[args.indexOf('--port') + 1];
   process.env.FIXTURE_HTTP = '1';
+  if (args.includes('--sse')) return serveLegacySse(Number(args[args.indexOf('--sse') + 1] ?? 0));
+  const portArg = args[args.indexOf('--port') + 1];
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const http = createServer(async (req, res) => {
     const sid = req.headers['mcp-session-id'] as string | undefined;
@@ -258,6 +261,32 @@ async function main(): Promise<void> {
   http.listen(Number(portArg ?? 0), '127.0.0.1', () => {
     const addr = http.address() as { port: number };
     process.stdout.write(`listening http://127.0.0.1:${addr.port}/mcp\n`);
+  });
+}
+
+/** The deprecated HTTP+SSE transport (MCP 2024-11-05): GET /sse opens the stream, POST /messages sends. */
+function serveLegacySse(port: number): void {
+  const transports = new Map<string, SSEServerTransport>();
+  const http = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (req.method === 'GET' && url.pathname === '/sse') {
+      const transport = new SSEServerTransport('/messages', res);
+      transports.set(transport.sessionId, transport);
+      res.on('close', () => transports.delete(transport.sessionId));
+      await createFixtureServer().connect(transport);
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/messages') {
+      const transport = transports.get(url.searchParams.get('sessionId') ?? '');
+      if (!transport) return void res.writeHead(404).end();
+      await transport.handlePostMessage(req, res);
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  http.listen(port, '127.0.0.1', () => {
+    const addr = http.address() as { port: number };
+    process.stdout.write(`listening http://127.0.0.1:${addr.port}/sse\n`);
   });
 }
 

@@ -24,9 +24,12 @@ export interface HttpFixture {
   stop(): Promise<void>;
 }
 
-/** Start the fixture over Streamable HTTP on a free loopback port. */
-export async function startHttpFixture(name = 'fixture'): Promise<HttpFixture> {
-  const child = spawn(process.execPath, [...TSX, FIXTURE, '--port', '0'], {
+/** Start the fixture over Streamable HTTP (or the legacy HTTP+SSE transport) on a free loopback port. */
+export async function startHttpFixture(
+  name = 'fixture',
+  transport: 'streamable-http' | 'sse' = 'streamable-http',
+): Promise<HttpFixture> {
+  const child = spawn(process.execPath, [...TSX, FIXTURE, transport === 'sse' ? '--sse' : '--port', '0'], {
     env: { ...process.env, FIXTURE_NAME: name },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

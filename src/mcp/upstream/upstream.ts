@@ -268,6 +268,7 @@ export class Upstream {
         this.lastError = reason;
         this.log.warn({ reason }, 'upstream failed to start');
         this.scheduleRestart();
+        this.hooks.stateChanged(this);
       }
     } finally {
       this.resolveFirst();

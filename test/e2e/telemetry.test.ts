@@ -1,0 +1,59 @@
+/** Health, readiness and Prometheus metrics as a client and an operator see them. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { connect, startGateway, type TestGateway } from '../support/gateway.js';
+import { stdioFixture } from '../support/fixtures.js';
+
+describe('health, readiness and metrics', () => {
+  let gw: TestGateway;
+  let client: Client;
+  const get = (path: string) => fetch(gw.url.replace('/mcp', path));
+
+  beforeAll(async () => {
+    gw = await startGateway({
+      upstreams: [
+        { name: 'local', mcp: stdioFixture('local') },
+        { name: 'gone', mcp: { command: '/nonexistent/server' }, restart: { initialDelayMs: 60_000 } },
+      ],
+    });
+    ({ client } = await connect(gw.url));
+  });
+  afterAll(async () => {
+    await client?.close();
+    await gw?.stop();
+  });
+
+  it('reports liveness and, per upstream, readiness with the reason one is down', async () => {
+    expect(await (await get('/healthz')).json()).toEqual({ status: 'ok' });
+    const ready = await get('/readyz');
+    expect(ready.status).toBe(200);
+    const body = (await ready.json()) as { upstreams: { name: string; state: string; error?: string }[] };
+    expect(body.upstreams.find((u) => u.name === 'local')).toMatchObject({
+      state: 'ready',
+      tools: expect.any(Number),
+    });
+    expect(body.upstreams.find((u) => u.name === 'gone')).toMatchObject({
+      state: 'restarting',
+      error: expect.stringContaining('command not found: /nonexistent/server'),
+    });
+  });
+
+  it('counts calls and errors per upstream and tool, with latency histograms', async () => {
+    await client.callTool({ name: 'local.echo', arguments: { text: 'a' } });
+    await client.callTool({ name: 'local.echo', arguments: { text: 'b' } });
+    await client.callTool({ name: 'nope', arguments: {} }).catch(() => {});
+    const text = await (await get('/metrics')).text();
+    expect(text).toContain(
+      'switchyard_mcp_requests_total{method="tools/call",upstream="local",tool="local.echo",outcome="ok"} 2',
+    );
+    expect(text).toContain(
+      'switchyard_mcp_requests_total{method="tools/call",upstream="",tool="",outcome="error"} 1',
+    );
+    expect(text).toMatch(
+      /switchyard_mcp_request_duration_seconds_count\{method="tools\/call",upstream="local",tool="local.echo"\} 2/,
+    );
+    expect(text).toContain('switchyard_upstream_up{upstream="local"} 1');
+    expect(text).toContain('switchyard_upstream_up{upstream="gone"} 0');
+    expect(text).toMatch(/switchyard_mcp_sessions [1-9]/);
+  });
+});
