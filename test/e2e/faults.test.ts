@@ -157,6 +157,46 @@ describe('upstream faults', () => {
   });
 });
 
+describe('health checks', () => {
+  it('restarts an upstream that stops answering pings', async () => {
+    const gw = await startGateway({
+      upstreams: [
+        {
+          name: 'frozen',
+          mcp: stdioFixture('frozen'),
+          timeoutMs: 300,
+          healthCheck: { intervalMs: 150, timeoutMs: 100, failures: 2 },
+          restart: { initialDelayMs: 50 },
+        },
+      ],
+    });
+    const { client } = await connect(gw.url);
+    try {
+      const pid = Number(textOf(await client.callTool({ name: 'frozen.pid', arguments: {} })));
+      await client.callTool({ name: 'frozen.freeze', arguments: { ms: 5000 } }).catch(() => {});
+      await expect.poll(() => alive(pid), { timeout: 5000 }).toBe(false);
+      await expect
+        .poll(
+          async () =>
+            textOf(
+              await client
+                .callTool({ name: 'frozen.whoami', arguments: {} })
+                .catch(() => ({ content: [{ text: '' }] })),
+            ),
+          {
+            timeout: 10_000,
+          },
+        )
+        .toBe('frozen');
+      const m = await (await fetch(gw.url.replace('/mcp', '/metrics'))).text();
+      expect(m).toMatch(/switchyard_upstream_connection_losses_total\{upstream="frozen"\} [1-9]/);
+    } finally {
+      await client.close();
+      await gw.stop();
+    }
+  });
+});
+
 describe('process groups', () => {
   it('reaps a wrapped stdio server when its wrapper dies and when the gateway stops', async () => {
     const fixture = stdioFixture('wrapped');

@@ -8,6 +8,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
   CreateMessageRequestSchema,
   ElicitRequestSchema,
+  ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
@@ -36,7 +37,10 @@ describe('federation through the gateway', () => {
         { name: 'legacy', mcp: { url: sse.url, transport: 'sse' } },
       ],
     });
-    ({ client } = await connect(gw.url, { sampling: {}, elicitation: {} }));
+    ({ client } = await connect(gw.url, { sampling: {}, elicitation: {}, roots: { listChanged: true } }));
+    client.setRequestHandler(ListRootsRequestSchema, async () => ({
+      roots: [{ uri: 'file:///work', name: 'work' }],
+    }));
     client.setRequestHandler(CreateMessageRequestSchema, async (req) => ({
       role: 'assistant',
       model: 'test-model',
@@ -124,6 +128,11 @@ describe('federation through the gateway', () => {
   it.each(['local', 'remote', 'legacy'])('routes elicitation from %s to this client and back', async (up) => {
     const r = await client.callTool({ name: `${up}.elicit`, arguments: { message: 'colour?' } });
     expect(r.content).toEqual([{ type: 'text', text: 'elicited: accept {"color":"blue"}' }]);
+  });
+
+  it.each(['local', 'remote', 'legacy'])('routes roots/list from %s to this client and back', async (up) => {
+    const r = await client.callTool({ name: `${up}.roots`, arguments: {} });
+    expect(r.content).toEqual([{ type: 'text', text: '["file:///work"]' }]);
   });
 
   it.each(['local', 'remote', 'legacy'])(

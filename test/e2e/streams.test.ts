@@ -2,14 +2,12 @@
  * Streams and sessions on the wire: JSON vs SSE answers, the standalone GET stream, resuming a
  * dropped stream with Last-Event-ID, DELETE, and sessions that outlive a gateway restart.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, startGateway, type TestGateway } from '../support/gateway.js';
 import { stdioFixture } from '../support/fixtures.js';
 import { messages, RawSession, readEvents } from '../support/raw-mcp.js';
+import { describeEachStore } from '../support/stores.js';
 
 describe('streams', () => {
   let gw: TestGateway;
@@ -145,10 +143,13 @@ describe('streams', () => {
   });
 });
 
-describe('sessions across a restart', () => {
+describeEachStore('sessions across a restart', (target) => {
+  afterAll(async () => {
+    await target().cleanup();
+  });
+
   it('keeps a session usable after the gateway restarts on the same store', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'swy-restart-'));
-    const store = `sqlite:${join(dir, 'gw.db')}`;
+    const store = await target().freshUrl();
     const first = await startGateway({ store, upstreams: [{ name: 'local', mcp: stdioFixture('local') }] });
     const port = Number(new URL(first.url).port);
     const { client, transport } = await connect(first.url);

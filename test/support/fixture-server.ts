@@ -14,7 +14,11 @@ import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mc
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { CreateMessageResultSchema, ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CreateMessageResultSchema,
+  ElicitResultSchema,
+  ListRootsResultSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 
 const NAME = process.env.FIXTURE_NAME ?? 'fixture';
@@ -142,6 +146,23 @@ export function createFixtureServer(): McpServer {
         ElicitResultSchema,
       );
       return text(`elicited: ${r.action} ${JSON.stringify(r.content ?? {})}`);
+    },
+  );
+
+  server.registerTool('roots', { description: 'Ask the client for its roots' }, async (extra) => {
+    const r = await extra.sendRequest({ method: 'roots/list' }, ListRootsResultSchema);
+    return text(JSON.stringify(r.roots.map((root) => root.uri)));
+  });
+
+  server.registerTool(
+    'freeze',
+    { description: 'Block the event loop (an unresponsive server)', inputSchema: { ms: z.number() } },
+    async ({ ms }) => {
+      const until = Date.now() + ms;
+      while (Date.now() < until) {
+        // busy: pings go unanswered
+      }
+      return text('thawed');
     },
   );
 
