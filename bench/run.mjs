@@ -54,7 +54,7 @@ import {
 import { topSelfTime } from './profile.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const GATEWAY_CLI = join(ROOT, 'dist/cli/main.js');
+const GATEWAY_CLI = join(ROOT, 'dist/switchyard.mjs');
 const UPSTREAM = join(ROOT, 'bench/upstream.mjs');
 const NULL_PROXY = join(ROOT, 'bench/null-proxy.mjs');
 const MCP_PROXY = join(ROOT, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs');

@@ -74,7 +74,7 @@ async function conformanceVia(label, upstreamMcp, dir) {
     ].join('\n'),
   );
   const { child: gateway, match: url } = await startAndWait(
-    ['dist/cli/main.js', 'serve', '--config', config],
+    ['dist/switchyard.mjs', 'serve', '--config', config],
     /^Switchyard MCP endpoint: (\S+)/,
   );
   console.log(`\n=== conformance: gateway ${url} → fixture over ${label} ===`);

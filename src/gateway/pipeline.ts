@@ -29,7 +29,12 @@ import {
 } from '../mcp/jsonrpc.js';
 import type { Reply, Session } from '../mcp/session.js';
 import type { SessionRegistry } from '../mcp/sessions.js';
-import { CallCancelled, type CallOutcome, type RelatedSink } from '../mcp/upstream/forwarder.js';
+import {
+  CallCancelled,
+  Cancellation,
+  type CallOutcome,
+  type RelatedSink,
+} from '../mcp/upstream/forwarder.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { VERSION } from '../version.js';
@@ -97,15 +102,15 @@ export class Pipeline {
     if (msg.method === 'initialize') {
       return reply.respond(this.fail(rec, msg, new GatewayError('SWY_ALREADY_INITIALIZED')));
     }
-    const abort = new AbortController();
-    session.inFlight.set(msg.id, { abort, reply, startedAt: rec.start });
+    const cancellation = new Cancellation();
+    session.inFlight.set(msg.id, { cancellation, reply, startedAt: rec.start });
     try {
       // route
       const target = route(this.core.catalog(), msg.method, msg.params);
       let outcome: CallOutcome;
       if (target.kind === 'local') {
         // answered by the gateway itself
-        outcome = await this.core.local.handle(target.method, session, msg.params, abort.signal).then(
+        outcome = await this.core.local.handle(target.method, session, msg.params, cancellation).then(
           (result): CallOutcome => ({ result }),
           (err: unknown): CallOutcome => {
             if (err instanceof UpstreamAnswer) return { error: err.error };
@@ -120,7 +125,7 @@ export class Pipeline {
         const ref = this.core.affinity.enter(target.upstream.name, session, reply);
         try {
           outcome = await target.upstream.call(msg.method, target.params, {
-            signal: abort.signal,
+            cancellation,
             related: relatedSink(session, reply, target.upstream.name),
           });
         } finally {
@@ -157,7 +162,7 @@ export class Pipeline {
         // MCP §Cancellation: stop the request if it is still running; never answer it.
         const id = msg.params?.requestId as string | number | undefined;
         if (id !== undefined)
-          session.inFlight.get(id)?.abort.abort(msg.params?.reason ?? 'cancelled by client');
+          session.inFlight.get(id)?.cancellation.cancel(msg.params?.reason ?? 'cancelled by client');
         return;
       }
       case 'notifications/roots/list_changed':

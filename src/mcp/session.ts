@@ -7,7 +7,7 @@
  * The durable part is persisted in the store, so a session survives a gateway restart.
  */
 import { GatewayError } from '../gateway/errors.js';
-import type { CallOutcome } from './upstream/forwarder.js';
+import type { CallOutcome, Cancellation } from './upstream/forwarder.js';
 import type { JsonObject, RequestId, RpcNotification, RpcRequest, RpcResponse } from './jsonrpc.js';
 
 /** Where a request's related messages and its answer go. One per downstream request. */
@@ -48,7 +48,7 @@ export interface SessionInit {
 }
 
 interface InFlight {
-  abort: AbortController;
+  cancellation: Cancellation;
   upstream?: string;
   reply: Reply;
   startedAt: number;
@@ -174,7 +174,7 @@ export class Session {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const f of this.inFlight.values()) f.abort.abort('session closed');
+    for (const f of this.inFlight.values()) f.cancellation.cancel('session closed');
     this.inFlight.clear();
     for (const o of this.outgoing.values()) o.reject(new GatewayError('SWY_SESSION_NOT_FOUND'));
     this.outgoing.clear();

@@ -6,13 +6,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysely';
-import pg from 'pg';
 import { migrations } from './migrations/index.js';
 import { KyselyStore, type Tables } from './kysely-store.js';
 import type { Store } from './types.js';
 
 export async function openStore(url: string): Promise<Store> {
-  const { dialect, kind, location } = createDialect(url);
+  const { dialect, kind, location } = await createDialect(url);
   const db = new Kysely<Tables>({ dialect });
   try {
     await migrate(db, kind);
@@ -23,7 +22,9 @@ export async function openStore(url: string): Promise<Store> {
   return new KyselyStore(db, kind, location);
 }
 
-function createDialect(url: string): { dialect: Dialect; kind: Store['kind']; location: string } {
+async function createDialect(
+  url: string,
+): Promise<{ dialect: Dialect; kind: Store['kind']; location: string }> {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     const memory = path === ':memory:' || path === '';
@@ -38,6 +39,8 @@ function createDialect(url: string): { dialect: Dialect; kind: Store['kind']; lo
     return { dialect: new SqliteDialect({ database: sqlite }), kind: 'sqlite', location: `sqlite:${file}` };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
+    // Loaded only when used: an embedded (SQLite) gateway starts without the Postgres driver.
+    const { default: pg } = await import('pg');
     const pool = new pg.Pool({
       connectionString: url,
       max: 10,

@@ -148,6 +148,12 @@ describe('federation through the gateway', () => {
     },
   );
 
+  it.each(['local', 'remote', 'legacy'])('keeps large multi-byte payloads intact (%s)', async (up) => {
+    const text = '日本語🚀é'.repeat(40_000);
+    const r = await client.callTool({ name: `${up}.echo`, arguments: { text } });
+    expect(r.content).toEqual([{ type: 'text', text: `echo: ${text}` }]);
+  });
+
   it('passes tool errors (isError) and upstream JSON-RPC errors through', async () => {
     const r = await client.callTool({ name: 'remote.error', arguments: {} });
     expect(r.isError).toBe(true);

@@ -9,6 +9,7 @@ import type { Logger } from '../../telemetry/logger.js';
 import type { JsonObject } from '../jsonrpc.js';
 import { LOG_LEVELS, type LogLevel, type Session } from '../session.js';
 import type { SessionRegistry } from '../sessions.js';
+import type { Cancellation } from '../upstream/forwarder.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { decodeCursor, encodeCursor, type Catalog } from './catalog.js';
 
@@ -39,7 +40,7 @@ export class LocalHandlers {
     method: Local,
     session: Session,
     params: JsonObject | undefined,
-    signal: AbortSignal,
+    cancellation: Cancellation,
   ): Promise<JsonObject> {
     switch (method) {
       case 'ping':
@@ -52,9 +53,9 @@ export class LocalHandlers {
       case 'logging/setLevel':
         return this.setLevel(session, params);
       case 'resources/subscribe':
-        return this.subscribe(session, params, signal);
+        return this.subscribe(session, params, cancellation);
       case 'resources/unsubscribe':
-        return this.unsubscribe(session, params, signal);
+        return this.unsubscribe(session, params, cancellation);
     }
   }
 
@@ -145,13 +146,13 @@ export class LocalHandlers {
   private async subscribe(
     session: Session,
     params: JsonObject | undefined,
-    signal: AbortSignal,
+    cancellation: Cancellation,
   ): Promise<JsonObject> {
     const uri = this.uriOf(params);
     const upstream = this.subscribable(uri);
     let set = this.subscribers.get(uri);
     if (!set || set.size === 0) {
-      const out = await upstream.call('resources/subscribe', params, { signal });
+      const out = await upstream.call('resources/subscribe', params, { cancellation });
       if ('error' in out) throw new UpstreamAnswer(out.error);
       set = this.subscribers.get(uri) ?? new Set();
       this.subscribers.set(uri, set);
@@ -164,7 +165,7 @@ export class LocalHandlers {
   private async unsubscribe(
     session: Session,
     params: JsonObject | undefined,
-    _signal: AbortSignal,
+    _cancellation: Cancellation,
   ): Promise<JsonObject> {
     const uri = this.uriOf(params);
     session.subscriptions.delete(uri);

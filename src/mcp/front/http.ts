@@ -376,7 +376,8 @@ class PostExchange {
    */
   private clientGone(): void {
     if (this.finished) return;
-    for (const r of this.requests) this.session.inFlight.get(r.id)?.abort.abort('client disconnected');
+    for (const r of this.requests)
+      this.session.inFlight.get(r.id)?.cancellation.cancel('client disconnected');
   }
 }
 

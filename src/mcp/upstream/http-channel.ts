@@ -7,9 +7,13 @@
  * messages and server-to-client requests are tied to the right caller without guessing. If the
  * upstream closes the stream before answering (§Resumability), the channel resumes it with GET and
  * Last-Event-ID.
+ *
+ * Requests use undici's `dispatch` with a handler rather than `request()`: no response stream
+ * object per call, the body arrives as chunks straight from the parser.
  */
-import { createParser } from 'eventsource-parser';
-import { Pool } from 'undici';
+import { StringDecoder } from 'node:string_decoder';
+import { createParser, type EventSourceParser } from 'eventsource-parser';
+import { Pool, type Dispatcher } from 'undici';
 import { GatewayError } from '../../gateway/errors.js';
 import {
   classify,
@@ -32,160 +36,67 @@ export class HttpChannel implements Channel {
   private readonly pool: Pool;
   private readonly path: string;
   forwarder?: Forwarder;
+  /** Messages on a request's stream that are not about that request (list_changed, …). */
+  unrelated?: (msg: RpcMessage) => void;
 
   constructor(
-    private readonly upstream: string,
+    readonly upstream: string,
     url: URL,
     private readonly headers: Readonly<Record<string, string>>,
     private readonly session: () => HttpSession,
     /** Called when the upstream forgot our session (404): the connection must re-initialize. */
-    private readonly onSessionLost: () => void,
+    readonly onSessionLost: () => void,
   ) {
     this.pool = new Pool(url.origin, { connections: 128, keepAliveTimeout: 30_000, pipelining: 1 });
     this.path = url.pathname + url.search;
   }
 
-  async sendRequest(req: RpcRequest, call: PendingCall): Promise<void> {
-    const ac = new AbortController();
-    call.abort = () => ac.abort();
-    const res = await this.post(JSON.stringify(req), ac.signal, req.method);
-    // The response is consumed in the background; the forwarder settles the call as messages arrive.
-    void this.consume(res, call, ac.signal).catch((err: unknown) => {
-      if (ac.signal.aborted) return;
-      const detail = (err as Error)?.message ?? String(err);
-      this.forwarder?.fail(
-        call.id,
-        err instanceof GatewayError
-          ? err
-          : new GatewayError('SWY_UPSTREAM_FAILED', { upstream: this.upstream, method: req.method, detail }),
-      );
-    });
+  sendRequest(req: RpcRequest, call: PendingCall): Promise<void> {
+    const exchange = new Exchange(this, call, req.method);
+    this.pool.dispatch(
+      { path: this.path, method: 'POST', headers: this.requestHeaders(), body: JSON.stringify(req) },
+      exchange,
+    );
+    return Promise.resolve();
   }
 
+  /** A notification, or an answer to a server-to-client request: the upstream replies 202. */
   async send(msg: RpcNotification | RpcResponse): Promise<void> {
-    const res = await this.post(JSON.stringify(msg), undefined, 'method' in msg ? msg.method : 'response');
-    await res.body.dump();
-  }
-
-  close(): Promise<void> {
-    return this.pool.close();
-  }
-
-  private async post(body: string, signal: AbortSignal | undefined, method: string) {
-    const { sessionId, protocolVersion } = this.session();
-    const headers: Record<string, string> = {
-      ...this.headers,
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-    };
-    if (sessionId) headers['mcp-session-id'] = sessionId;
-    if (protocolVersion) headers['mcp-protocol-version'] = protocolVersion;
     let res;
     try {
-      res = await this.pool.request({ path: this.path, method: 'POST', headers, body, signal });
+      res = await this.pool.request({
+        path: this.path,
+        method: 'POST',
+        headers: this.requestHeaders(),
+        body: JSON.stringify(msg),
+      });
     } catch (err) {
       throw new GatewayError('SWY_UPSTREAM_UNAVAILABLE', {
         upstream: this.upstream,
         detail: (err as Error).message,
       });
     }
-    if (res.statusCode === 404 && sessionId) {
-      await res.body.dump();
-      this.onSessionLost();
-      throw new GatewayError('SWY_UPSTREAM_UNAVAILABLE', {
-        upstream: this.upstream,
-        detail: 'the upstream ended our MCP session; reconnecting',
-      });
-    }
-    if (res.statusCode >= 400) {
-      const text = await readLimited(res.body, ERROR_BODY_LIMIT);
-      // A JSON-RPC error body is the upstream's own answer: pass it on as such.
-      try {
-        const parsed = classify(JSON.parse(text));
-        if (parsed.kind === 'response' && 'error' in parsed.msg) {
-          return {
-            statusCode: 200,
-            headers: { 'content-type': 'application/json' },
-            body: jsonBody(parsed.msg),
-          };
-        }
-      } catch {
-        // not JSON: fall through
-      }
-      throw new GatewayError('SWY_UPSTREAM_FAILED', {
-        upstream: this.upstream,
-        method,
-        detail: `HTTP ${res.statusCode}${text ? `: ${text.slice(0, 200)}` : ''}`,
-      });
-    }
-    return res;
+    await res.body.dump();
   }
 
-  private async consume(
-    res: { statusCode: number; headers: Record<string, string | string[] | undefined>; body: BodyLike },
-    call: PendingCall,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const type = String(res.headers['content-type'] ?? '');
-    if (type.includes('text/event-stream')) {
-      await this.consumeSse(res.body, call, signal);
-      return;
-    }
-    if (res.statusCode === 202) {
-      await res.body.dump();
-      return;
-    }
-    const text = await res.body.text();
-    this.deliverText(text, call);
-    if (!this.answered(call)) throw new Error('the response did not contain an answer to the request');
-  }
-
-  private async consumeSse(body: BodyLike, call: PendingCall, signal: AbortSignal): Promise<void> {
-    let lastEventId: string | undefined;
-    let retryMs = 1000;
-    const parser = createParser({
-      onEvent: (ev) => {
-        if (ev.id) lastEventId = ev.id;
-        if (ev.data) this.deliverText(ev.data, call);
+  /** GET with Last-Event-ID: the rest of a response stream the upstream closed early. */
+  resume(exchange: Exchange, lastEventId: string): void {
+    this.pool.dispatch(
+      {
+        path: this.path,
+        method: 'GET',
+        headers: { ...this.requestHeaders(), accept: 'text/event-stream', 'last-event-id': lastEventId },
       },
-      onRetry: (ms) => {
-        retryMs = ms;
-      },
-    });
-    let stream: BodyLike = body;
-    for (let resumes = 0; ; resumes++) {
-      for await (const chunk of stream)
-        parser.feed(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
-      if (this.answered(call) || signal.aborted) return;
-      // The stream ended without the answer: resume it where it stopped, if the server allows.
-      if (!lastEventId || resumes >= MAX_RESUMES) {
-        throw new Error('the response stream ended before the answer arrived');
-      }
-      await new Promise((r) => setTimeout(r, Math.min(retryMs, 10_000)));
-      if (signal.aborted) return;
-      stream = await this.resume(lastEventId, signal);
-      parser.reset({ consume: false });
-    }
+      exchange,
+    );
   }
 
-  private async resume(lastEventId: string, signal: AbortSignal): Promise<BodyLike> {
-    const { sessionId, protocolVersion } = this.session();
-    const headers: Record<string, string> = {
-      ...this.headers,
-      accept: 'text/event-stream',
-      'last-event-id': lastEventId,
-    };
-    if (sessionId) headers['mcp-session-id'] = sessionId;
-    if (protocolVersion) headers['mcp-protocol-version'] = protocolVersion;
-    const res = await this.pool.request({ path: this.path, method: 'GET', headers, signal });
-    if (res.statusCode !== 200) {
-      await res.body.dump();
-      throw new Error(`resuming the response stream failed: HTTP ${res.statusCode}`);
-    }
-    return res.body;
+  close(): Promise<void> {
+    return this.pool.close();
   }
 
-  private deliverText(text: string, call: PendingCall): void {
+  /** Deliver one message body (a JSON-RPC message or a batch) that arrived for `call`. */
+  deliver(text: string, call: PendingCall): void {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -199,38 +110,140 @@ export class HttpChannel implements Channel {
     }
   }
 
-  /** Messages on a request's stream that are not about that request (list_changed, …). */
-  unrelated?: (msg: RpcMessage) => void;
-
-  private answered(call: PendingCall): boolean {
+  answered(call: PendingCall): boolean {
     return !this.forwarder?.isPending(call.id);
   }
+
+  fail(call: PendingCall, err: GatewayError): void {
+    this.forwarder?.fail(call.id, err);
+  }
+
+  private requestHeaders(): Record<string, string> {
+    const { sessionId, protocolVersion } = this.session();
+    const headers: Record<string, string> = {
+      ...this.headers,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    };
+    if (sessionId) headers['mcp-session-id'] = sessionId;
+    if (protocolVersion) headers['mcp-protocol-version'] = protocolVersion;
+    return headers;
+  }
 }
 
-type BodyLike = AsyncIterable<Buffer | string> & {
-  text(): Promise<string>;
-  dump(): Promise<void>;
-};
+/** One forwarded request's HTTP exchange (and its resumptions), as an undici dispatch handler. */
+class Exchange implements Dispatcher.DispatchHandler {
+  private status = 0;
+  private sse: EventSourceParser | undefined;
+  /** Decodes UTF-8 across chunk boundaries (a character may be split between two chunks). */
+  private decoder = new StringDecoder('utf8');
+  private body = '';
+  private lastEventId: string | undefined;
+  private retryMs = 1000;
+  private resumes = 0;
+  private failed = false;
 
-function jsonBody(msg: RpcResponse): BodyLike {
-  const text = JSON.stringify(msg);
-  return {
-    async *[Symbol.asyncIterator]() {
-      yield text;
-    },
-    text: async () => text,
-    dump: async () => {},
-  };
-}
+  constructor(
+    private readonly channel: HttpChannel,
+    private readonly call: PendingCall,
+    private readonly method: string,
+  ) {}
 
-async function readLimited(body: AsyncIterable<Buffer | string> & { dump(): Promise<void> }, limit: number) {
-  let out = '';
-  for await (const chunk of body) {
-    out += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-    if (out.length >= limit) {
-      await body.dump().catch(() => {});
-      break;
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.call.abort = () => controller.abort(new Error('aborted by the gateway'));
+  }
+
+  onResponseStart(
+    _c: Dispatcher.DispatchController,
+    status: number,
+    headers: Record<string, string | string[]>,
+  ): void {
+    if (status < 200) return;
+    this.status = status;
+    this.body = '';
+    this.decoder = new StringDecoder('utf8');
+    const type = String(headers['content-type'] ?? '');
+    this.sse =
+      status < 300 && type.includes('text/event-stream')
+        ? createParser({
+            onEvent: (ev) => {
+              if (ev.id) this.lastEventId = ev.id;
+              if (ev.data) this.deliver(ev.data);
+            },
+            onRetry: (ms) => {
+              this.retryMs = ms;
+            },
+          })
+        : undefined;
+  }
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    const text = this.decoder.write(chunk);
+    if (this.sse) this.sse.feed(text);
+    else this.body += text;
+  }
+
+  onResponseEnd(): void {
+    if (this.failed) return;
+    const rest = this.decoder.end();
+    if (this.sse) this.sse.feed(rest);
+    else this.body += rest;
+    const { channel, call } = this;
+    const status = this.status;
+    if (status === 404 && this.resumes === 0) {
+      channel.onSessionLost();
+      return this.fail('SWY_UPSTREAM_UNAVAILABLE', 'the upstream ended our MCP session; reconnecting');
+    }
+    if (status >= 400) {
+      // A JSON-RPC error body is the upstream's own answer: pass it on as such.
+      try {
+        const c = classify(JSON.parse(this.body));
+        if (c.kind === 'response' && 'error' in c.msg) {
+          channel.deliver(this.body, call);
+          if (channel.answered(call)) return;
+        }
+      } catch {
+        // not JSON: report the status below
+      }
+      const text = this.body.slice(0, ERROR_BODY_LIMIT);
+      return this.fail('SWY_UPSTREAM_FAILED', `HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`);
+    }
+    if (!this.sse && status !== 202 && this.body) this.deliver(this.body);
+    if (channel.answered(call) || this.failed) return;
+    // The stream ended without the answer: resume it where it stopped, if the server allows.
+    if (this.sse && this.lastEventId && this.resumes < MAX_RESUMES) {
+      this.resumes++;
+      const id = this.lastEventId;
+      setTimeout(
+        () => {
+          if (!channel.answered(call)) channel.resume(this, id);
+        },
+        Math.min(this.retryMs, 10_000),
+      ).unref();
+      return;
+    }
+    this.fail('SWY_UPSTREAM_FAILED', 'the response ended before the answer arrived');
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    if (this.channel.answered(this.call)) return;
+    this.fail('SWY_UPSTREAM_UNAVAILABLE', err.message);
+  }
+
+  private deliver(text: string): void {
+    try {
+      this.channel.deliver(text, this.call);
+    } catch (err) {
+      this.fail('SWY_UPSTREAM_FAILED', (err as Error).message);
     }
   }
-  return out.slice(0, limit);
+
+  private fail(code: 'SWY_UPSTREAM_FAILED' | 'SWY_UPSTREAM_UNAVAILABLE', detail: string): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.channel.fail(
+      this.call,
+      new GatewayError(code, { upstream: this.channel.upstream, method: this.method, detail }),
+    );
+  }
 }

@@ -7,8 +7,6 @@
  * The SDK Client performs the handshake and pings; the Forwarder relays everything else.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   PromptSchema,
@@ -33,7 +31,7 @@ import type {
   RpcResponse,
 } from '../jsonrpc.js';
 import { Forwarder, type CallOptions, type CallOutcome, type Channel } from './forwarder.js';
-import { HttpChannel } from './http-channel.js';
+import type { HttpChannel } from './http-channel.js';
 import { MuxTransport } from './mux-transport.js';
 import { StdioUpstreamTransport } from './stdio-transport.js';
 
@@ -173,7 +171,7 @@ export class Upstream {
     return conn.forwarder.call(method, params, {
       timeoutMs: opts.timeoutMs ?? this.spec.timeoutMs,
       maxTotalTimeoutMs: opts.maxTotalTimeoutMs ?? this.spec.maxTotalTimeoutMs,
-      signal: opts.signal,
+      cancellation: opts.cancellation,
       related: opts.related,
     });
   }
@@ -281,15 +279,21 @@ export class Upstream {
     let http: HttpChannel | undefined;
     // The connection object is filled in as it is built; message hooks read it lazily.
     const conn = { since: Date.now() } as Connection;
+    // HTTP transports are loaded on first use: a gateway of stdio servers never needs them.
     if (isStdio(spec.mcp)) {
       inner = new StdioUpstreamTransport(spec.mcp, (line) =>
         this.log.debug({ stderr: line }, 'upstream stderr'),
       );
     } else if (spec.mcp.transport === 'sse') {
+      const { SSEClientTransport } = await import('@modelcontextprotocol/sdk/client/sse.js');
       inner = new SSEClientTransport(new URL(spec.mcp.url), {
         requestInit: { headers: { ...spec.mcp.headers } },
       });
     } else {
+      const [{ StreamableHTTPClientTransport }, { HttpChannel }] = await Promise.all([
+        import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+        import('./http-channel.js'),
+      ]);
       const t = new StreamableHTTPClientTransport(new URL(spec.mcp.url), {
         requestInit: { headers: { ...spec.mcp.headers } },
       });
@@ -454,9 +458,10 @@ export class Upstream {
 
   private async closeConnection(conn: Connection, reason: string): Promise<void> {
     conn.forwarder?.close(reason);
-    if (conn.transport instanceof StreamableHTTPClientTransport) {
+    if (conn.http) {
       // Tell the upstream the session is over (MCP §Session Management), if it still listens.
-      await withTimeout(conn.transport.terminateSession(), 1000).catch(() => {});
+      const t = conn.transport as Transport & { terminateSession(): Promise<void> };
+      await withTimeout(t.terminateSession(), 1000).catch(() => {});
     }
     await conn.client?.close().catch(() => {});
     await conn.http?.close().catch(() => {});
