@@ -120,6 +120,19 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
 }
 
 /**
+ * Resolve `${VAR}` references in any value (an admin-API upstream, say); problems are thrown as a
+ * ConfigError naming each path.
+ */
+export function resolveEnv<T>(value: T, env: NodeJS.ProcessEnv = process.env): T {
+  const problems: ConfigProblem[] = [];
+  const out = interpolate(value, [], env, (path, message) =>
+    problems.push({ path: formatPath(path), message }),
+  );
+  if (problems.length > 0) throw new ConfigError(problems);
+  return out as T;
+}
+
+/**
  * Zod reports a failed union as one issue holding every branch's issues. The most useful report
  * is the branch that came closest (fewest issues): `{ url: "nope" }` is a bad URL, not a missing
  * `command`.

@@ -9,7 +9,7 @@
 import type { Server } from 'node:http';
 import type { Config, UpstreamConfig } from '../config/schema.js';
 import { UpstreamSchema } from '../config/schema.js';
-import { deepFreeze, formatPath } from '../config/load.js';
+import { deepFreeze, formatPath, resolveEnv } from '../config/load.js';
 import { Affinity } from '../mcp/federation/affinity.js';
 import { buildCatalog, type Catalog } from '../mcp/federation/catalog.js';
 import { LocalHandlers } from '../mcp/federation/local.js';
@@ -217,7 +217,14 @@ export class GatewayCore implements Core, UpstreamHooks {
 
   /** Add an upstream at runtime; it is persisted and survives restarts. */
   async addUpstream(input: unknown): Promise<UpstreamStatus> {
-    const parsed = UpstreamSchema.safeParse(input);
+    // `${VAR}` references are resolved for use but stored as written: secrets stay in the environment.
+    let resolved: unknown;
+    try {
+      resolved = resolveEnv(input);
+    } catch (err) {
+      throw new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail: (err as Error).message });
+    }
+    const parsed = UpstreamSchema.safeParse(resolved);
     if (!parsed.success) {
       const detail = parsed.error.issues
         .map((i) => `${formatPath(i.path as (string | number)[])}: ${i.message}`)
@@ -303,7 +310,14 @@ export class GatewayCore implements Core, UpstreamHooks {
   private async adminSpecs(): Promise<UpstreamConfig[]> {
     const out: UpstreamConfig[] = [];
     for (const stored of await this.store.upstreams.list()) {
-      const parsed = UpstreamSchema.safeParse(stored.spec);
+      let resolved: unknown;
+      try {
+        resolved = resolveEnv(stored.spec);
+      } catch (err) {
+        this.log.error({ upstream: stored.name, problem: (err as Error).message }, 'stored upstream skipped');
+        continue;
+      }
+      const parsed = UpstreamSchema.safeParse(resolved);
       if (parsed.success) out.push(deepFreeze(parsed.data));
       else this.log.error({ upstream: stored.name }, 'stored upstream no longer validates; skipping it');
     }

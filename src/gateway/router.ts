@@ -49,7 +49,7 @@ export function route(catalog: Catalog, method: string, params: JsonObject | und
     case 'tools/call': {
       const name = requireString(params, 'name');
       const r = catalog.tool(name);
-      if (!r) throw new GatewayError('SWY_TOOL_NOT_FOUND', { name });
+      if (!r) throw notFound(catalog, 'SWY_TOOL_NOT_FOUND', name);
       return {
         kind: 'upstream',
         upstream: r.upstream,
@@ -61,7 +61,7 @@ export function route(catalog: Catalog, method: string, params: JsonObject | und
     case 'prompts/get': {
       const name = requireString(params, 'name');
       const r = catalog.prompt(name);
-      if (!r) throw new GatewayError('SWY_PROMPT_NOT_FOUND', { name });
+      if (!r) throw notFound(catalog, 'SWY_PROMPT_NOT_FOUND', name);
       return {
         kind: 'upstream',
         upstream: r.upstream,
@@ -91,7 +91,7 @@ function routeCompletion(catalog: Catalog, params: JsonObject | undefined): Targ
   if (ref.type === 'ref/prompt') {
     const name = requireString(ref, 'name', 'ref.name');
     const r = catalog.prompt(name);
-    if (!r) throw new GatewayError('SWY_PROMPT_NOT_FOUND', { name });
+    if (!r) throw notFound(catalog, 'SWY_PROMPT_NOT_FOUND', name);
     return {
       kind: 'upstream',
       upstream: r.upstream,
@@ -107,6 +107,20 @@ function routeCompletion(catalog: Catalog, params: JsonObject | undefined): Targ
     return { kind: 'upstream', upstream, params, target: uri, upstreamTarget: uri };
   }
   throw new GatewayError('SWY_INVALID_PARAMS', { detail: 'ref.type must be "ref/prompt" or "ref/resource"' });
+}
+
+/** A name nobody offers now: if a down upstream offered it, say so, naming the upstream. */
+function notFound(
+  catalog: Catalog,
+  code: 'SWY_TOOL_NOT_FOUND' | 'SWY_PROMPT_NOT_FOUND',
+  name: string,
+): GatewayError {
+  const down = catalog.unavailable(name);
+  if (!down) return new GatewayError(code, { name });
+  return new GatewayError('SWY_UPSTREAM_UNAVAILABLE', {
+    upstream: down.name,
+    detail: down.state === 'stopped' ? 'it was removed' : (down.lastError ?? down.state),
+  });
 }
 
 function requireString(obj: JsonObject | undefined, key: string, label = key): string {

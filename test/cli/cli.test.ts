@@ -44,6 +44,21 @@ describe('switchyard check', () => {
     expect(r.stdout).toContain('local: stdio');
   });
 
+  it('prints no credentials from URLs', async () => {
+    const dir = tmp();
+    const file = writeConfig(dir, [
+      { name: 'docs', mcp: { url: 'http://user:pa55word@127.0.0.1:9/mcp?api_key=k3y' } },
+    ]);
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(/store: .*/, 'store: postgres://app:dbpa55@127.0.0.1:5432/x'),
+    );
+    const r = await runCli(['check', '--config', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('docs: streamable-http (http://127.0.0.1:9/mcp?…)');
+    expect(r.stdout).not.toMatch(/pa55word|k3y|dbpa55/);
+  });
+
   it('exits non-zero listing each bad path with its line', async () => {
     const dir = tmp();
     const file = join(dir, 'bad.yaml');

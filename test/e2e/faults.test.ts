@@ -153,7 +153,13 @@ describe('upstream faults', () => {
     http.process.kill('SIGKILL');
     await expect(call).rejects.toThrow(/Upstream "remote"/);
     expect(textOf(await client.callTool({ name: 'steady.whoami', arguments: {} }))).toBe('steady');
-    await expect(client.callTool({ name: 'remote.whoami', arguments: {} })).rejects.toThrow(/remote/);
+    // Its tools are gone from the list, and calling one says which upstream is down.
+    await expect
+      .poll(async () => (await client.listTools()).tools.some((t) => t.name === 'remote.whoami'))
+      .toBe(false);
+    await expect(client.callTool({ name: 'remote.whoami', arguments: {} })).rejects.toThrow(
+      /Upstream "remote" is unavailable/,
+    );
   });
 });
 

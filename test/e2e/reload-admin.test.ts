@@ -129,6 +129,46 @@ describe('admin API', () => {
     await again.close();
   });
 
+  it('resolves ${VAR} references for use but stores them as written', async () => {
+    process.env.SWY_TEST_ADMIN_SECRET = 'hunter2-from-env';
+    try {
+      gw = await startGateway({});
+      const spec = {
+        name: 'sec',
+        mcp: {
+          ...stdioFixture('sec'),
+          env: { ...stdioFixture('sec').env, SECRET: '${SWY_TEST_ADMIN_SECRET}' },
+        },
+      };
+      expect((await admin(gw, '/upstreams', { method: 'POST', body: JSON.stringify(spec) })).status).toBe(
+        201,
+      );
+      const { client } = await connect(gw.url);
+      expect((await client.callTool({ name: 'sec.env', arguments: { name: 'SECRET' } })).content).toEqual([
+        { type: 'text', text: 'hunter2-from-env' },
+      ]);
+      const stored = await gw.gateway.core.store.upstreams.get('sec');
+      expect(JSON.stringify(stored)).not.toContain('hunter2');
+      expect((stored!.spec.mcp as { env: Record<string, string> }).env.SECRET).toBe(
+        '${SWY_TEST_ADMIN_SECRET}',
+      );
+      const unset = await admin(gw, '/upstreams', {
+        method: 'POST',
+        body: JSON.stringify({
+          name: 'nope',
+          mcp: { url: 'http://127.0.0.1:1/mcp', headers: { a: '${SWY_TEST_NEVER_SET}' } },
+        }),
+      });
+      expect(unset.status).toBe(400);
+      expect(((await unset.json()) as { error: { message: string } }).error.message).toContain(
+        'SWY_TEST_NEVER_SET is not set',
+      );
+      await client.close();
+    } finally {
+      delete process.env.SWY_TEST_ADMIN_SECRET;
+    }
+  });
+
   it('requires the admin token when one is configured', async () => {
     gw = await startGateway({ admin: { token: 'a-long-enough-admin-token' } });
     expect((await admin(gw, '/upstreams')).status).toBe(401);

@@ -116,6 +116,28 @@ describe('streams', () => {
     expect(after.status).toBe(404);
   });
 
+  it('always streams with responseMode: sse', async () => {
+    const sse = await startGateway({
+      server: { responseMode: 'sse' },
+      upstreams: [{ name: 'local', mcp: stdioFixture('local') }],
+    });
+    try {
+      const s = await RawSession.open(sse.url);
+      const res = await s.post({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'local.whoami', arguments: {} },
+      });
+      expect(res.headers.get('content-type')).toBe('text/event-stream');
+      expect(messages(await readEvents(res))).toEqual([
+        { jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'local' }] } },
+      ]);
+    } finally {
+      await sse.stop();
+    }
+  });
+
   it('paginates merged lists with its own cursor', async () => {
     const small = await startGateway({
       server: { pageSize: 2 },

@@ -40,6 +40,11 @@ export function createFixtureServer(): McpServer {
   const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
 
   server.registerTool('whoami', { description: 'Name of this fixture instance' }, async () => text(NAME));
+  server.registerTool(
+    'env',
+    { description: 'Value of an environment variable of this server', inputSchema: { name: z.string() } },
+    async ({ name }) => text(process.env[name] ?? '(unset)'),
+  );
   server.registerTool('pid', { description: 'Process id of this server' }, async () =>
     text(String(process.pid)),
   );

@@ -9,7 +9,7 @@
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { JsonObject } from '../jsonrpc.js';
 import type { Upstream } from '../upstream/upstream.js';
-import { assignNames, type Collision } from './names.js';
+import { assignNames, sanitize, type Collision } from './names.js';
 
 export interface Route {
   upstream: Upstream;
@@ -27,6 +27,8 @@ export interface Catalog {
   prompt(name: string): Route | undefined;
   /** Which upstream serves a resource URI: listed URIs first, then templates. */
   resource(uri: string): Upstream | undefined;
+  /** The upstream that offered this tool or prompt name when it was last up (it is down now). */
+  unavailable(name: string): Upstream | undefined;
   /** Which upstream owns a resource template (for completion/complete). */
   template(uriTemplate: string): Upstream | undefined;
   /** A fingerprint per list, to tell whether a rebuild changed what clients see. */
@@ -101,7 +103,24 @@ export function buildCatalog(upstreams: readonly Upstream[], separator: string):
     }
   }
 
+  // Names that upstreams which are down offered when last connected, so that calling one of them
+  // says which upstream is down (and why) instead of "unknown tool".
+  const down = new Map<string, Upstream>();
+  for (const u of upstreams) {
+    if (u.state === 'ready') continue;
+    for (const item of [...u.lastKnownLists.tools, ...u.lastKnownLists.prompts]) {
+      const name = String(item.name);
+      for (const n of [
+        sanitize(`${u.name}${separator}${name}`),
+        ...(u.spec.prefix === 'always' ? [] : [sanitize(name)]),
+      ]) {
+        if (!toolRoutes.has(n) && !promptRoutes.has(n) && !down.has(n)) down.set(n, u);
+      }
+    }
+  }
+
   return {
+    unavailable: (name) => down.get(name),
     tools,
     prompts,
     resources,

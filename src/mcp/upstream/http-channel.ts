@@ -38,6 +38,8 @@ export class HttpChannel implements Channel {
   forwarder?: Forwarder;
   /** Messages on a request's stream that are not about that request (list_changed, …). */
   unrelated?: (msg: RpcMessage) => void;
+  /** A request failed at the connection level (refused, reset): the upstream may be gone. */
+  onTransportError?: (err: Error) => void;
 
   constructor(
     readonly upstream: string,
@@ -228,6 +230,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
     if (this.channel.answered(this.call)) return;
     this.fail('SWY_UPSTREAM_UNAVAILABLE', err.message);
+    this.channel.onTransportError?.(err);
   }
 
   private deliver(text: string): void {

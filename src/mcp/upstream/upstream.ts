@@ -102,11 +102,15 @@ interface Connection {
   transport: Transport;
   http?: HttpChannel;
   since: number;
+  /** A liveness probe is under way. */
+  probing?: boolean;
 }
 
 export class Upstream {
   state: UpstreamState = 'starting';
   lists: UpstreamLists = EMPTY_LISTS;
+  /** What it offered when last connected: lets the gateway name it when a client calls one of those. */
+  lastKnownLists: UpstreamLists = EMPTY_LISTS;
   info: UpstreamInfo | undefined;
   lastError: string | undefined;
   /** Set once the first connection attempt has finished, successfully or not. */
@@ -214,6 +218,7 @@ export class Upstream {
     }
     if (this.conn !== conn) return; // the connection changed while we were reading
     this.lists = Object.freeze(next);
+    this.lastKnownLists = this.lists;
     this.hooks.listsChanged(this, kinds);
   }
 
@@ -240,6 +245,7 @@ export class Upstream {
         if (caps[LISTS[kind].capability]) lists[kind] = await this.fetchAll(conn, kind);
       }
       this.lists = Object.freeze(lists);
+      this.lastKnownLists = this.lists;
       this.state = 'ready';
       this.lastError = undefined;
       this.healthFailures = 0;
@@ -306,6 +312,7 @@ export class Upstream {
         () => this.connectionLost(conn, 'the upstream ended its MCP session'),
       );
       http.unrelated = (m) => this.onMessage(conn, m);
+      http.onTransportError = (err) => this.probe(conn, err.message);
     }
     const channel: Channel = http ?? {
       sendRequest: (req) => inner.send(req as JSONRPCMessage),
@@ -424,6 +431,19 @@ export class Upstream {
       );
     }, intervalMs);
     this.healthTimer.unref();
+  }
+
+  /** Something suggests the upstream is gone: ping it now rather than at the next health check. */
+  private probe(conn: Connection, reason: string): void {
+    if (this.conn !== conn || conn.probing) return;
+    conn.probing = true;
+    conn.client
+      .ping({ timeout: this.spec.healthCheck.timeoutMs || 5_000 })
+      .then(
+        () => undefined,
+        (err: unknown) => this.connectionLost(conn, `${reason}; ping failed: ${describe(err)}`),
+      )
+      .finally(() => (conn.probing = false));
   }
 
   private connectionLost(conn: Connection, reason: string): void {
