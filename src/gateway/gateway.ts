@@ -13,6 +13,7 @@ import { deepFreeze, formatPath, resolveEnv } from '../config/load.js';
 import { Affinity } from '../mcp/federation/affinity.js';
 import { buildCatalog, type Catalog } from '../mcp/federation/catalog.js';
 import { LocalHandlers } from '../mcp/federation/local.js';
+import { TaskDirectory } from '../mcp/federation/tasks.js';
 import { EventLog } from '../mcp/front/sse.js';
 import type { JsonObject, RpcNotification, RpcRequest } from '../mcp/jsonrpc.js';
 import type { Session } from '../mcp/session.js';
@@ -53,6 +54,7 @@ export class GatewayCore implements Core, UpstreamHooks {
   config: Config;
   readonly metrics: Metrics;
   readonly affinity = new Affinity();
+  readonly tasks = new TaskDirectory();
   readonly local: LocalHandlers;
   readonly pipeline: Pipeline;
   draining = false;
@@ -83,6 +85,7 @@ export class GatewayCore implements Core, UpstreamHooks {
       upstreams: () => [...this.upstreams.values()],
       pageSize: () => this.config.server.pageSize,
       sessions: () => this.sessions,
+      tasks: this.tasks,
       log,
     });
     this.pipeline = new Pipeline(this);
@@ -122,12 +125,24 @@ export class GatewayCore implements Core, UpstreamHooks {
   /** MCP §Capabilities: only what works. Lists always work (possibly empty, with list_changed). */
   capabilities(): JsonObject {
     const infos = [...this.upstreams.values()].flatMap((u) => (u.info ? [u.info.capabilities] : []));
+    const tasks = infos.map((c) => c.tasks).filter((t) => t !== undefined);
     return {
       tools: { listChanged: true },
       prompts: { listChanged: true },
       resources: { subscribe: infos.some((c) => c.resources?.subscribe === true), listChanged: true },
       logging: {},
       ...(infos.some((c) => c.completions) ? { completions: {} } : {}),
+      // Tasks (2025-11-25): task-augmented tools/call where an upstream offers it; list and cancel
+      // are answered by the gateway for whichever upstreams support them.
+      ...(tasks.some((t) => t.requests?.tools?.call)
+        ? {
+            tasks: {
+              ...(tasks.some((t) => t.list) ? { list: {} } : {}),
+              ...(tasks.some((t) => t.cancel) ? { cancel: {} } : {}),
+              requests: { tools: { call: {} } },
+            },
+          }
+        : {}),
     };
   }
 
@@ -180,6 +195,13 @@ export class GatewayCore implements Core, UpstreamHooks {
   }
 
   notification(u: Upstream, n: RpcNotification): void {
+    if (n.method === 'notifications/tasks/status' && n.params) {
+      // Status of a task goes to the session that created it, and to no one else.
+      const params = this.tasks.toClient(u.name, n.params);
+      const owner = typeof params.taskId === 'string' ? this.tasks.owner(params.taskId) : undefined;
+      if (owner) this.sessionById(owner)?.notify({ ...n, params });
+      return;
+    }
     if (n.method === 'notifications/resources/updated') {
       const uri = n.params?.uri;
       const ids = typeof uri === 'string' ? this.local.subscribersOf(uri) : undefined;
@@ -198,6 +220,13 @@ export class GatewayCore implements Core, UpstreamHooks {
   }
 
   serverRequest(u: Upstream, req: RpcRequest, signal: AbortSignal): Promise<CallOutcome> {
+    // A request about a task (e.g. elicitation while it runs) belongs to the task's creator.
+    const task = this.tasks.relatedTask(u.name, req.params);
+    const owner = task ? this.sessionById(this.tasks.owner(task) ?? '') : undefined;
+    if (owner) {
+      const params = req.params && this.tasks.toClient(u.name, req.params);
+      return owner.request({ method: req.method, ...(params ? { params } : {}) }, signal);
+    }
     const ref = this.affinity.pick(u.name, (s) => s.supports(req.method));
     if (ref) return ref.session.request(req, signal, ref.reply);
     // No call in flight: the most recently active client that can answer, on its GET stream.

@@ -19,6 +19,7 @@ import { InitializeRequestSchema, LATEST_PROTOCOL_VERSION } from '@modelcontextp
 import type { Config } from '../config/schema.js';
 import type { Affinity } from '../mcp/federation/affinity.js';
 import type { Catalog } from '../mcp/federation/catalog.js';
+import { TASK_METHODS, type TaskDirectory } from '../mcp/federation/tasks.js';
 import { UpstreamAnswer, type LocalHandlers } from '../mcp/federation/local.js';
 import {
   errorResponse,
@@ -51,6 +52,7 @@ export interface Core {
   readonly sessions: SessionRegistry;
   readonly local: LocalHandlers;
   readonly affinity: Affinity;
+  readonly tasks: TaskDirectory;
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly draining: boolean;
@@ -106,7 +108,10 @@ export class Pipeline {
     session.inFlight.set(msg.id, { cancellation, reply, startedAt: rec.start });
     try {
       // route
-      const target = route(this.core.catalog(), msg.method, msg.params);
+      const target = route(this.core.catalog(), msg.method, msg.params, {
+        session: session.id,
+        directory: this.core.tasks,
+      });
       let outcome: CallOutcome;
       if (target.kind === 'local') {
         // answered by the gateway itself
@@ -126,10 +131,15 @@ export class Pipeline {
         try {
           outcome = await target.upstream.call(msg.method, target.params, {
             cancellation,
-            related: relatedSink(session, reply, target.upstream.name),
+            related: relatedSink(session, reply, target.upstream.name, this.core.tasks),
           });
         } finally {
           this.core.affinity.leave(ref);
+        }
+        // map the answer: task ids get their upstream's prefix (and a created task its owner)
+        if ('result' in outcome && (msg.method === 'tools/call' || TASK_METHODS.has(msg.method))) {
+          const creates = msg.method === 'tools/call' ? session.id : undefined;
+          outcome = { result: this.core.tasks.toClient(target.upstream.name, outcome.result, creates) };
         }
       }
       // respond: the upstream's answer goes back as it came, under the client's id
@@ -197,15 +207,20 @@ export class Pipeline {
 }
 
 /** Messages an upstream ties to a call go to the caller, on the call's own reply. */
-function relatedSink(session: Session, reply: Reply, upstream: string): RelatedSink {
+function relatedSink(session: Session, reply: Reply, upstream: string, tasks: TaskDirectory): RelatedSink {
   return {
     progress: (params) => reply.related({ jsonrpc: '2.0', method: 'notifications/progress', params }),
     notification: (n) => {
       if (n.method === 'notifications/message') {
         if (session.wantsLog(n.params?.level)) reply.related(withLogger(n, upstream));
-      } else reply.related(n);
+      } else reply.related(n.params ? { ...n, params: tasks.toClient(upstream, n.params) } : n);
     },
-    request: (req, signal) => session.request(req, signal, reply),
+    request: (req, signal) =>
+      session.request(
+        { method: req.method, params: req.params && tasks.toClient(upstream, req.params) },
+        signal,
+        reply,
+      ),
   };
 }
 

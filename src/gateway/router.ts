@@ -7,11 +7,13 @@
  */
 import type { JsonObject } from '../mcp/jsonrpc.js';
 import type { Catalog } from '../mcp/federation/catalog.js';
+import type { TaskDirectory } from '../mcp/federation/tasks.js';
 import type { Upstream } from '../mcp/upstream/upstream.js';
 import { GatewayError } from './errors.js';
 
 export type Local =
   | 'ping'
+  | 'tasks/list'
   | 'tools/list'
   | 'prompts/list'
   | 'resources/list'
@@ -34,6 +36,7 @@ export type Target =
 
 const LOCAL = new Set<string>([
   'ping',
+  'tasks/list',
   'tools/list',
   'prompts/list',
   'resources/list',
@@ -43,9 +46,31 @@ const LOCAL = new Set<string>([
   'resources/unsubscribe',
 ]);
 
-export function route(catalog: Catalog, method: string, params: JsonObject | undefined): Target {
+export function route(
+  catalog: Catalog,
+  method: string,
+  params: JsonObject | undefined,
+  tasks: { session: string; directory: TaskDirectory },
+): Target {
   if (LOCAL.has(method)) return { kind: 'local', method: method as Local };
   switch (method) {
+    case 'tasks/get':
+    case 'tasks/result':
+    case 'tasks/cancel': {
+      // The task id names its upstream; only the session that created the task may use it.
+      const r = tasks.directory.route(tasks.session, params);
+      const upstream = catalog.upstream(r.upstream);
+      if (!upstream) {
+        throw new GatewayError('SWY_UPSTREAM_UNAVAILABLE', { upstream: r.upstream, detail: 'not connected' });
+      }
+      return {
+        kind: 'upstream',
+        upstream,
+        params: r.params,
+        target: String(params!.taskId),
+        upstreamTarget: String(r.params.taskId),
+      };
+    }
     case 'tools/call': {
       const name = requireString(params, 'name');
       const r = catalog.tool(name);

@@ -24,6 +24,8 @@ export interface Catalog {
   readonly resourceTemplates: readonly JsonObject[];
   readonly collisions: readonly Collision[];
   tool(name: string): Route | undefined;
+  /** A ready upstream by name. */
+  upstream(name: string): Upstream | undefined;
   prompt(name: string): Route | undefined;
   /** Which upstream serves a resource URI: listed URIs first, then templates. */
   resource(uri: string): Upstream | undefined;
@@ -127,6 +129,7 @@ export function buildCatalog(upstreams: readonly Upstream[], separator: string):
     resourceTemplates: templates,
     collisions,
     tool: (name) => toolRoutes.get(name),
+    upstream: (name) => ready.find((u) => u.name === name),
     prompt: (name) => promptRoutes.get(name),
     resource(uri) {
       const direct = resourceRoutes.get(uri);

@@ -10,6 +10,7 @@ import type { JsonObject } from '../jsonrpc.js';
 import { LOG_LEVELS, type LogLevel, type Session } from '../session.js';
 import type { SessionRegistry } from '../sessions.js';
 import type { Cancellation } from '../upstream/forwarder.js';
+import type { TaskDirectory } from './tasks.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { decodeCursor, encodeCursor, type Catalog } from './catalog.js';
 
@@ -18,6 +19,7 @@ export interface LocalDeps {
   upstreams(): readonly Upstream[];
   pageSize(): number;
   sessions(): SessionRegistry;
+  readonly tasks: TaskDirectory;
   readonly log: Logger;
 }
 
@@ -45,6 +47,8 @@ export class LocalHandlers {
     switch (method) {
       case 'ping':
         return {};
+      case 'tasks/list':
+        return this.listTasks(session, params, cancellation);
       case 'tools/list':
       case 'prompts/list':
       case 'resources/list':
@@ -97,6 +101,37 @@ export class LocalHandlers {
     const page = offset === 0 && all.length <= size ? all : all.slice(offset, offset + size);
     const result: JsonObject = { [key]: page };
     if (offset + size < all.length) result.nextCursor = encodeCursor(offset + size);
+    return result;
+  }
+
+  /**
+   * tasks/list across upstreams: each upstream's list (it serves every session through one
+   * connection), filtered to the tasks this session created, merged, paginated by the gateway.
+   */
+  private async listTasks(session: Session, params: JsonObject | undefined, cancellation: Cancellation) {
+    let offset = 0;
+    if (params?.cursor !== undefined) {
+      const decoded = decodeCursor(params.cursor);
+      if (decoded === undefined) throw new GatewayError('SWY_INVALID_PARAMS', { detail: 'invalid cursor' });
+      offset = decoded;
+    }
+    const mine: unknown[] = [];
+    for (const u of this.deps.upstreams()) {
+      if (u.state !== 'ready' || !u.info?.capabilities.tasks?.list) continue;
+      let cursor: string | undefined;
+      for (let page = 0; page < 100; page++) {
+        const out = await u.call('tasks/list', cursor ? { cursor } : undefined, { cancellation });
+        if ('error' in out) break;
+        const listed = this.deps.tasks.toClient(u.name, out.result).tasks;
+        mine.push(...this.deps.tasks.ownedBy(session.id, Array.isArray(listed) ? listed : []));
+        const next = out.result.nextCursor;
+        if (typeof next !== 'string' || !next) break;
+        cursor = next;
+      }
+    }
+    const size = this.deps.pageSize();
+    const result: JsonObject = { tasks: mine.slice(offset, offset + size) };
+    if (offset + size < mine.length) result.nextCursor = encodeCursor(offset + size);
     return result;
   }
 
