@@ -8,7 +8,8 @@
  *   route       find the upstream (or local handler) and rewrite names   → router.ts
  *   call        forward upstream with a fresh id, relaying progress,
  *               server-to-client requests and cancellation               → upstream/forwarder.ts
- *   respond     send the upstream's result or error back unchanged
+ *               (or answer locally: lists, ping, log level, subscriptions → federation/local.ts)
+ *   respond     send the upstream's result or error back unchanged (task ids mapped → federation/tasks.ts)
  *   record      close the record: metrics and the log line               → request-record.ts
  *
  * Authentication and authorization slot in between accept and route (see docs/architecture.md).
@@ -41,7 +42,9 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { VERSION } from '../version.js';
 import { GatewayError, toJsonRpcError } from './errors.js';
 import { newRecord, type RequestRecord } from './request-record.js';
-import { route } from './router.js';
+import { route, type Local, type Target } from './router.js';
+
+type UpstreamTarget = Extract<Target, { kind: 'upstream' }>;
 
 /** Protocol versions the front negotiates (MCP §Version Negotiation), newest first. */
 export const SUPPORTED_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'] as const;
@@ -112,37 +115,12 @@ export class Pipeline {
         session: session.id,
         directory: this.core.tasks,
       });
-      let outcome: CallOutcome;
-      if (target.kind === 'local') {
-        // answered by the gateway itself
-        outcome = await this.core.local.handle(target.method, session, msg.params, cancellation).then(
-          (result): CallOutcome => ({ result }),
-          (err: unknown): CallOutcome => {
-            if (err instanceof UpstreamAnswer) return { error: err.error };
-            throw err;
-          },
-        );
-      } else {
-        rec.target = target.target;
-        rec.upstream = target.upstream.name;
-        rec.upstreamTarget = target.upstreamTarget;
-        // call upstream
-        const ref = this.core.affinity.enter(target.upstream.name, session, reply);
-        try {
-          outcome = await target.upstream.call(msg.method, target.params, {
-            cancellation,
-            related: relatedSink(session, reply, target.upstream.name, this.core.tasks),
-          });
-        } finally {
-          this.core.affinity.leave(ref);
-        }
-        // map the answer: task ids get their upstream's prefix (and a created task its owner)
-        if ('result' in outcome && (msg.method === 'tools/call' || TASK_METHODS.has(msg.method))) {
-          const creates = msg.method === 'tools/call' ? session.id : undefined;
-          outcome = { result: this.core.tasks.toClient(target.upstream.name, outcome.result, creates) };
-        }
-      }
-      // respond: the upstream's answer goes back as it came, under the client's id
+      // call: the upstream, or the gateway's own handler
+      const outcome =
+        target.kind === 'local'
+          ? await this.answerLocally(target.method, session, msg, cancellation)
+          : await this.callUpstream(target, session, msg, reply, cancellation, rec);
+      // respond: the answer goes back as it came, under the client's id
       if ('result' in outcome) {
         rec.outcome = 'ok';
         reply.respond({ jsonrpc: '2.0', id: msg.id, result: outcome.result });
@@ -154,7 +132,7 @@ export class Pipeline {
     } catch (err) {
       if (err instanceof CallCancelled) {
         rec.outcome = 'cancelled';
-        reply.cancelled();
+        reply.cancelled(); // MCP §Cancellation: a cancelled request gets no answer
       } else {
         reply.respond(this.fail(rec, msg, err));
       }
@@ -163,6 +141,54 @@ export class Pipeline {
       // record
       this.finish(rec);
     }
+  }
+
+  /** Forward to the routed upstream; relay what it sends about the call; map the answer back. */
+  private async callUpstream(
+    target: UpstreamTarget,
+    session: Session,
+    msg: RpcRequest,
+    reply: Reply,
+    cancellation: Cancellation,
+    rec: RequestRecord,
+  ): Promise<CallOutcome> {
+    const upstream = target.upstream;
+    rec.target = target.target;
+    rec.upstream = upstream.name;
+    rec.upstreamTarget = target.upstreamTarget;
+    const ref = this.core.affinity.enter(upstream.name, session, reply);
+    let outcome: CallOutcome;
+    try {
+      outcome = await upstream.call(msg.method, target.params, {
+        cancellation,
+        related: relatedSink(session, reply, upstream.name, this.core.tasks),
+      });
+    } finally {
+      this.core.affinity.leave(ref);
+    }
+    // Task ids get their upstream's prefix (and a task created here, its owner).
+    if ('result' in outcome && (msg.method === 'tools/call' || TASK_METHODS.has(msg.method))) {
+      const creates = msg.method === 'tools/call' ? session.id : undefined;
+      outcome = { result: this.core.tasks.toClient(upstream.name, outcome.result, creates) };
+    }
+    return outcome;
+  }
+
+  /** Lists, ping, log level, subscriptions: the gateway answers these itself. */
+  private answerLocally(
+    method: Local,
+    session: Session,
+    msg: RpcRequest,
+    cancellation: Cancellation,
+  ): Promise<CallOutcome> {
+    return this.core.local.handle(method, session, msg.params, cancellation).then(
+      (result): CallOutcome => ({ result }),
+      (err: unknown): CallOutcome => {
+        // An upstream's own error (a failed resources/subscribe, say) is passed on as it came.
+        if (err instanceof UpstreamAnswer) return { error: err.error };
+        throw err;
+      },
+    );
   }
 
   /** A notification from a client. */

@@ -33,8 +33,8 @@ describe('tasks', () => {
     ({ client: alice } = await connect(gw.url, { elicitation: {} }, 'alice'));
     ({ client: bob } = await connect(gw.url, {}, 'bob'));
     alice.setRequestHandler(ElicitRequestSchema, async (req) => {
-      const schema = req.params.requestedSchema as {
-        properties: { interpretation: { oneOf: { const: string }[] } };
+      const { requestedSchema: schema } = req.params as unknown as {
+        requestedSchema: { properties: { interpretation: { oneOf: { const: string }[] } } };
       };
       return {
         action: 'accept',
