@@ -6,6 +6,7 @@
  * gateway's requests to the client (sampling, elicitation, roots relayed from upstreams).
  * The durable part is persisted in the store, so a session survives a gateway restart.
  */
+import { LoggingLevelSchema, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import { GatewayError } from '../gateway/errors.js';
 import type { CallOutcome, Cancellation } from './upstream/forwarder.js';
 import type { JsonObject, RequestId, RpcNotification, RpcRequest, RpcResponse } from './jsonrpc.js';
@@ -25,17 +26,9 @@ export interface SessionOutlet {
   send(msg: RpcNotification | RpcRequest): boolean;
 }
 
-export const LOG_LEVELS = [
-  'debug',
-  'info',
-  'notice',
-  'warning',
-  'error',
-  'critical',
-  'alert',
-  'emergency',
-] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+/** Syslog severities, least severe first (MCP §Logging). */
+export const LOG_LEVELS = LoggingLevelSchema.options;
+export type LogLevel = LoggingLevel;
 
 export interface SessionInit {
   id: string;

@@ -2,7 +2,6 @@
  * Federation end to end: the official SDK client → the gateway → real upstream servers
  * (server-everything over stdio, the fixture over stdio and over Streamable HTTP).
  */
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
@@ -14,11 +13,7 @@ import {
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { connect, startGateway, type TestGateway } from '../support/gateway.js';
-import { startHttpFixture, stdioFixture, type HttpFixture } from '../support/fixtures.js';
-
-const EVERYTHING = fileURLToPath(
-  new URL('../../node_modules/@modelcontextprotocol/server-everything/dist/index.js', import.meta.url),
-);
+import { EVERYTHING, startHttpFixture, stdioFixture, type HttpFixture } from '../support/fixtures.js';
 
 describe('federation through the gateway', () => {
   let http: HttpFixture;

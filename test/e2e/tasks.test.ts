@@ -4,7 +4,6 @@
  * upstream, each session sees only its own tasks, and task-related elicitation reaches the
  * session that owns the task.
  */
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
@@ -15,11 +14,8 @@ import {
   GetTaskResultSchema,
   ListTasksResultSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import { EVERYTHING } from '../support/fixtures.js';
 import { connect, startGateway, type TestGateway } from '../support/gateway.js';
-
-const EVERYTHING = fileURLToPath(
-  new URL('../../node_modules/@modelcontextprotocol/server-everything/dist/index.js', import.meta.url),
-);
 
 describe('tasks', () => {
   let gw: TestGateway;

@@ -39,6 +39,7 @@ import {
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
+  LoggingLevelSchema,
   McpError,
   ReadResourceRequestSchema,
   SetLevelRequestSchema,
@@ -100,16 +101,7 @@ const WATCHED_URI = 'test://watched-resource';
 /** SSE `retry:` hint (ms) sent in priming events; short so reconnect tests stay fast. */
 const SSE_RETRY_MS = 500;
 
-const LOG_LEVELS: readonly LoggingLevel[] = [
-  'debug',
-  'info',
-  'notice',
-  'warning',
-  'error',
-  'critical',
-  'alert',
-  'emergency',
-];
+const LOG_LEVELS: readonly LoggingLevel[] = LoggingLevelSchema.options;
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers

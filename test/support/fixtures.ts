@@ -7,6 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
 export const FIXTURE = fileURLToPath(new URL('./fixture-server.ts', import.meta.url));
+/** The MCP reference server, installed locally (it runs offline over stdio). */
+export const EVERYTHING = fileURLToPath(
+  new URL('../../node_modules/@modelcontextprotocol/server-everything/dist/index.js', import.meta.url),
+);
 const TSX = ['--import', 'tsx'];
 
 /** An upstream `mcp` block that makes the gateway launch the fixture over stdio. */
