@@ -9,6 +9,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { connect, startGateway, type TestGateway } from '../support/gateway.js';
 import { startHttpFixture, stdioFixture, type HttpFixture } from '../support/fixtures.js';
+import { startGarbageServer } from '../support/garbage-http.js';
 import { alive } from '../support/process.js';
 
 const textOf = (r: unknown) => (r as { content: { text: string }[] }).content[0]!.text;
@@ -147,6 +148,29 @@ describe('upstream faults', () => {
     await expect(client.callTool({ name: 'remote.whoami', arguments: {} })).rejects.toThrow(
       /Upstream "remote" is unavailable/,
     );
+  });
+});
+
+describe('an HTTP upstream that answers garbage', () => {
+  it('fails the call naming the upstream and keeps serving', async () => {
+    const garbage = await startGarbageServer();
+    const gw = await startGateway({
+      upstreams: [
+        { name: 'junk', mcp: { url: garbage.url } },
+        { name: 'ok', mcp: stdioFixture('ok') },
+      ],
+    });
+    const { client } = await connect(gw.url);
+    try {
+      await expect(client.callTool({ name: 'junk.broken', arguments: {} })).rejects.toThrow(
+        /Upstream "junk" failed during tools\/call: invalid JSON from upstream/,
+      );
+      expect(textOf(await client.callTool({ name: 'ok.whoami', arguments: {} }))).toBe('ok');
+    } finally {
+      await client.close();
+      await gw.stop();
+      garbage.server.close();
+    }
   });
 });
 
