@@ -120,8 +120,15 @@ export class HttpChannel implements Channel {
     this.forwarder?.fail(call.id, err);
   }
 
+  private cachedHeaders:
+    { sessionId?: string; protocolVersion?: string; headers: Record<string, string> } | undefined;
+
+  /** The same for every request of one MCP session, so built once per session. */
   private requestHeaders(): Record<string, string> {
     const { sessionId, protocolVersion } = this.session();
+    const cached = this.cachedHeaders;
+    if (cached && cached.sessionId === sessionId && cached.protocolVersion === protocolVersion)
+      return cached.headers;
     const headers: Record<string, string> = {
       ...this.headers,
       'content-type': 'application/json',
@@ -129,6 +136,11 @@ export class HttpChannel implements Channel {
     };
     if (sessionId) headers['mcp-session-id'] = sessionId;
     if (protocolVersion) headers['mcp-protocol-version'] = protocolVersion;
+    this.cachedHeaders = {
+      sessionId,
+      protocolVersion,
+      headers: Object.freeze(headers) as Record<string, string>,
+    };
     return headers;
   }
 }
@@ -137,9 +149,10 @@ export class HttpChannel implements Channel {
 class Exchange implements Dispatcher.DispatchHandler {
   private status = 0;
   private sse: EventSourceParser | undefined;
-  /** Decodes UTF-8 across chunk boundaries (a character may be split between two chunks). */
-  private decoder = new StringDecoder('utf8');
-  private body = '';
+  /** Decodes an SSE stream's UTF-8 across chunk boundaries (a character may be split in two). */
+  private decoder: StringDecoder | undefined;
+  /** A JSON body is decoded once, when complete. */
+  private chunks: Buffer[] = [];
   private lastEventId: string | undefined;
   private retryMs = 1000;
   private resumes = 0;
@@ -162,8 +175,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   ): void {
     if (status < 200) return;
     this.status = status;
-    this.body = '';
-    this.decoder = new StringDecoder('utf8');
+    this.chunks = [];
     const type = String(headers['content-type'] ?? '');
     this.sse =
       status < 300 && type.includes('text/event-stream')
@@ -177,19 +189,23 @@ class Exchange implements Dispatcher.DispatchHandler {
             },
           })
         : undefined;
+    this.decoder = this.sse ? new StringDecoder('utf8') : undefined;
   }
 
   onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
-    const text = this.decoder.write(chunk);
-    if (this.sse) this.sse.feed(text);
-    else this.body += text;
+    if (this.sse) this.sse.feed(this.decoder!.write(chunk));
+    else this.chunks.push(chunk);
+  }
+
+  private body(): string {
+    const c = this.chunks;
+    return c.length === 1 ? c[0]!.toString('utf8') : Buffer.concat(c).toString('utf8');
   }
 
   onResponseEnd(): void {
     if (this.failed) return;
-    const rest = this.decoder.end();
-    if (this.sse) this.sse.feed(rest);
-    else this.body += rest;
+    if (this.sse) this.sse.feed(this.decoder!.end());
+    const body = this.sse ? '' : this.body();
     const { channel, call } = this;
     const status = this.status;
     if (status === 404 && this.resumes === 0) {
@@ -199,18 +215,18 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (status >= 400) {
       // A JSON-RPC error body is the upstream's own answer: pass it on as such.
       try {
-        const c = classify(JSON.parse(this.body));
+        const c = classify(JSON.parse(body));
         if (c.kind === 'response' && 'error' in c.msg) {
-          channel.deliver(this.body, call);
+          channel.deliver(body, call);
           if (channel.answered(call)) return;
         }
       } catch {
         // not JSON: report the status below
       }
-      const text = this.body.slice(0, ERROR_BODY_LIMIT);
+      const text = body.slice(0, ERROR_BODY_LIMIT);
       return this.fail('SWY_UPSTREAM_FAILED', `HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`);
     }
-    if (!this.sse && status !== 202 && this.body) this.deliver(this.body);
+    if (!this.sse && status !== 202 && body) this.deliver(body);
     if (channel.answered(call) || this.failed) return;
     // The stream ended without the answer: resume it where it stopped, if the server allows.
     if (this.sse && this.lastEventId && this.resumes < MAX_RESUMES) {
