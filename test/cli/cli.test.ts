@@ -143,9 +143,10 @@ describe('switchyard init / import-mcp-json / mcp-config', () => {
     const dir = tmp();
     const file = writeConfig(dir);
     const stdio = JSON.parse((await runCli(['mcp-config', '--config', file])).stdout);
+    // Launched exactly as this CLI was: the same node, the same script (here: from source via tsx).
     expect(stdio.mcpServers.switchyard).toEqual({
-      command: 'npx',
-      args: ['switchyard', 'stdio', '--config', file],
+      command: process.execPath,
+      args: [...CLI_ARGS, 'stdio', '--config', file],
     });
     const http = JSON.parse((await runCli(['mcp-config', '--config', file, '--http'])).stdout);
     expect(http.mcpServers.switchyard).toEqual({ type: 'http', url: 'http://127.0.0.1:0/mcp' });
