@@ -116,6 +116,13 @@ export class SessionRegistry {
 
   /** Write recent activity and expire idle sessions. */
   async maintain(now = Date.now()): Promise<void> {
+    // A session waiting on a long call is not idle, even if the client sends nothing meanwhile.
+    for (const s of this.held.values()) {
+      if (s.inFlight.size > 0 && s.transport === 'http') {
+        s.lastSeen = now;
+        this.touched.add(s.id);
+      }
+    }
     const ids = [...this.touched];
     this.touched.clear();
     try {

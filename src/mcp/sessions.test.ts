@@ -1,0 +1,67 @@
+import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';
+import { describeEachStore } from '../../test/support/stores.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/types.js';
+import { silentLogger } from '../telemetry/logger.js';
+import { SessionRegistry } from './sessions.js';
+
+describeEachStore('session registry', (target) => {
+  let store: Store;
+  beforeEach(async () => {
+    store = await openStore(await target().freshUrl());
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+  afterAll(async () => {
+    await target().cleanup();
+  });
+
+  const init = {
+    transport: 'http' as const,
+    protocolVersion: '2025-11-25',
+    clientInfo: { name: 'c' },
+    clientCapabilities: {},
+  };
+
+  it('restores a session it does not hold from the store', async () => {
+    const a = new SessionRegistry(store.sessions, silentLogger(), 60_000);
+    const s = await a.create(init);
+    await a.setLogLevel(s, 'error');
+    const b = new SessionRegistry(store.sessions, silentLogger(), 60_000); // another process, or after a restart
+    const restored = await b.get(s.id);
+    expect(restored).toMatchObject({
+      id: s.id,
+      protocolVersion: '2025-11-25',
+      logLevel: 'error',
+      clientInfo: { name: 'c' },
+    });
+    expect(await b.get('no-such-session')).toBeUndefined();
+  });
+
+  it('expires idle sessions, here and in the store, but not ones with calls in flight', async () => {
+    const reg = new SessionRegistry(store.sessions, silentLogger(), 1_000);
+    const closed: string[] = [];
+    reg.onclose = (s) => void closed.push(s.id);
+    const idle = await reg.create(init);
+    const busy = await reg.create(init);
+    busy.inFlight.set(1, {} as never);
+    const later = Date.now() + 60_000;
+    idle.lastSeen = busy.lastSeen = later - 5_000;
+    await reg.maintain(later);
+    expect(closed).toEqual([idle.id]);
+    expect(reg.live(idle.id)).toBeUndefined();
+    expect(reg.live(busy.id)).toBe(busy);
+    expect(await store.sessions.get(idle.id)).toBeUndefined();
+    expect(await store.sessions.get(busy.id)).toMatchObject({ lastSeenAt: later });
+    expect(await new SessionRegistry(store.sessions, silentLogger(), 1_000).get(idle.id)).toBeUndefined();
+  });
+
+  it('DELETE removes the session from the store', async () => {
+    const reg = new SessionRegistry(store.sessions, silentLogger(), 0);
+    const s = await reg.create(init);
+    await reg.close(s);
+    expect(s.closed).toBe(true);
+    expect(await store.sessions.get(s.id)).toBeUndefined();
+  });
+});
