@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
-import { ConfigSchema, type Config } from './schema.js';
+import { ConfigSchema, UpstreamSchema, type Config, type UpstreamConfig } from './schema.js';
 
 export interface ConfigProblem {
   /** `upstreams[2].mcp.url` */
@@ -120,16 +120,23 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
 }
 
 /**
- * Resolve `${VAR}` references in any value (an admin-API upstream, say); problems are thrown as a
- * ConfigError naming each path.
+ * Validate one `upstreams[]` entry on its own (the admin API, the store), exactly as in a config
+ * file: `${VAR}` references resolved, the schema checked, the result frozen. Problems are thrown
+ * as a ConfigError naming each path.
  */
-export function resolveEnv<T>(value: T, env: NodeJS.ProcessEnv = process.env): T {
+export function validateUpstream(raw: unknown, env: NodeJS.ProcessEnv = process.env): UpstreamConfig {
   const problems: ConfigProblem[] = [];
-  const out = interpolate(value, [], env, (path, message) =>
+  const resolved = interpolate(raw, [], env, (path, message) =>
     problems.push({ path: formatPath(path), message }),
   );
-  if (problems.length > 0) throw new ConfigError(problems);
-  return out as T;
+  if (problems.length === 0) {
+    const parsed = UpstreamSchema.safeParse(resolved);
+    if (parsed.success) return deepFreeze(parsed.data);
+    for (const issue of flattenIssues(parsed.error.issues)) {
+      problems.push({ path: formatPath(issue.path as PathSegment[]), message: issue.message });
+    }
+  }
+  throw new ConfigError(problems);
 }
 
 /**

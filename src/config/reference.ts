@@ -15,11 +15,7 @@ export function configJsonSchema(): Json {
     target: 'draft-2020-12',
     unrepresentable: 'any',
   }) as Json;
-  return {
-    $id: 'https://switchyard.dev/schema/switchyard.schema.json',
-    title: 'Switchyard configuration',
-    ...schema,
-  };
+  return { title: 'Switchyard configuration', ...schema };
 }
 
 export function renderJsonSchema(): string {

@@ -8,8 +8,7 @@
  */
 import type { Server } from 'node:http';
 import type { Config, UpstreamConfig } from '../config/schema.js';
-import { UpstreamSchema } from '../config/schema.js';
-import { deepFreeze, formatPath, resolveEnv } from '../config/load.js';
+import { ConfigError, validateUpstream } from '../config/load.js';
 import { Affinity } from '../mcp/federation/affinity.js';
 import { buildCatalog, type Catalog } from '../mcp/federation/catalog.js';
 import { LocalHandlers } from '../mcp/federation/local.js';
@@ -247,20 +246,14 @@ export class GatewayCore implements Core, UpstreamHooks {
   /** Add an upstream at runtime; it is persisted and survives restarts. */
   async addUpstream(input: unknown): Promise<UpstreamStatus> {
     // `${VAR}` references are resolved for use but stored as written: secrets stay in the environment.
-    let resolved: unknown;
+    let spec: UpstreamConfig;
     try {
-      resolved = resolveEnv(input);
+      spec = validateUpstream(input);
     } catch (err) {
-      throw new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail: (err as Error).message });
-    }
-    const parsed = UpstreamSchema.safeParse(resolved);
-    if (!parsed.success) {
-      const detail = parsed.error.issues
-        .map((i) => `${formatPath(i.path as (string | number)[])}: ${i.message}`)
-        .join('; ');
+      if (!(err instanceof ConfigError)) throw err;
+      const detail = err.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
       throw new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail });
     }
-    const spec = deepFreeze(parsed.data);
     const clash = [...this.upstreams.values()].find((u) => u.name.toLowerCase() === spec.name.toLowerCase());
     if (clash)
       throw new GatewayError('SWY_UPSTREAM_EXISTS', {
@@ -339,16 +332,11 @@ export class GatewayCore implements Core, UpstreamHooks {
   private async adminSpecs(): Promise<UpstreamConfig[]> {
     const out: UpstreamConfig[] = [];
     for (const stored of await this.store.upstreams.list()) {
-      let resolved: unknown;
       try {
-        resolved = resolveEnv(stored.spec);
+        out.push(validateUpstream(stored.spec));
       } catch (err) {
         this.log.error({ upstream: stored.name, problem: (err as Error).message }, 'stored upstream skipped');
-        continue;
       }
-      const parsed = UpstreamSchema.safeParse(resolved);
-      if (parsed.success) out.push(deepFreeze(parsed.data));
-      else this.log.error({ upstream: stored.name }, 'stored upstream no longer validates; skipping it');
     }
     return out;
   }

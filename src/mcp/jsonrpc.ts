@@ -50,7 +50,8 @@ export type Classified =
   | { kind: 'response'; msg: RpcResponse }
   | { kind: 'invalid'; reason: string; id: RequestId | null };
 
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isId = (v: unknown): v is RequestId =>
   typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
 

@@ -1,22 +1,9 @@
-import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';
-import { describeEachStore } from '../../test/support/stores.js';
-import { openStore } from '../store/open.js';
-import type { Store } from '../store/types.js';
+import { expect, it } from 'vitest';
+import { describeEachStoreFresh } from '../../test/support/stores.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { SessionRegistry } from './sessions.js';
 
-describeEachStore('session registry', (target) => {
-  let store: Store;
-  beforeEach(async () => {
-    store = await openStore(await target().freshUrl());
-  });
-  afterEach(async () => {
-    await store.close();
-  });
-  afterAll(async () => {
-    await target().cleanup();
-  });
-
+describeEachStoreFresh('session registry', (db) => {
   const init = {
     transport: 'http' as const,
     protocolVersion: '2025-11-25',
@@ -25,10 +12,10 @@ describeEachStore('session registry', (target) => {
   };
 
   it('restores a session it does not hold from the store', async () => {
-    const a = new SessionRegistry(store.sessions, silentLogger(), 60_000);
+    const a = new SessionRegistry(db.store.sessions, silentLogger(), 60_000);
     const s = await a.create(init);
     await a.setLogLevel(s, 'error');
-    const b = new SessionRegistry(store.sessions, silentLogger(), 60_000); // another process, or after a restart
+    const b = new SessionRegistry(db.store.sessions, silentLogger(), 60_000); // another process, or after a restart
     const restored = await b.get(s.id);
     expect(restored).toMatchObject({
       id: s.id,
@@ -40,7 +27,7 @@ describeEachStore('session registry', (target) => {
   });
 
   it('expires idle sessions, here and in the store, but not ones with calls in flight', async () => {
-    const reg = new SessionRegistry(store.sessions, silentLogger(), 1_000);
+    const reg = new SessionRegistry(db.store.sessions, silentLogger(), 1_000);
     const closed: string[] = [];
     reg.onclose = (s) => void closed.push(s.id);
     const idle = await reg.create(init);
@@ -52,16 +39,16 @@ describeEachStore('session registry', (target) => {
     expect(closed).toEqual([idle.id]);
     expect(reg.live(idle.id)).toBeUndefined();
     expect(reg.live(busy.id)).toBe(busy);
-    expect(await store.sessions.get(idle.id)).toBeUndefined();
-    expect(await store.sessions.get(busy.id)).toMatchObject({ lastSeenAt: later });
-    expect(await new SessionRegistry(store.sessions, silentLogger(), 1_000).get(idle.id)).toBeUndefined();
+    expect(await db.store.sessions.get(idle.id)).toBeUndefined();
+    expect(await db.store.sessions.get(busy.id)).toMatchObject({ lastSeenAt: later });
+    expect(await new SessionRegistry(db.store.sessions, silentLogger(), 1_000).get(idle.id)).toBeUndefined();
   });
 
   it('DELETE removes the session from the store', async () => {
-    const reg = new SessionRegistry(store.sessions, silentLogger(), 0);
+    const reg = new SessionRegistry(db.store.sessions, silentLogger(), 0);
     const s = await reg.create(init);
     await reg.close(s);
     expect(s.closed).toBe(true);
-    expect(await store.sessions.get(s.id)).toBeUndefined();
+    expect(await db.store.sessions.get(s.id)).toBeUndefined();
   });
 });

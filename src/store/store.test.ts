@@ -1,46 +1,44 @@
-import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';
-import { describeEachStore } from '../../test/support/stores.js';
+import { expect, it } from 'vitest';
+import { describeEachStoreFresh } from '../../test/support/stores.js';
 import { openStore } from './open.js';
-import type { Store } from './types.js';
 
-describeEachStore('store', (target) => {
-  let store: Store;
-  beforeEach(async () => {
-    store = await openStore(await target().freshUrl());
-  });
-  afterEach(async () => {
-    await store.close();
-  });
-  afterAll(async () => {
-    await target().cleanup();
-  });
-
+describeEachStoreFresh('store', (db) => {
   it('applies migrations idempotently when reopened', async () => {
-    await store.upstreams.insert({ name: 'a', spec: { mcp: { command: 'x' } }, createdAt: 1, updatedAt: 1 });
-    await store.close();
-    const url = await target().freshUrl();
+    await db.store.upstreams.insert({
+      name: 'a',
+      spec: { mcp: { command: 'x' } },
+      createdAt: 1,
+      updatedAt: 1,
+    });
+    await db.store.close();
+    const url = await db.target.freshUrl();
     const first = await openStore(url);
     await first.close();
-    store = await openStore(url); // second open: migrations already applied, nothing fails
-    expect(await store.upstreams.list()).toEqual([]);
+    db.store = await openStore(url); // second open: migrations already applied, nothing fails
+    expect(await db.store.upstreams.list()).toEqual([]);
   });
 
   it('keeps upstreams by unique name', async () => {
     const spec = { mcp: { url: 'http://127.0.0.1:9/mcp' }, prefix: 'never' };
-    expect(await store.upstreams.insert({ name: 'docs', spec, createdAt: 10, updatedAt: 10 })).toBe(true);
-    expect(await store.upstreams.insert({ name: 'docs', spec: {}, createdAt: 11, updatedAt: 11 })).toBe(
+    expect(await db.store.upstreams.insert({ name: 'docs', spec, createdAt: 10, updatedAt: 10 })).toBe(true);
+    expect(await db.store.upstreams.insert({ name: 'docs', spec: {}, createdAt: 11, updatedAt: 11 })).toBe(
       false,
     );
-    expect(await store.upstreams.get('docs')).toEqual({ name: 'docs', spec, createdAt: 10, updatedAt: 10 });
-    expect((await store.upstreams.list()).map((u) => u.name)).toEqual(['docs']);
-    expect(await store.upstreams.delete('docs')).toBe(true);
-    expect(await store.upstreams.delete('docs')).toBe(false);
-    expect(await store.upstreams.get('docs')).toBeUndefined();
+    expect(await db.store.upstreams.get('docs')).toEqual({
+      name: 'docs',
+      spec,
+      createdAt: 10,
+      updatedAt: 10,
+    });
+    expect((await db.store.upstreams.list()).map((u) => u.name)).toEqual(['docs']);
+    expect(await db.store.upstreams.delete('docs')).toBe(true);
+    expect(await db.store.upstreams.delete('docs')).toBe(false);
+    expect(await db.store.upstreams.get('docs')).toBeUndefined();
   });
 
   it('stores sessions with epoch-millisecond timestamps intact', async () => {
     const now = 1_790_000_000_123;
-    await store.sessions.insert({
+    await db.store.sessions.insert({
       id: 's1',
       protocolVersion: '2025-11-25',
       clientInfo: { name: 'c', version: '1' },
@@ -49,9 +47,9 @@ describeEachStore('store', (target) => {
       createdAt: now,
       lastSeenAt: now,
     });
-    await store.sessions.setLogLevel('s1', 'debug');
-    await store.sessions.touch(['s1', 'missing'], now + 5);
-    const s = await store.sessions.get('s1');
+    await db.store.sessions.setLogLevel('s1', 'debug');
+    await db.store.sessions.touch(['s1', 'missing'], now + 5);
+    const s = await db.store.sessions.get('s1');
     expect(s).toEqual({
       id: 's1',
       protocolVersion: '2025-11-25',
@@ -65,7 +63,7 @@ describeEachStore('store', (target) => {
 
   it('replays events after a sequence number, in order, and expires them with their session', async () => {
     const base = { sessionId: 's1', createdAt: 100 };
-    await store.sessions.insert({
+    await db.store.sessions.insert({
       id: 's1',
       protocolVersion: '2025-11-25',
       clientInfo: {},
@@ -74,27 +72,27 @@ describeEachStore('store', (target) => {
       createdAt: 100,
       lastSeenAt: 100,
     });
-    await store.events.append([
+    await db.store.events.append([
       { ...base, streamId: 'st', seq: 1, message: '{"a":1}' },
       { ...base, streamId: 'st', seq: 3, message: '{"a":3}' },
       { ...base, streamId: 'st', seq: 2, message: '{"a":2}' },
       { ...base, streamId: 'other', seq: 1, message: '{}' },
     ]);
-    expect((await store.events.after('st', 1)).map((e) => e.message)).toEqual(['{"a":2}', '{"a":3}']);
-    expect(await store.events.sessionOf('st')).toBe('s1');
-    expect(await store.events.sessionOf('nope')).toBeUndefined();
-    expect(await store.sessions.expire(50)).toEqual([]);
-    expect(await store.sessions.expire(101)).toEqual(['s1']);
-    expect(await store.events.after('st', 0)).toEqual([]);
-    expect(await store.sessions.get('s1')).toBeUndefined();
+    expect((await db.store.events.after('st', 1)).map((e) => e.message)).toEqual(['{"a":2}', '{"a":3}']);
+    expect(await db.store.events.sessionOf('st')).toBe('s1');
+    expect(await db.store.events.sessionOf('nope')).toBeUndefined();
+    expect(await db.store.sessions.expire(50)).toEqual([]);
+    expect(await db.store.sessions.expire(101)).toEqual(['s1']);
+    expect(await db.store.events.after('st', 0)).toEqual([]);
+    expect(await db.store.sessions.get('s1')).toBeUndefined();
   });
 
   it('prunes old events only', async () => {
-    await store.events.append([
+    await db.store.events.append([
       { sessionId: 's', streamId: 'x', seq: 1, message: '1', createdAt: 10 },
       { sessionId: 's', streamId: 'x', seq: 2, message: '2', createdAt: 20 },
     ]);
-    expect(await store.events.prune(15)).toBe(1);
-    expect((await store.events.after('x', 0)).map((e) => e.seq)).toEqual([2]);
+    expect(await db.store.events.prune(15)).toBe(1);
+    expect((await db.store.events.after('x', 0)).map((e) => e.seq)).toEqual([2]);
   });
 });

@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { describe } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe } from 'vitest';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/types.js';
 
 export interface StoreTarget {
   dialect: 'sqlite' | 'postgres';
@@ -65,5 +67,29 @@ export function describeEachStore(name: string, body: (target: () => StoreTarget
   describe.skipIf(!pgUrl)(`${name} [postgres]`, () => {
     const t = postgresTarget(pgUrl ?? '');
     body(() => t);
+  });
+}
+
+export interface StoreFixture {
+  /** A fresh, migrated store for the current test (a test may replace it; the last one is closed). */
+  store: Store;
+  target: StoreTarget;
+}
+
+/** `describeEachStore` with a fresh store per test, closed after it, databases dropped at the end. */
+export function describeEachStoreFresh(name: string, body: (db: StoreFixture) => void): void {
+  describeEachStore(name, (target) => {
+    const db = {} as StoreFixture;
+    beforeEach(async () => {
+      db.target = target();
+      db.store = await openStore(await db.target.freshUrl());
+    });
+    afterEach(async () => {
+      await db.store.close();
+    });
+    afterAll(async () => {
+      await target().cleanup();
+    });
+    body(db);
   });
 }

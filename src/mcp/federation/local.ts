@@ -90,7 +90,11 @@ export class LocalHandlers {
 
   private list(method: keyof typeof LISTS, params: JsonObject | undefined): JsonObject {
     const [field, key] = LISTS[method];
-    const all = this.deps.catalog()[field];
+    return this.page(key, this.deps.catalog()[field], params);
+  }
+
+  /** One page of a merged list, with the gateway's own cursor (an offset, opaque to clients). */
+  private page(key: string, all: readonly unknown[], params: JsonObject | undefined): JsonObject {
     let offset = 0;
     if (params?.cursor !== undefined) {
       const decoded = decodeCursor(params.cursor);
@@ -98,8 +102,9 @@ export class LocalHandlers {
       offset = decoded;
     }
     const size = this.deps.pageSize();
-    const page = offset === 0 && all.length <= size ? all : all.slice(offset, offset + size);
-    const result: JsonObject = { [key]: page };
+    const result: JsonObject = {
+      [key]: offset === 0 && all.length <= size ? all : all.slice(offset, offset + size),
+    };
     if (offset + size < all.length) result.nextCursor = encodeCursor(offset + size);
     return result;
   }
@@ -109,12 +114,6 @@ export class LocalHandlers {
    * connection), filtered to the tasks this session created, merged, paginated by the gateway.
    */
   private async listTasks(session: Session, params: JsonObject | undefined, cancellation: Cancellation) {
-    let offset = 0;
-    if (params?.cursor !== undefined) {
-      const decoded = decodeCursor(params.cursor);
-      if (decoded === undefined) throw new GatewayError('SWY_INVALID_PARAMS', { detail: 'invalid cursor' });
-      offset = decoded;
-    }
     const mine: unknown[] = [];
     for (const u of this.deps.upstreams()) {
       if (u.state !== 'ready' || !u.info?.capabilities.tasks?.list) continue;
@@ -129,10 +128,7 @@ export class LocalHandlers {
         cursor = next;
       }
     }
-    const size = this.deps.pageSize();
-    const result: JsonObject = { tasks: mine.slice(offset, offset + size) };
-    if (offset + size < mine.length) result.nextCursor = encodeCursor(offset + size);
-    return result;
+    return this.page('tasks', mine, params);
   }
 
   private async setLevel(session: Session, params: JsonObject | undefined): Promise<JsonObject> {

@@ -9,14 +9,12 @@
  * notifications and task-related server requests go to that session alone.
  */
 import { GatewayError } from '../../gateway/errors.js';
-import type { JsonObject } from '../jsonrpc.js';
+import { isObject, type JsonObject } from '../jsonrpc.js';
 
 export const RELATED_TASK = 'io.modelcontextprotocol/related-task';
 export const TASK_METHODS = new Set(['tasks/get', 'tasks/result', 'tasks/cancel']);
 /** Enough for any realistic number of live tasks; the oldest are forgotten first. */
 const MAX_TASKS = 10_000;
-
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export class TaskDirectory {
   /** Client-facing task id → the session that created it. */

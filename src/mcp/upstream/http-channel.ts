@@ -40,6 +40,8 @@ export class HttpChannel implements Channel {
   unrelated?: (msg: RpcMessage) => void;
   /** A request failed at the connection level (refused, reset): the upstream may be gone. */
   onTransportError?: (err: Error) => void;
+  private cachedHeaders:
+    { sessionId?: string; protocolVersion?: string; headers: Record<string, string> } | undefined;
 
   constructor(
     readonly upstream: string,
@@ -119,9 +121,6 @@ export class HttpChannel implements Channel {
   fail(call: PendingCall, err: GatewayError): void {
     this.forwarder?.fail(call.id, err);
   }
-
-  private cachedHeaders:
-    { sessionId?: string; protocolVersion?: string; headers: Record<string, string> } | undefined;
 
   /** The same for every request of one MCP session, so built once per session. */
   private requestHeaders(): Record<string, string> {
