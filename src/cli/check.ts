@@ -1,5 +1,5 @@
 /** `switchyard check`: validate a config file; exit 1 listing every problem with its path. */
-import { isStdio } from '../config/schema.js';
+import { isA2a, isStdio } from '../config/schema.js';
 import { redactUrl } from '../store/open.js';
 import { configPath, loadOrExit } from './shared.js';
 
@@ -13,7 +13,11 @@ export async function check(opts: { config?: string }): Promise<void> {
   const path = configPath(opts.config);
   const config = await loadOrExit(path);
   const lines = config.upstreams.map((u) => {
-    const how = isStdio(u.mcp) ? `stdio (${u.mcp.command})` : `${u.mcp.transport} (${displayUrl(u.mcp.url)})`;
+    const how = isA2a(u)
+      ? `a2a (${displayUrl(u.a2a.url)})`
+      : isStdio(u.mcp)
+        ? `stdio (${u.mcp.command})`
+        : `${u.mcp.transport} (${displayUrl(u.mcp.url)})`;
     return `  ${u.name}: ${how}${u.enabled ? '' : ' [disabled]'}, prefix ${u.prefix}`;
   });
   const out = [

@@ -52,6 +52,14 @@ function walk(s: Json, path: string, rows: Row[]): void {
   }
   if (props) for (const [k, v] of Object.entries(props)) walk(v, path ? `${path}.${k}` : k, rows);
   if (s.type === 'array' && (s.items as Json)?.properties) walkItems(s, path, rows);
+  // An array of alternatives (upstreams: MCP or A2A): each key once, shared keys from the first.
+  if (s.type === 'array' && (s.items as Json)?.anyOf) {
+    for (const branch of (s.items as Json).anyOf as Json[]) {
+      for (const [k, v] of Object.entries((branch.properties as Record<string, Json>) ?? {})) {
+        if (!rows.some((r) => r.path === `${path}[].${k}`)) walk(v, `${path}[].${k}`, rows);
+      }
+    }
+  }
   if (s.anyOf) {
     for (const branch of s.anyOf as Json[]) {
       const label = branch.properties && 'command' in (branch.properties as Json) ? 'stdio' : 'HTTP';

@@ -19,6 +19,15 @@ const durationMs = (description: string, dflt: number) =>
 
 const stringMap = z.record(z.string(), z.string());
 
+/** Shared by every kind of upstream. */
+const prefixSchema = z
+  .enum(['always', 'conditional', 'never'])
+  .default('always')
+  .describe(
+    'Tool and prompt name prefixing: `always` `<name><sep><tool>`; `conditional` only names that collide ' +
+      'with another upstream; `never` keeps names as they are (collisions are reported, never shadowed).',
+  );
+
 export const StdioMcpSchema = z
   .strictObject({
     command: z.string().min(1).describe('Executable to launch (looked up on PATH).'),
@@ -52,13 +61,7 @@ export const UpstreamSchema = z
           'expected either { command, args?, env?, cwd? } (stdio) or { url, transport?, headers? } (HTTP)',
       })
       .describe('How to reach the upstream MCP server.'),
-    prefix: z
-      .enum(['always', 'conditional', 'never'])
-      .default('always')
-      .describe(
-        'Tool and prompt name prefixing: `always` `<name><sep><tool>`; `conditional` only names that collide ' +
-          'with another upstream; `never` keeps names as they are (collisions are reported, never shadowed).',
-      ),
+    prefix: prefixSchema,
     timeoutMs: durationMs(
       'Per-request timeout towards this upstream. Progress notifications from the upstream reset it.',
       120_000,
@@ -92,11 +95,62 @@ export const UpstreamSchema = z
   })
   .describe('One upstream MCP server.');
 
+export const A2aEndpointSchema = z
+  .strictObject({
+    url: z
+      .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+      .describe('Base URL of the agent; its card is read from `<url>/.well-known/agent-card.json`.'),
+    cardPath: z
+      .string()
+      .default('.well-known/agent-card.json')
+      .describe('Where the Agent Card lives, relative to `url`.'),
+    headers: stringMap
+      .default({})
+      .describe('Headers sent on every request to the agent, e.g. `Authorization: Bearer ${TRAVEL_TOKEN}`.'),
+    refreshIntervalMs: durationMs('How often the Agent Card is fetched again (0: only at start).', 300_000),
+    requireSignature: z
+      .boolean()
+      .default(false)
+      .describe('Refuse a card without a valid JWS signature (signatures present are always verified).'),
+    jwksUrl: z
+      .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+      .optional()
+      .describe('JWKS used to verify card signatures whose header carries no `jku`.'),
+  })
+  .describe('An Agent2Agent (A2A) agent reached over HTTP (JSON-RPC or HTTP+JSON, v1.0 or v0.3).');
+
+export const A2aUpstreamSchema = z
+  .strictObject({
+    name: name.describe(
+      'Unique name; the agent is served at /a2a/<name> and its tools are prefixed with it.',
+    ),
+    a2a: A2aEndpointSchema,
+    prefix: prefixSchema,
+    timeoutMs: durationMs('How long one A2A call may take before it is abandoned.', 120_000),
+    startTimeoutMs: durationMs('How long fetching the Agent Card may take at start.', 30_000),
+    enabled: z.boolean().default(true).describe('Set to false to keep the entry but not start it.'),
+    restart: z
+      .strictObject({
+        initialDelayMs: durationMs('First retry delay after the card could not be fetched.', 500),
+        maxDelayMs: durationMs('Backoff ceiling between attempts.', 30_000),
+      })
+      .prefault({})
+      .describe('Retry with exponential backoff while the Agent Card cannot be fetched or validated.'),
+  })
+  .describe('One upstream A2A agent: proxied at /a2a/<name> and offered to MCP clients as tools.');
+
 export const ServerSchema = z
   .strictObject({
     host: z.string().default('127.0.0.1').describe('Address to bind. Loopback by default.'),
     port: z.number().int().min(0).max(65535).default(4180).describe('TCP port (0 picks a free one).'),
     name: z.string().default('switchyard').describe('`serverInfo.name` announced to MCP clients.'),
+    publicUrl: z
+      .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+      .optional()
+      .describe(
+        'The URL clients reach the gateway at, used in the A2A agent cards it serves. Default: from the ' +
+          "request's Host header.",
+      ),
     instructions: z.string().optional().describe('Instructions announced to MCP clients on initialize.'),
     allowedOrigins: z
       .array(z.string())
@@ -207,7 +261,61 @@ export const ConfigSchema = z
       })
       .prefault({})
       .describe('Hot reload.'),
-    upstreams: z.array(UpstreamSchema).default([]).describe('The MCP servers to federate.'),
+    upstreams: z
+      .array(z.union([UpstreamSchema, A2aUpstreamSchema]))
+      .default([])
+      .describe('The MCP servers and A2A agents to federate (an entry has either `mcp` or `a2a`).'),
+    a2a: z
+      .strictObject({
+        serveMcpUpstreams: z
+          .boolean()
+          .default(true)
+          .describe('Offer every MCP upstream as an A2A agent at /a2a/<name> (one skill per tool).'),
+        groups: z
+          .array(
+            z.strictObject({
+              name: name.describe('The agent name: served at /a2a/<name>.'),
+              description: z.string().optional().describe('What the agent is for (the card description).'),
+              tools: z
+                .array(z.string().min(1))
+                .min(1)
+                .describe('Gateway tool names or globs (`*` matches any run of characters), e.g. `docs.*`.'),
+            }),
+          )
+          .default([])
+          .describe('Named groups of gateway tools, each offered as one A2A agent.'),
+        maxParts: z.number().int().min(1).default(64).describe('Most parts accepted in one A2A message.'),
+        maxPartBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(1024 * 1024)
+          .describe('Largest part accepted in an A2A message (text or data, encoded).'),
+        push: z
+          .strictObject({
+            allowPrivateNetworks: z
+              .boolean()
+              .default(false)
+              .describe(
+                'Allow push-notification URLs on loopback/private/link-local addresses (refused by default to prevent SSRF).',
+              ),
+            allowedHosts: z
+              .array(z.string())
+              .default([])
+              .describe('If set, push-notification URLs must have one of these host names.'),
+            timeoutMs: durationMs('Timeout of one push delivery attempt.', 5_000),
+            retries: z
+              .number()
+              .int()
+              .min(0)
+              .default(3)
+              .describe('Retries after a failed delivery (with backoff).'),
+          })
+          .prefault({})
+          .describe('Push notifications sent by agents the gateway serves.'),
+      })
+      .prefault({})
+      .describe('Agent2Agent: agents the gateway serves at /a2a/<name>.'),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, number>();
@@ -228,6 +336,12 @@ export const ConfigSchema = z
 export type Config = z.output<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 export type UpstreamConfig = z.output<typeof UpstreamSchema>;
+export type A2aUpstreamConfig = z.output<typeof A2aUpstreamSchema>;
+export type AnyUpstreamConfig = UpstreamConfig | A2aUpstreamConfig;
+
+export function isA2a(spec: AnyUpstreamConfig): spec is A2aUpstreamConfig {
+  return 'a2a' in spec;
+}
 export type StdioMcpConfig = z.output<typeof StdioMcpSchema>;
 export type HttpMcpConfig = z.output<typeof HttpMcpSchema>;
 

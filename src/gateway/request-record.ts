@@ -12,7 +12,8 @@ export interface RequestRecord {
   readonly id: string;
   readonly time: number;
   readonly start: number;
-  readonly transport: 'http' | 'stdio';
+  /** Which front it came in on: MCP over HTTP or stdio, or an A2A client (the MCP → A2A bridge). */
+  readonly transport: 'http' | 'stdio' | 'a2a';
   readonly session: string | undefined;
   readonly method: string;
   readonly rpcId: RequestId;
@@ -31,7 +32,7 @@ let seq = 0;
 const prefix = process.pid.toString(36);
 
 export function newRecord(
-  transport: 'http' | 'stdio',
+  transport: RequestRecord['transport'],
   session: string | undefined,
   method: string,
   rpcId: RequestId,

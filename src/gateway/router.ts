@@ -8,7 +8,7 @@
 import type { JsonObject } from '../mcp/jsonrpc.js';
 import type { Catalog } from '../mcp/federation/catalog.js';
 import type { TaskDirectory } from '../mcp/federation/tasks.js';
-import type { Upstream } from '../mcp/upstream/upstream.js';
+import type { Backend as Upstream } from '../mcp/upstream/backend.js';
 import { GatewayError } from './errors.js';
 
 export type Local =

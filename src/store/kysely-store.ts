@@ -2,7 +2,9 @@
  * The Store implemented once with Kysely; the same queries run on SQLite and Postgres.
  */
 import type { Kysely } from 'kysely';
+import { DatabasePushNotificationStore, DatabaseTaskStore } from '@a2a-js/sdk/server/database';
 import type {
+  A2aRepos,
   EventRepo,
   SessionRepo,
   Store,
@@ -26,10 +28,14 @@ export interface Tables {
   mcp_events: { stream_id: string; seq: number; session_id: string; message: string; created_at: number };
 }
 
+export const A2A_TASKS = 'a2a_tasks';
+export const A2A_PUSH_CONFIGS = 'a2a_push_configs';
+
 export class KyselyStore implements Store {
   readonly upstreams: UpstreamRepo;
   readonly sessions: SessionRepo;
   readonly events: EventRepo;
+  readonly a2a: A2aRepos;
 
   constructor(
     private readonly db: Kysely<Tables>,
@@ -39,6 +45,11 @@ export class KyselyStore implements Store {
     this.upstreams = new Upstreams(db);
     this.sessions = new Sessions(db);
     this.events = new Events(db);
+    // The A2A SDK's own Kysely-backed stores, on our connection and in tables our migrations create.
+    this.a2a = {
+      tasks: new DatabaseTaskStore(db, { tableName: A2A_TASKS }),
+      pushConfigs: new DatabasePushNotificationStore(db, { tableName: A2A_PUSH_CONFIGS }),
+    };
   }
 
   async close(): Promise<void> {

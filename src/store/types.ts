@@ -4,6 +4,7 @@
  * One interface, two dialects behind it (SQLite embedded by default, Postgres when scaled out);
  * the repositories below are the only way the rest of the gateway touches the database.
  */
+import type { PushNotificationStore, TaskStore } from '@a2a-js/sdk/server';
 
 export interface StoredUpstream {
   name: string;
@@ -60,6 +61,11 @@ export interface EventRepo {
   prune(cutoff: number): Promise<number>;
 }
 
+export interface A2aRepos {
+  readonly tasks: TaskStore;
+  readonly pushConfigs: PushNotificationStore;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Where the data lives, with any password removed (safe to log). */
@@ -67,5 +73,7 @@ export interface Store {
   readonly upstreams: UpstreamRepo;
   readonly sessions: SessionRepo;
   readonly events: EventRepo;
+  /** A2A tasks and push-notification configs of the agents the gateway serves (the SDK's stores). */
+  readonly a2a: A2aRepos;
   close(): Promise<void>;
 }

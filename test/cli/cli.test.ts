@@ -131,7 +131,10 @@ describe('switchyard init / import-mcp-json / mcp-config', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('skipped broken');
     const config = validateConfig(parse(r.stdout), { DOCS_TOKEN: 't' });
-    expect(config.upstreams.map((u) => [u.name, 'command' in u.mcp ? 'stdio' : u.mcp.transport])).toEqual([
+    const kinds = config.upstreams.map((u) =>
+      'mcp' in u ? [u.name, 'command' in u.mcp ? 'stdio' : u.mcp.transport] : [u.name, 'a2a'],
+    );
+    expect(kinds).toEqual([
       ['filesystem', 'stdio'],
       ['my-docs-', 'streamable-http'],
       ['legacy', 'sse'],

@@ -8,7 +8,7 @@
  */
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { JsonObject } from '../jsonrpc.js';
-import type { Upstream } from '../upstream/upstream.js';
+import type { Backend as Upstream } from '../upstream/backend.js';
 import { assignNames, sanitize, type Collision } from './names.js';
 
 export interface Route {

@@ -11,7 +11,7 @@ import { LOG_LEVELS, type LogLevel, type Session } from '../session.js';
 import type { SessionRegistry } from '../sessions.js';
 import type { Cancellation } from '../upstream/forwarder.js';
 import type { TaskDirectory } from './tasks.js';
-import type { Upstream } from '../upstream/upstream.js';
+import type { Backend as Upstream } from '../upstream/backend.js';
 import { decodeCursor, encodeCursor, type Catalog } from './catalog.js';
 
 export interface LocalDeps {

@@ -31,6 +31,8 @@ export interface RelatedSink {
   notification(n: RpcNotification): void;
   /** A server-to-client request (sampling, elicitation, roots) the upstream made while serving the call. */
   request(req: RpcRequest, signal: AbortSignal): Promise<CallOutcome>;
+  /** Whether the caller can answer a server-to-client request of this method (e.g. elicitation). */
+  supports?(method: string): boolean;
 }
 
 export interface CallOptions {

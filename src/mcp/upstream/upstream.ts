@@ -34,6 +34,7 @@ import { Forwarder, type CallOptions, type CallOutcome, type Channel } from './f
 import type { HttpChannel } from './http-channel.js';
 import { MuxTransport } from './mux-transport.js';
 import { StdioUpstreamTransport } from './stdio-transport.js';
+import type { Backend } from './backend.js';
 
 export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
 
@@ -62,12 +63,12 @@ export interface UpstreamInfo {
 
 /** How an upstream tells the gateway about things that are not answers to a forwarded call. */
 export interface UpstreamHooks {
-  listsChanged(u: Upstream, kinds: readonly ListKind[]): void;
-  stateChanged(u: Upstream): void;
+  listsChanged(u: Backend, kinds: readonly ListKind[]): void;
+  stateChanged(u: Backend): void;
   /** A notification not tied to a call: resources/updated, notifications/message, … */
-  notification(u: Upstream, n: RpcNotification): void;
+  notification(u: Backend, n: RpcNotification): void;
   /** A server-to-client request the upstream made outside of any call's response stream. */
-  serverRequest(u: Upstream, req: RpcRequest, signal: AbortSignal): Promise<CallOutcome>;
+  serverRequest(u: Backend, req: RpcRequest, signal: AbortSignal): Promise<CallOutcome>;
 }
 
 const LISTS: Record<
@@ -106,7 +107,8 @@ interface Connection {
   probing?: boolean;
 }
 
-export class Upstream {
+export class Upstream implements Backend {
+  readonly kind = 'mcp' as const;
   state: UpstreamState = 'starting';
   lists: UpstreamLists = EMPTY_LISTS;
   /** What it offered when last connected: lets the gateway name it when a client calls one of those. */

@@ -5,7 +5,7 @@
  * Types are chosen to mean the same on both dialects: text for ids and JSON, bigint for epoch
  * milliseconds (read back as numbers, see the Postgres dialect).
  */
-import type { Kysely, Migration } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Migration } from 'kysely';
 
 const m0001: Migration = {
   async up(db: Kysely<unknown>) {
@@ -46,6 +46,58 @@ const m0001: Migration = {
   },
 };
 
+/**
+ * A2A tasks and push-notification configs, in the layout the A2A SDK's DatabaseTaskStore and
+ * DatabasePushNotificationStore read and write (the SDK's `a2a-db` schema, under our table names).
+ * Ids compare byte-wise on both dialects so paging is stable.
+ */
+const m0002: Migration = {
+  async up(db: Kysely<unknown>) {
+    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    const id = sql.raw(postgres ? 'varchar(255) collate "C"' : 'varchar(255) collate binary');
+    await db.schema
+      .createTable('a2a_tasks')
+      .addColumn('tenant', id, (c) => c.notNull())
+      .addColumn('owner', id, (c) => c.notNull())
+      .addColumn('id', id, (c) => c.notNull())
+      .addColumn('context_id', id, (c) => c.notNull())
+      .addColumn('status_last_updated', 'bigint', (c) => c.notNull())
+      .addColumn('status_state', id)
+      .addColumn('status', 'text')
+      .addColumn('artifacts', 'text')
+      .addColumn('history', 'text')
+      .addColumn('metadata', 'text')
+      .addColumn('protocol_version', 'varchar(255)')
+      .addPrimaryKeyConstraint('a2a_tasks_pkey', ['tenant', 'owner', 'id'])
+      .execute();
+    await db.schema
+      .createIndex('a2a_tasks_scope_updated_idx')
+      .on('a2a_tasks')
+      .columns(['tenant', 'owner', 'status_last_updated', 'id'])
+      .execute();
+    await db.schema
+      .createIndex('a2a_tasks_scope_context_updated_idx')
+      .on('a2a_tasks')
+      .columns(['tenant', 'owner', 'context_id', 'status_last_updated', 'id'])
+      .execute();
+    await db.schema
+      .createTable('a2a_push_configs')
+      .addColumn('tenant', id, (c) => c.notNull())
+      .addColumn('owner', id, (c) => c.notNull())
+      .addColumn('task_id', id, (c) => c.notNull())
+      .addColumn('config_id', id, (c) => c.notNull())
+      .addColumn('config_data', 'text')
+      .addColumn('protocol_version', 'varchar(255)')
+      .addPrimaryKeyConstraint('a2a_push_configs_pkey', ['tenant', 'owner', 'task_id', 'config_id'])
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('a2a_push_configs').execute();
+    await db.schema.dropTable('a2a_tasks').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_a2a': m0002,
 };

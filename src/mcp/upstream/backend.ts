@@ -1,0 +1,32 @@
+/**
+ * What the federation needs from anything that offers tools, prompts and resources: an MCP server
+ * (`Upstream`) or an A2A agent seen through the bridge (`A2aUpstream`). The catalog, the router and
+ * the pipeline depend on this interface only.
+ */
+import type { JsonObject, RpcNotification } from '../jsonrpc.js';
+import type { CallOutcome, Cancellation, RelatedSink } from './forwarder.js';
+import type { UpstreamInfo, UpstreamLists, UpstreamState } from './upstream.js';
+
+export interface BackendCallOptions {
+  cancellation?: Cancellation;
+  related?: RelatedSink;
+  timeoutMs?: number;
+}
+
+export interface Backend {
+  readonly kind: 'mcp' | 'a2a';
+  readonly name: string;
+  readonly origin: 'config' | 'admin';
+  readonly spec: { readonly name: string; readonly prefix: 'always' | 'conditional' | 'never' };
+  readonly state: UpstreamState;
+  readonly lastError: string | undefined;
+  readonly lists: UpstreamLists;
+  readonly lastKnownLists: UpstreamLists;
+  /** The MCP initialize result (MCP upstreams only). */
+  readonly info: UpstreamInfo | undefined;
+  readonly inFlight: number;
+  start(): Promise<void>;
+  stop(graceMs?: number): Promise<void>;
+  call(method: string, params: JsonObject | undefined, opts: BackendCallOptions): Promise<CallOutcome>;
+  notify(n: RpcNotification): Promise<void>;
+}
