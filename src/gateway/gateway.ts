@@ -7,7 +7,10 @@
  * old one is drained, so calls in flight finish on the connection they started on).
  */
 import type { Server } from 'node:http';
-import type { Config, UpstreamConfig } from '../config/schema.js';
+import { isA2a, type AnyUpstreamConfig, type Config, type UpstreamConfig } from '../config/schema.js';
+import { A2aFront } from '../a2a/front.js';
+import { A2aUpstream } from '../a2a/upstream.js';
+import type { Backend } from '../mcp/upstream/backend.js';
 import { ConfigError, validateUpstream } from '../config/load.js';
 import { Affinity } from '../mcp/federation/affinity.js';
 import { buildCatalog, type Catalog } from '../mcp/federation/catalog.js';
@@ -37,7 +40,7 @@ const RELAYED: Record<ListKind, Relayed> = {
 export interface UpstreamStatus {
   name: string;
   origin: 'config' | 'admin';
-  transport: 'stdio' | 'streamable-http' | 'sse';
+  transport: 'stdio' | 'streamable-http' | 'sse' | 'a2a';
   state: string;
   error?: string;
   server?: JsonObject;
@@ -56,6 +59,8 @@ export class GatewayCore implements Core, UpstreamHooks {
   readonly tasks = new TaskDirectory();
   readonly local: LocalHandlers;
   readonly pipeline: Pipeline;
+  /** The agents served at /a2a/<name>. */
+  readonly a2a: A2aFront;
   draining = false;
   store!: Store;
   sessions!: SessionRegistry;
@@ -64,7 +69,7 @@ export class GatewayCore implements Core, UpstreamHooks {
   /** Hooks for the fronts (close a session's streams, …). */
   onSessionClosed?: (s: Session) => void;
 
-  private readonly upstreams = new Map<string, Upstream>();
+  private readonly upstreams = new Map<string, Backend>();
   private catalogCache: Catalog | undefined;
   private relayTimer: NodeJS.Timeout | undefined;
   private readonly pendingRelay = new Set<Relayed>();
@@ -88,6 +93,7 @@ export class GatewayCore implements Core, UpstreamHooks {
       log,
     });
     this.pipeline = new Pipeline(this);
+    this.a2a = new A2aFront(this);
   }
 
   /** Open the store and start every upstream; resolves when each has made its first attempt. */
@@ -161,7 +167,7 @@ export class GatewayCore implements Core, UpstreamHooks {
     return [...this.upstreams.values()].map((u) => ({
       name: u.name,
       origin: u.origin,
-      transport: 'command' in u.spec.mcp ? 'stdio' : u.spec.mcp.transport,
+      transport: u instanceof Upstream ? ('command' in u.spec.mcp ? 'stdio' : u.spec.mcp.transport) : 'a2a',
       state: u.state,
       ...(u.lastError ? { error: u.lastError } : {}),
       ...(u.info ? { server: u.info.serverInfo, protocolVersion: u.info.protocolVersion } : {}),
@@ -173,27 +179,37 @@ export class GatewayCore implements Core, UpstreamHooks {
     }));
   }
 
-  upstream(name: string): Upstream | undefined {
+  upstream(name: string): Backend | undefined {
     return this.upstreams.get(name);
+  }
+
+  /** The A2A agents configured as upstreams (proxied at /a2a/<name>). */
+  a2aUpstreams(): A2aUpstream[] {
+    return [...this.upstreams.values()].filter((u): u is A2aUpstream => u instanceof A2aUpstream);
+  }
+
+  /** The MCP upstreams (offered as A2A agents when a2a.serveMcpUpstreams is on). */
+  mcpUpstreams(): Upstream[] {
+    return [...this.upstreams.values()].filter((u): u is Upstream => u instanceof Upstream);
   }
 
   // ---- upstream hooks ----------------------------------------------------------------------
 
-  listsChanged(_u: Upstream, kinds: readonly ListKind[]): void {
+  listsChanged(_u: Backend, kinds: readonly ListKind[]): void {
     this.catalogCache = undefined;
     for (const k of kinds) this.pendingRelay.add(RELAYED[k]);
     if (this.relayTimer) return;
     this.relayTimer = setTimeout(() => this.relayListChanged(), this.config.listChangedDebounceMs);
   }
 
-  stateChanged(u: Upstream): void {
+  stateChanged(u: Backend): void {
     this.catalogCache = undefined;
     this.metrics.upstreamUp.labels(u.name).set(u.state === 'ready' ? 1 : 0);
     if (u.state === 'restarting') this.metrics.upstreamRestarts.labels(u.name).inc();
     if (u.state === 'ready') this.local.upstreamReady(u);
   }
 
-  notification(u: Upstream, n: RpcNotification): void {
+  notification(u: Backend, n: RpcNotification): void {
     if (n.method === 'notifications/tasks/status' && n.params) {
       // Status of a task goes to the session that created it, and to no one else.
       const params = this.tasks.toClient(u.name, n.params);
@@ -218,7 +234,7 @@ export class GatewayCore implements Core, UpstreamHooks {
     this.affinity.pick(u.name, () => true)?.reply.related(n);
   }
 
-  serverRequest(u: Upstream, req: RpcRequest, signal: AbortSignal): Promise<CallOutcome> {
+  serverRequest(u: Backend, req: RpcRequest, signal: AbortSignal): Promise<CallOutcome> {
     // A request about a task (e.g. elicitation while it runs) belongs to the task's creator.
     const task = this.tasks.relatedTask(u.name, req.params);
     const owner = task ? this.sessionById(this.tasks.owner(task) ?? '') : undefined;
@@ -325,8 +341,10 @@ export class GatewayCore implements Core, UpstreamHooks {
 
   // ---- internals ---------------------------------------------------------------------------
 
-  private createUpstream(spec: UpstreamConfig, origin: 'config' | 'admin'): Upstream {
-    return new Upstream(spec, this, this.log, origin);
+  private createUpstream(spec: AnyUpstreamConfig, origin: 'config' | 'admin'): Backend {
+    return isA2a(spec)
+      ? new A2aUpstream(spec, this, this.log, origin)
+      : new Upstream(spec, this, this.log, origin);
   }
 
   private async adminSpecs(): Promise<UpstreamConfig[]> {
@@ -343,7 +361,7 @@ export class GatewayCore implements Core, UpstreamHooks {
 
   /** Make the running upstreams match config (first) plus runtime-added ones. */
   private async reconcile(config: Config, admin: UpstreamConfig[]): Promise<void> {
-    const desired: { spec: UpstreamConfig; origin: 'config' | 'admin' }[] = [];
+    const desired: { spec: AnyUpstreamConfig; origin: 'config' | 'admin' }[] = [];
     const taken = new Set<string>();
     for (const spec of config.upstreams) {
       taken.add(spec.name.toLowerCase());
@@ -360,9 +378,9 @@ export class GatewayCore implements Core, UpstreamHooks {
       if (spec.enabled) desired.push({ spec, origin: 'admin' });
     }
 
-    const next = new Map<string, Upstream>();
+    const next = new Map<string, Backend>();
     const starting: Promise<void>[] = [];
-    const retiring: Upstream[] = [];
+    const retiring: Backend[] = [];
     for (const { spec, origin } of desired) {
       const current = this.upstreams.get(spec.name);
       if (current && JSON.stringify(current.spec) === JSON.stringify(spec)) {

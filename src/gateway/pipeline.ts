@@ -143,6 +143,44 @@ export class Pipeline {
     }
   }
 
+  /**
+   * A tools/call made on behalf of an A2A client (an MCP server served as an A2A agent): the same
+   * route → call → record steps as a client's call, with the bridge as the caller.
+   */
+  async callTool(
+    name: string,
+    args: JsonObject,
+    opts: { related: RelatedSink; cancellation: Cancellation; progressToken?: string; context?: string },
+  ): Promise<CallOutcome> {
+    const rec = newRecord('a2a', opts.context, 'tools/call', 0);
+    const params: JsonObject = {
+      name,
+      arguments: args,
+      ...(opts.progressToken ? { _meta: { progressToken: opts.progressToken } } : {}),
+    };
+    try {
+      if (this.core.draining) throw new GatewayError('SWY_SHUTTING_DOWN');
+      const target = route(this.core.catalog(), 'tools/call', params, {
+        session: '',
+        directory: this.core.tasks,
+      }) as UpstreamTarget;
+      rec.target = target.target;
+      rec.upstream = target.upstream.name;
+      rec.upstreamTarget = target.upstreamTarget;
+      const outcome = await target.upstream.call('tools/call', target.params, opts);
+      rec.outcome = 'result' in outcome ? 'ok' : 'upstream_error';
+      if ('error' in outcome) rec.errorCode = String(outcome.error.code);
+      return outcome;
+    } catch (err) {
+      rec.outcome = err instanceof CallCancelled ? 'cancelled' : 'error';
+      rec.errorCode =
+        err instanceof GatewayError ? err.code : err instanceof CallCancelled ? undefined : 'SWY_INTERNAL';
+      throw err;
+    } finally {
+      this.finish(rec);
+    }
+  }
+
   /** Forward to the routed upstream; relay what it sends about the call; map the answer back. */
   private async callUpstream(
     target: UpstreamTarget,
@@ -247,6 +285,7 @@ function relatedSink(session: Session, reply: Reply, upstream: string, tasks: Ta
         signal,
         reply,
       ),
+    supports: (method) => session.supports(method),
   };
 }
 

@@ -2,12 +2,15 @@
  * The HTTP listener and its mounts:
  *
  *   /mcp          the MCP endpoint (Streamable HTTP)          → mcp/front/http.ts
+ *   /a2a/…        A2A agents, their cards and the agent catalog; the gateway's card at
+ *                 /.well-known/agent-card.json                  → a2a/front.ts
  *   /healthz      the process is up
  *   /readyz       config loaded, store open, upstreams started
  *   /metrics      Prometheus metrics
  *   /admin/…      the admin API                                → admin.ts
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { A2aFront } from '../a2a/front.js';
 import type { GatewayCore } from '../gateway/gateway.js';
 import { GatewayError } from '../gateway/errors.js';
 import { sendError, type HttpFront } from '../mcp/front/http.js';
@@ -38,6 +41,10 @@ async function route(core: GatewayCore, mcp: HttpFront, req: IncomingMessage, re
     checkHostAndOrigin(req, core.config.server);
     const body = req.method === 'POST' ? await readBody(req, core.config.server.maxBodyBytes) : undefined;
     return mcp.handle(req, res, body);
+  }
+  if (A2aFront.handles(path)) {
+    checkHostAndOrigin(req, core.config.server);
+    return core.a2a.handle(req, res, path, q === -1 ? '' : url.slice(q + 1));
   }
   if (path === '/healthz') return json(res, 200, { status: 'ok' });
   if (path === '/readyz') {

@@ -1,0 +1,300 @@
+/**
+ * The A2A front: every agent the gateway offers lives at `/a2a/<name>`.
+ *
+ *   GET  /.well-known/agent-card.json          the gateway's own card (its agents as skills)
+ *   GET  /a2a?q=…&tag=…                        the catalog of agents (also an MCP resource)
+ *   GET  /a2a/<name>/.well-known/agent-card.json   the agent's card (interfaces point here)
+ *   POST /a2a/<name>                           JSON-RPC binding (v1.0, and v0.3 requests)
+ *   …    /a2a/<name>/rest/…                    HTTP+JSON binding (v1.0 routes, and v0.3 `/v1/…`)
+ *
+ * The wire work is the A2A SDK's: its Express handlers decode and encode both bindings and both
+ * protocol versions. Behind them sits one `A2ARequestHandler` per agent: the proxy for an upstream
+ * agent, or the SDK's DefaultRequestHandler (tasks in our store) for MCP tools served as an agent.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { A2A_PROTOCOL_VERSION, AGENT_CARD_PATH, type AgentCard } from '@a2a-js/sdk';
+import { DefaultRequestHandler, type A2ARequestHandler } from '@a2a-js/sdk/server';
+import { agentCardHandler, jsonRpcHandler, restHandler, UserBuilder } from '@a2a-js/sdk/server/express';
+import { createLegacyAwarePushNotificationSender } from '@a2a-js/sdk/compat/v0_3/server';
+import express from 'express';
+import type { GatewayCore } from '../gateway/gateway.js';
+import { McpToolsExecutor, servedCard, type ServedTool } from '../bridge/mcp-to-a2a.js';
+import { VERSION } from '../version.js';
+import { gatewayInterfaces, rewriteCard } from './card.js';
+import { proxyHandler } from './proxy.js';
+import { guardedPushStore } from './push.js';
+import type { A2aUpstream } from './upstream.js';
+
+export interface AgentEntry {
+  name: string;
+  kind: 'proxy' | 'mcp' | 'group';
+  /** Which upstream it reaches (proxy, mcp), or the tools it groups. */
+  upstream?: string;
+  card(base: string): AgentCard | undefined;
+}
+
+interface Mounted {
+  key: unknown;
+  app: express.Express;
+}
+
+/** The base URL of the agent being served, for cards built during this request. */
+const currentBase = new AsyncLocalStorage<string>();
+
+export class A2aFront {
+  private readonly mounted = new Map<string, Mounted>();
+  private readonly executors = new Map<string, DefaultRequestHandler>();
+
+  constructor(private readonly core: GatewayCore) {}
+
+  static handles(path: string): boolean {
+    return path === `/${AGENT_CARD_PATH}` || path === '/a2a' || path.startsWith('/a2a/');
+  }
+
+  /** Every agent offered now: proxied upstreams, MCP upstreams, and configured tool groups. */
+  agents(): AgentEntry[] {
+    const out: AgentEntry[] = [];
+    const taken = new Set<string>();
+    for (const u of this.core.a2aUpstreams()) {
+      taken.add(u.name);
+      out.push({
+        name: u.name,
+        kind: 'proxy',
+        upstream: u.name,
+        card: (base) => (u.card ? rewriteCard(u.card, base) : undefined),
+      });
+    }
+    const cfg = this.core.config.a2a;
+    if (cfg.serveMcpUpstreams) {
+      for (const u of this.core.mcpUpstreams()) {
+        taken.add(u.name);
+        const description =
+          u.info?.instructions ??
+          `MCP server "${u.name}"${u.info?.serverInfo?.name ? ` (${String(u.info.serverInfo.name)})` : ''}, served as an A2A agent: one skill per tool.`;
+        out.push({
+          name: u.name,
+          kind: 'mcp',
+          upstream: u.name,
+          card: (base) =>
+            this.served(
+              u.name,
+              description,
+              this.toolsOf((t) => t.upstream === u.name),
+              base,
+            ),
+        });
+      }
+    }
+    for (const g of cfg.groups) {
+      if (taken.has(g.name)) continue;
+      const match = globs(g.tools);
+      out.push({
+        name: g.name,
+        kind: 'group',
+        card: (base) =>
+          this.served(
+            g.name,
+            g.description ?? `Tools of the group "${g.name}".`,
+            this.toolsOf((t) => match(t.name)),
+            base,
+          ),
+      });
+    }
+    return out;
+  }
+
+  /** The gateway tools matching a filter, with the upstream each comes from. */
+  toolsOf(filter: (t: { name: string; upstream: string }) => boolean): ServedTool[] {
+    const catalog = this.core.catalog();
+    const out: ServedTool[] = [];
+    for (const tool of catalog.tools) {
+      const name = String(tool.name);
+      const route = catalog.tool(name);
+      if (route && filter({ name, upstream: route.upstream.name })) out.push({ name, tool });
+    }
+    return out;
+  }
+
+  private served(name: string, description: string, tools: ServedTool[], base: string): AgentCard {
+    const card = servedCard({ name, description, version: VERSION }, tools);
+    return { ...card, supportedInterfaces: gatewayInterfaces(base) };
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> {
+    const origin = baseUrl(req, this.core.config.server.publicUrl);
+    if (path === `/${AGENT_CARD_PATH}`) return sendJson(res, 200, this.gatewayCard(origin));
+    if (path === '/a2a' || path === '/a2a/')
+      return sendJson(res, 200, this.catalog(origin, new URLSearchParams(query)));
+    const rest = path.slice('/a2a/'.length);
+    const slash = rest.indexOf('/');
+    const name = decodeURIComponent(slash === -1 ? rest : rest.slice(0, slash));
+    const sub = slash === -1 ? '' : rest.slice(slash);
+    const agent = this.agents().find((a) => a.name === name);
+    if (!agent) return sendJson(res, 404, { error: `no A2A agent named "${name}"`, agents: `${origin}/a2a` });
+    const app = this.appFor(agent);
+    // POST /a2a/<name> is the JSON-RPC endpoint; the SDK mounts it at a path of its own.
+    req.url = (sub === '' || sub === '/' ? '/jsonrpc' : sub) + (query ? `?${query}` : '');
+    const base = `${origin}/a2a/${encodeURIComponent(name)}`;
+    await new Promise<void>((resolve) => {
+      res.on('close', resolve);
+      const run = app as unknown as (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+      currentBase.run(base, () =>
+        run(req, res, () => {
+          if (!res.headersSent) sendJson(res, 404, { error: `not an A2A endpoint: ${path}` });
+          resolve();
+        }),
+      );
+    });
+  }
+
+  /** One Express app per agent (rebuilt when the agent behind the name changes). */
+  private appFor(agent: AgentEntry): express.Express {
+    const key = agent.kind === 'proxy' ? this.core.upstream(agent.name) : agent.kind;
+    const m = this.mounted.get(agent.name);
+    if (m && m.key === key) return m.app;
+    const handler = this.handlerFor(agent);
+    const app = express();
+    app.disable('x-powered-by');
+    app.use(
+      `/${AGENT_CARD_PATH}`,
+      agentCardHandler({ agentCardProvider: handler, legacyCompat: { enabled: true }, cache: { maxAge: 0 } }),
+    );
+    const opts = {
+      requestHandler: handler,
+      userBuilder: UserBuilder.noAuthentication,
+      legacyCompat: { enabled: true },
+    };
+    app.use('/jsonrpc', jsonRpcHandler(opts));
+    app.use('/rest', restHandler(opts));
+    this.mounted.set(agent.name, { key, app });
+    return app;
+  }
+
+  private handlerFor(agent: AgentEntry): A2ARequestHandler {
+    const card = () => {
+      const c = agent.card(currentBase.getStore() ?? '');
+      if (!c) throw new Error(`agent "${agent.name}" is unavailable`);
+      return c;
+    };
+    if (agent.kind === 'proxy') {
+      return proxyHandler(this.core.upstream(agent.name) as A2aUpstream, () => currentBase.getStore() ?? '');
+    }
+    let inner = this.executors.get(agent.name);
+    if (!inner) {
+      const store = this.core.store.a2a;
+      const push = guardedPushStore(store.pushConfigs, () => this.core.config.a2a.push);
+      const executor = new McpToolsExecutor({
+        tools: () => {
+          const c = card();
+          return c.skills.flatMap((s) => this.toolsOf((t) => t.name === s.id));
+        },
+        callTool: (name, args, opts) => this.core.pipeline.callTool(name, args, opts),
+      });
+      inner = new DefaultRequestHandler(
+        card(),
+        store.tasks,
+        executor,
+        undefined,
+        push,
+        createLegacyAwarePushNotificationSender(push, { timeout: this.core.config.a2a.push.timeoutMs }),
+      );
+      this.executors.set(agent.name, inner);
+    }
+    const target = inner;
+    // The card follows the tools the upstream offers now; everything else is the SDK's handler.
+    return new Proxy(target, {
+      get(t, prop, receiver) {
+        if (prop === 'getAgentCard') return () => Promise.resolve(card());
+        const v: unknown = Reflect.get(t, prop, receiver);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    });
+  }
+
+  /** The gateway's own card: each agent it offers is a skill. */
+  gatewayCard(origin: string): unknown {
+    const agents = this.agents();
+    return {
+      name: this.core.config.server.name,
+      description: 'Switchyard agent gateway. Each skill is an agent served at /a2a/<name>.',
+      supportedInterfaces: [],
+      version: VERSION,
+      capabilities: { streaming: false, pushNotifications: false, extensions: [] },
+      defaultInputModes: ['text/plain'],
+      defaultOutputModes: ['text/plain'],
+      protocolVersion: A2A_PROTOCOL_VERSION,
+      skills: agents.map((a) => {
+        const card = a.card(`${origin}/a2a/${a.name}`);
+        return {
+          id: a.name,
+          name: card?.name ?? a.name,
+          description: `${card?.description ?? 'unavailable'} Card: ${origin}/a2a/${a.name}/${AGENT_CARD_PATH}`,
+          tags: [a.kind, ...(card?.skills.flatMap((s) => s.tags) ?? [])].filter(
+            (t, i, all) => all.indexOf(t) === i,
+          ),
+          examples: [],
+        };
+      }),
+    };
+  }
+
+  /** The agent catalog, searchable by text (`q`) and tag (`tag`). */
+  catalog(origin: string, params: URLSearchParams): unknown {
+    const q = params.get('q')?.toLowerCase();
+    const tag = params.get('tag')?.toLowerCase();
+    const agents = this.agents().flatMap((a) => {
+      const base = `${origin}/a2a/${a.name}`;
+      const card = a.card(base);
+      const tags = [a.kind, ...(card?.skills.flatMap((s) => s.tags) ?? [])];
+      const text = [
+        a.name,
+        card?.name,
+        card?.description,
+        ...(card?.skills.flatMap((s) => [s.id, s.name, s.description]) ?? []),
+      ]
+        .join(' ')
+        .toLowerCase();
+      if (q && !text.includes(q)) return [];
+      if (tag && !tags.some((t) => t.toLowerCase() === tag)) return [];
+      return [
+        {
+          name: a.name,
+          kind: a.kind,
+          ...(a.upstream ? { upstream: a.upstream } : {}),
+          available: card !== undefined,
+          url: base,
+          cardUrl: `${base}/${AGENT_CARD_PATH}`,
+          description: card?.description,
+          skills:
+            card?.skills.map((s) => ({ id: s.id, name: s.name, description: s.description, tags: s.tags })) ??
+            [],
+        },
+      ];
+    });
+    return { agents };
+  }
+}
+
+/** `*` matches any run of characters; everything else literally. */
+export function globs(patterns: readonly string[]): (name: string) => boolean {
+  const res = patterns.map(
+    (p) =>
+      new RegExp(
+        `^${p
+          .split('*')
+          .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      ),
+  );
+  return (name) => res.some((r) => r.test(name));
+}
+
+function baseUrl(req: IncomingMessage, publicUrl: string | undefined): string {
+  if (publicUrl) return publicUrl.replace(/\/+$/, '');
+  return `http://${req.headers.host ?? 'localhost'}`;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}

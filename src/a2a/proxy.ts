@@ -1,0 +1,107 @@
+/**
+ * The proxy for an upstream A2A agent: an `A2ARequestHandler` (the SDK's server-side seam) whose
+ * every operation is forwarded to the upstream through the SDK client's transport, unchanged.
+ *
+ * The SDK's server transports in front of it (JSON-RPC, HTTP+JSON, each also accepting v0.3
+ * requests) decode what clients send; the client transport behind it speaks whichever binding and
+ * version the upstream's card offers. Errors the upstream answers with (TaskNotFound …) are typed
+ * A2A errors, so the front re-encodes them for the client's binding as they came.
+ */
+import type {
+  AgentCard,
+  CancelTaskRequest,
+  DeleteTaskPushNotificationConfigRequest,
+  GetExtendedAgentCardRequest,
+  GetTaskPushNotificationConfigRequest,
+  GetTaskRequest,
+  ListTaskPushNotificationConfigsRequest,
+  ListTasksRequest,
+  SendMessageRequest,
+  SubscribeToTaskRequest,
+  TaskPushNotificationConfig,
+} from '@a2a-js/sdk';
+import {
+  ServiceParameters,
+  withA2AExtensions,
+  withA2AVersion,
+  type RequestOptions,
+} from '@a2a-js/sdk/client';
+import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
+import type { A2aUpstream } from './upstream.js';
+import { rewriteCard } from './card.js';
+
+export function proxyHandler(upstream: A2aUpstream, base: () => string): A2ARequestHandler {
+  return new ProxyHandler(upstream, base);
+}
+
+class ProxyHandler implements A2ARequestHandler {
+  constructor(
+    private readonly upstream: A2aUpstream,
+    /** The base URL the gateway serves this agent at, for the current request. */
+    private readonly base: () => string,
+  ) {}
+
+  private get transport() {
+    return this.upstream.requireReady().client.transport;
+  }
+
+  /**
+   * The version header the upstream's interface speaks (the SDK client adds it above the
+   * transport, which we call directly), and the extensions the client asked for.
+   */
+  private options(ctx: ServerCallContext): RequestOptions {
+    const ext = ctx.requestedExtensions;
+    const updates = [withA2AVersion(this.transport.protocolVersion)];
+    if (ext && ext.length) updates.push(withA2AExtensions(...ext));
+    return { serviceParameters: ServiceParameters.create(...updates) };
+  }
+
+  getAgentCard(): Promise<AgentCard> {
+    return Promise.resolve(rewriteCard(this.upstream.requireReady().card, this.base()));
+  }
+
+  async getAuthenticatedExtendedAgentCard(params: GetExtendedAgentCardRequest, ctx: ServerCallContext) {
+    const card = await this.transport.getExtendedAgentCard(params, this.options(ctx));
+    return rewriteCard(card, this.base());
+  }
+
+  sendMessage(params: SendMessageRequest, ctx: ServerCallContext) {
+    return this.transport.sendMessage(params, this.options(ctx));
+  }
+
+  sendMessageStream(params: SendMessageRequest, ctx: ServerCallContext) {
+    return this.transport.sendMessageStream(params, this.options(ctx));
+  }
+
+  getTask(params: GetTaskRequest, ctx: ServerCallContext) {
+    return this.transport.getTask(params, this.options(ctx));
+  }
+
+  listTasks(params: ListTasksRequest, ctx: ServerCallContext) {
+    return this.transport.listTasks(params, this.options(ctx));
+  }
+
+  cancelTask(params: CancelTaskRequest, ctx: ServerCallContext) {
+    return this.transport.cancelTask(params, this.options(ctx));
+  }
+
+  createTaskPushNotificationConfig(params: TaskPushNotificationConfig, ctx: ServerCallContext) {
+    return this.transport.createTaskPushNotificationConfig(params, this.options(ctx));
+  }
+
+  getTaskPushNotificationConfig(params: GetTaskPushNotificationConfigRequest, ctx: ServerCallContext) {
+    return this.transport.getTaskPushNotificationConfig(params, this.options(ctx));
+  }
+
+  listTaskPushNotificationConfigs(params: ListTaskPushNotificationConfigsRequest, ctx: ServerCallContext) {
+    return this.transport.listTaskPushNotificationConfig(params, this.options(ctx));
+  }
+
+  deleteTaskPushNotificationConfig(params: DeleteTaskPushNotificationConfigRequest, ctx: ServerCallContext) {
+    return this.transport.deleteTaskPushNotificationConfig(params, this.options(ctx));
+  }
+
+  resubscribe(params: SubscribeToTaskRequest, ctx: ServerCallContext) {
+    return this.transport.resubscribeTask(params, this.options(ctx));
+  }
+}

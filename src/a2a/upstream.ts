@@ -1,0 +1,220 @@
+/**
+ * An upstream A2A agent: its card (fetched, validated, signature-checked, refreshed), an SDK
+ * client for whichever binding and version it speaks, and the MCP tools the bridge derives from
+ * the card. It is a federation `Backend`, so its tools appear in the catalog next to MCP tools.
+ */
+import {
+  ClientFactory,
+  JsonRpcTransportFactory,
+  RestTransportFactory,
+  type Client,
+} from '@a2a-js/sdk/client';
+import type { A2aUpstreamConfig } from '../config/schema.js';
+import { GatewayError } from '../gateway/errors.js';
+import type { JsonObject, RpcNotification } from '../mcp/jsonrpc.js';
+import type { Backend, BackendCallOptions } from '../mcp/upstream/backend.js';
+import type { CallOutcome } from '../mcp/upstream/forwarder.js';
+import {
+  EMPTY_LISTS,
+  type UpstreamHooks,
+  type UpstreamLists,
+  type UpstreamState,
+} from '../mcp/upstream/upstream.js';
+import type { Logger } from '../telemetry/logger.js';
+import { callAgent, parseToolArgs, skillOf, toolsForCard } from '../bridge/a2a-to-mcp.js';
+import { fetchCard, type AgentCard } from './card.js';
+
+export class A2aUpstream implements Backend {
+  readonly kind = 'a2a' as const;
+  state: UpstreamState = 'starting';
+  lists: UpstreamLists = EMPTY_LISTS;
+  lastKnownLists: UpstreamLists = EMPTY_LISTS;
+  readonly info = undefined;
+  lastError: string | undefined;
+  card: AgentCard | undefined;
+  /** The card's version as published ('1.0' or '0.3'). */
+  cardShape: '1.0' | '0.3' | undefined;
+  signed = false;
+  client: Client | undefined;
+  private calls = 0;
+  private attempt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private cardJson = '';
+  private readonly log: Logger;
+  private readonly firstAttempt: Promise<void>;
+  private resolveFirst!: () => void;
+  /** Tool name → skill id (undefined for the agent tool). */
+  private skills = new Map<string, string | undefined>();
+
+  constructor(
+    readonly spec: A2aUpstreamConfig,
+    private readonly hooks: UpstreamHooks,
+    log: Logger,
+    readonly origin: 'config' | 'admin' = 'config',
+  ) {
+    this.log = log.child({ upstream: spec.name });
+    this.firstAttempt = new Promise((r) => (this.resolveFirst = r));
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** Read through a getter: the state changes while load() awaits. */
+  private get stopped(): boolean {
+    return this.state === 'stopped';
+  }
+
+  get inFlight(): number {
+    return this.calls;
+  }
+
+  get cardUrl(): string {
+    return new URL(this.spec.a2a.cardPath, withSlash(this.spec.a2a.url)).toString();
+  }
+
+  start(): Promise<void> {
+    void this.load();
+    return this.firstAttempt;
+  }
+
+  async stop(graceMs = 5_000): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    clearTimeout(this.timer);
+    this.resolveFirst();
+    const deadline = Date.now() + graceMs;
+    while (this.calls > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  }
+
+  notify(_n: RpcNotification): Promise<void> {
+    return Promise.resolve(); // nothing to tell an A2A agent about MCP-side events
+  }
+
+  /** MCP requests routed here: only tools/call of the bridged tools. */
+  async call(method: string, params: JsonObject | undefined, opts: BackendCallOptions): Promise<CallOutcome> {
+    if (method !== 'tools/call') throw new GatewayError('SWY_METHOD_NOT_FOUND', { method });
+    const { client, card } = this.requireReady();
+    const name = String(params?.name);
+    if (!this.skills.has(name)) throw new GatewayError('SWY_TOOL_NOT_FOUND', { name });
+    const args = parseToolArgs(params?.arguments);
+    const meta = params?._meta as JsonObject | undefined;
+    const token = meta?.progressToken;
+    this.calls++;
+    try {
+      return await callAgent(
+        {
+          client,
+          card,
+          upstream: this.name,
+          skill: this.skills.get(name),
+          timeoutMs: opts.timeoutMs ?? this.spec.timeoutMs,
+          cancellation: opts.cancellation,
+          related: opts.related,
+          ...(typeof token === 'string' || typeof token === 'number' ? { progressToken: token } : {}),
+        },
+        args,
+      );
+    } finally {
+      this.calls--;
+    }
+  }
+
+  requireReady(): { client: Client; card: AgentCard } {
+    if (this.state !== 'ready' || !this.client || !this.card) {
+      throw new GatewayError('SWY_UPSTREAM_UNAVAILABLE', {
+        upstream: this.name,
+        detail: this.state === 'stopped' ? 'it was removed' : (this.lastError ?? this.state),
+      });
+    }
+    return { client: this.client, card: this.card };
+  }
+
+  /** Fetch (or re-fetch) the card; on failure keep the last good one while retrying with backoff. */
+  private async load(): Promise<void> {
+    if (this.state === 'stopped') return;
+    const { a2a } = this.spec;
+    try {
+      const fetched = await fetchCard(this.cardUrl, {
+        headers: a2a.headers,
+        timeoutMs: this.spec.startTimeoutMs,
+        requireSignature: a2a.requireSignature,
+        ...(a2a.jwksUrl ? { jwksUrl: a2a.jwksUrl } : {}),
+      });
+      if (this.stopped) return;
+      const json = JSON.stringify(fetched.card);
+      if (json !== this.cardJson) {
+        this.client = await this.factory().createFromAgentCard(fetched.card);
+        this.card = fetched.card;
+        this.cardShape = fetched.shape;
+        this.signed = fetched.signed;
+        this.cardJson = json;
+        const tools = toolsForCard(fetched.card);
+        this.skills = new Map(tools.map((t) => [String(t.name), skillOf(t)]));
+        this.lists = { ...EMPTY_LISTS, tools };
+        this.lastKnownLists = this.lists;
+        this.hooks.listsChanged(this, ['tools']);
+        this.log.info(
+          {
+            card: fetched.card.name,
+            version: fetched.shape,
+            signed: fetched.signed,
+            skills: fetched.card.skills.length,
+          },
+          'agent card loaded',
+        );
+      }
+      this.attempt = 0;
+      this.lastError = undefined;
+      this.setState('ready');
+      this.schedule(a2a.refreshIntervalMs);
+    } catch (err) {
+      this.lastError = (err as Error).message;
+      this.log.error({ problem: this.lastError }, 'agent card rejected');
+      // A card that turned bad is not served: the agent stays unavailable until it is fixed.
+      if (this.card) {
+        this.lists = EMPTY_LISTS;
+        this.hooks.listsChanged(this, ['tools']);
+      }
+      this.card = undefined;
+      this.client = undefined;
+      this.cardJson = '';
+      this.setState('restarting');
+      const { initialDelayMs, maxDelayMs } = this.spec.restart;
+      this.schedule(Math.min(maxDelayMs, initialDelayMs * 2 ** this.attempt++));
+    } finally {
+      this.resolveFirst();
+    }
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    if (ms <= 0 || this.state === 'stopped') return;
+    this.timer = setTimeout(() => void this.load(), ms);
+    this.timer.unref();
+  }
+
+  private setState(state: UpstreamState): void {
+    if (this.state === state || this.state === 'stopped') return;
+    this.state = state;
+    this.hooks.stateChanged(this);
+  }
+
+  private factory(): ClientFactory {
+    const headers = this.spec.a2a.headers;
+    // Configured headers (credentials) go on every request to this agent, and only to it.
+    const fetchImpl: typeof fetch = (input, init) => {
+      const h = new Headers(init?.headers);
+      for (const [k, v] of Object.entries(headers)) h.set(k, v);
+      return fetch(input, { ...init, headers: h });
+    };
+    const opts = { fetchImpl, legacyCompat: { enabled: true } };
+    return new ClientFactory({
+      transports: [new JsonRpcTransportFactory(opts), new RestTransportFactory(opts)],
+    });
+  }
+}
+
+function withSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
