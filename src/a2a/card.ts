@@ -95,17 +95,30 @@ export async function fetchCard(cardUrl: string, opts: FetchCardOptions): Promis
   }
   const { card, shape } = parseCard(raw);
   const signed = card.signatures.length > 0;
-  if (signed) await verifySignatures(card, opts.jwksUrl);
+  if (signed) await verifySignatures(card, cardUrl, opts.jwksUrl);
   else if (opts.requireSignature)
     throw new CardError('the Agent Card is not signed, and a signature is required');
   return { card, shape, signed };
 }
 
-/** Verify every JWS signature on the card; keys come from the header's `jku`, or the configured JWKS. */
-export async function verifySignatures(card: AgentCard, jwksUrl?: string): Promise<void> {
+/**
+ * Verify the card's JWS signatures (one valid signature suffices, A2A §8.4). Keys come from the
+ * configured JWKS, or else from the signature's `jku` when it is on the card's own origin: a card
+ * must not make the gateway fetch from anywhere it names.
+ */
+export async function verifySignatures(card: AgentCard, cardUrl: string, jwksUrl?: string): Promise<void> {
+  const origin = new URL(cardUrl).origin;
+  let refusal: string | undefined;
   const verify = verifyAgentCardSignature(async (kid, jku) => {
-    const url = jku ?? jwksUrl;
-    if (!url) throw new CardError(`no JWKS to verify signature key "${kid}" (set a2a.jwksUrl)`);
+    let url = jwksUrl;
+    if (!url && jku) {
+      if (new URL(jku, cardUrl).origin !== origin) {
+        refusal = `the signature's jku ${jku} is not on the card's origin (set a2a.jwksUrl to trust a JWKS)`;
+        throw new CardError(refusal);
+      }
+      url = new URL(jku, cardUrl).toString();
+    }
+    if (!url) throw new CardError((refusal = `no JWKS to verify signature key "${kid}" (set a2a.jwksUrl)`));
     const res = await fetch(url, { signal: AbortSignal.timeout(10_000), redirect: 'error' });
     if (!res.ok) throw new CardError(`JWKS ${url} answered HTTP ${res.status}`);
     const { keys } = (await res.json()) as { keys?: (JWK & { kid?: string })[] };
@@ -116,8 +129,7 @@ export async function verifySignatures(card: AgentCard, jwksUrl?: string): Promi
   try {
     await verify(card);
   } catch (err) {
-    if (err instanceof CardError) throw err;
-    throw new CardError(`Agent Card signature is invalid: ${(err as Error).message}`);
+    throw new CardError(`Agent Card signature is invalid: ${refusal ?? (err as Error).message}`);
   }
 }
 

@@ -50,6 +50,8 @@ export interface UpstreamStatus {
   resources: number;
   resourceTemplates: number;
   inFlight: number;
+  /** For A2A upstreams: the agent's card as loaded. */
+  agent?: { name: string; cardVersion: '1.0' | '0.3'; signed: boolean };
 }
 
 export class GatewayCore implements Core, UpstreamHooks {
@@ -176,6 +178,9 @@ export class GatewayCore implements Core, UpstreamHooks {
       resources: u.lists.resources.length,
       resourceTemplates: u.lists.resourceTemplates.length,
       inFlight: u.inFlight,
+      ...(u instanceof A2aUpstream && u.card
+        ? { agent: { name: u.card.name, cardVersion: u.cardShape!, signed: u.signed } }
+        : {}),
     }));
   }
 

@@ -496,3 +496,51 @@ describeEachStore('A2A tasks across a gateway restart', (target) => {
     }
   });
 });
+
+describe('A2A upstream cards: validation and signatures', () => {
+  let signed: A2aAgentFixture;
+  let tampered: A2aAgentFixture;
+  let broken: A2aAgentFixture;
+  let gw: TestGateway;
+  let base: string;
+
+  beforeAll(async () => {
+    signed = await startA2aAgent({ sign: {} });
+    tampered = await startA2aAgent({ sign: { tamper: true } });
+    broken = await startA2aAgent({
+      brokenCard: { name: 'No interfaces', description: 'x', version: '1', skills: [] },
+    });
+    gw = await startGateway({
+      upstreams: [
+        { name: 'signed', a2a: { url: signed.url, requireSignature: true } },
+        { name: 'tampered', a2a: { url: tampered.url } },
+        { name: 'broken', a2a: { url: broken.url } },
+      ],
+    });
+    base = gw.url.replace(/\/mcp$/, '');
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await Promise.all([signed?.stop(), tampered?.stop(), broken?.stop()]);
+  });
+
+  it('core: a valid JWS signature is verified; a tampered card and an invalid card are refused, by name', async () => {
+    const ready = (await (await fetch(`${base}/readyz`)).json()) as {
+      upstreams: { name: string; state: string; error?: string; agent?: { signed: boolean } }[];
+    };
+    const by = Object.fromEntries(ready.upstreams.map((u) => [u.name, u]));
+    expect(by.signed).toMatchObject({ state: 'ready', agent: { signed: true } });
+    expect(by.tampered!.state).not.toBe('ready');
+    expect(by.tampered!.error).toMatch(/signature is invalid/);
+    expect(by.broken!.error).toMatch(/invalid Agent Card \(v1\.0 shape\).*supportedInterfaces/);
+    // Refused agents are not served, and nothing else is affected.
+    expect((await fetch(`${base}/a2a/tampered/.well-known/agent-card.json`)).status).not.toBe(200);
+    const { client } = await connect(gw.url);
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('signed.send_message');
+    expect(names.some((n) => n.startsWith('tampered.') || n.startsWith('broken.'))).toBe(false);
+    const r = await client.callTool({ name: 'signed.send_message', arguments: { message: 'echo ok' } });
+    expect(r.content).toEqual([{ type: 'text', text: 'ok' }]);
+    await client.close();
+  });
+});

@@ -13,8 +13,10 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { exportJWK, generateKeyPair } from 'jose';
 import {
   AGENT_CARD_PATH,
+  generateAgentCardSignature,
   Role,
   TaskState,
   type AgentCard,
@@ -190,9 +192,17 @@ class FixtureExecutor implements AgentExecutor {
   };
 }
 
-export async function startA2aAgent(
-  opts: { name?: string; legacyOnly?: boolean } = {},
-): Promise<A2aAgentFixture> {
+export interface A2aAgentOptions {
+  name?: string;
+  /** Publish only v0.3 interfaces and the v0.3 card shape. */
+  legacyOnly?: boolean;
+  /** Sign the card (ES256, key served at /jwks.json); `tamper` edits it after signing. */
+  sign?: { tamper?: boolean };
+  /** Serve this instead of a card (to test validation). */
+  brokenCard?: unknown;
+}
+
+export async function startA2aAgent(opts: A2aAgentOptions = {}): Promise<A2aAgentFixture> {
   const app = express();
   const tasks = new InMemoryTaskStore();
   const executor = new FixtureExecutor();
@@ -262,9 +272,27 @@ export async function startA2aAgent(
     if (opts.legacyOnly) delete req.headers['a2a-version'];
     next();
   });
+  const keys = await generateKeyPair('ES256');
+  const publicJwk = { ...(await exportJWK(keys.publicKey)), kid: 'k1', alg: 'ES256' };
+  app.get('/jwks.json', (_req, res) => void res.json({ keys: [publicJwk] }));
+  if (opts.brokenCard !== undefined) {
+    app.get(`/${AGENT_CARD_PATH}`, (_req, res) => void res.json(opts.brokenCard));
+  }
+  const sign = opts.sign;
+  const provider = sign
+    ? async () => {
+        const signed = await generateAgentCardSignature(keys.privateKey, {
+          alg: 'ES256',
+          kid: 'k1',
+          typ: 'JOSE',
+          jku: `${base()}/jwks.json`,
+        })(card());
+        return sign.tamper ? { ...signed, description: 'Tampered with.' } : signed;
+      }
+    : live;
   app.use(
     `/${AGENT_CARD_PATH}`,
-    agentCardHandler({ agentCardProvider: live, legacyCompat: { enabled: true } }),
+    agentCardHandler({ agentCardProvider: provider, legacyCompat: { enabled: true } }),
   );
   const o = {
     requestHandler: live,
