@@ -13,11 +13,19 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { A2A_PROTOCOL_VERSION, AGENT_CARD_PATH, type AgentCard } from '@a2a-js/sdk';
-import { DefaultRequestHandler, type A2ARequestHandler } from '@a2a-js/sdk/server';
+import {
+  A2A_PROTOCOL_VERSION,
+  AGENT_CARD_PATH,
+  type AgentCard,
+  type Part,
+  type SendMessageRequest,
+} from '@a2a-js/sdk';
+import { DefaultRequestHandler, type A2ARequestHandler, type ServerCallContext } from '@a2a-js/sdk/server';
 import { agentCardHandler, jsonRpcHandler, restHandler, UserBuilder } from '@a2a-js/sdk/server/express';
 import { createLegacyAwarePushNotificationSender } from '@a2a-js/sdk/compat/v0_3/server';
+import { A2A_ERROR_CODE, RequestMalformedError, toRestErrorBody } from '@a2a-js/sdk/errors';
 import express from 'express';
+import { readBody } from '../http/body.js';
 import type { GatewayCore } from '../gateway/gateway.js';
 import { McpToolsExecutor, servedCard, type ServedTool } from '../bridge/mcp-to-a2a.js';
 import { VERSION } from '../version.js';
@@ -134,7 +142,9 @@ export class A2aFront {
     if (!agent) return sendJson(res, 404, { error: `no A2A agent named "${name}"`, agents: `${origin}/a2a` });
     const app = this.appFor(agent);
     // POST /a2a/<name> is the JSON-RPC endpoint; the SDK mounts it at a path of its own.
-    req.url = (sub === '' || sub === '/' ? '/jsonrpc' : sub) + (query ? `?${query}` : '');
+    const jsonRpc = sub === '' || sub === '/';
+    if (!(await this.readJson(req, res, jsonRpc))) return;
+    req.url = (jsonRpc ? '/jsonrpc' : sub) + (query ? `?${query}` : '');
     const base = `${origin}/a2a/${encodeURIComponent(name)}`;
     await new Promise<void>((resolve) => {
       res.on('close', resolve);
@@ -146,6 +156,45 @@ export class A2aFront {
         }),
       );
     });
+  }
+
+  /**
+   * Read the body under the gateway's size limit (the SDK's parser would stop at 100 kB) and parse
+   * it; the SDK's parser then sees a finished request and keeps what we set. A body that is too
+   * large or not JSON gets the binding's error here. Returns false when it answered.
+   */
+  private async readJson(req: IncomingMessage, res: ServerResponse, jsonRpc: boolean): Promise<boolean> {
+    if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return true;
+    const limit = this.core.config.server.maxBodyBytes;
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, limit);
+    } catch {
+      const message = `Request body is larger than ${limit} bytes (server.maxBodyBytes)`;
+      if (jsonRpc)
+        sendJson(res, 413, {
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: A2A_ERROR_CODE.INVALID_REQUEST, message },
+        });
+      else sendJson(res, 413, toRestErrorBody(new RequestMalformedError(message), 413));
+      return false;
+    }
+    if (raw.length === 0) return true;
+    try {
+      (req as IncomingMessage & { body?: unknown }).body = JSON.parse(raw.toString('utf8'));
+      return true;
+    } catch {
+      const message = 'Invalid JSON payload.';
+      if (jsonRpc)
+        sendJson(res, 200, {
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: A2A_ERROR_CODE.PARSE_ERROR, message },
+        });
+      else sendJson(res, 400, toRestErrorBody(new RequestMalformedError(message), 400));
+      return false;
+    }
   }
 
   /** One Express app per agent (rebuilt when the agent behind the name changes). */
@@ -172,6 +221,10 @@ export class A2aFront {
   }
 
   private handlerFor(agent: AgentEntry): A2ARequestHandler {
+    return limitParts(this.innerHandlerFor(agent), () => this.core.config.a2a);
+  }
+
+  private innerHandlerFor(agent: AgentEntry): A2ARequestHandler {
     const card = () => {
       const c = agent.card(currentBase.getStore() ?? '');
       if (!c) throw new Error(`agent "${agent.name}" is unavailable`);
@@ -274,6 +327,52 @@ export class A2aFront {
     });
     return { agents };
   }
+}
+
+/** Messages with too many or too large parts are refused before they reach an agent (-32602). */
+function limitParts(
+  handler: A2ARequestHandler,
+  limits: () => { maxParts: number; maxPartBytes: number },
+): A2ARequestHandler {
+  const check = (params: SendMessageRequest) => {
+    const { maxParts, maxPartBytes } = limits();
+    const parts = params.message?.parts ?? [];
+    if (parts.length > maxParts)
+      throw new RequestMalformedError(
+        `message has ${parts.length} parts; at most ${maxParts} are accepted (a2a.maxParts)`,
+      );
+    parts.forEach((p, i) => {
+      const size = partSize(p);
+      if (size > maxPartBytes)
+        throw new RequestMalformedError(
+          `part ${i} is ${size} bytes; at most ${maxPartBytes} are accepted (a2a.maxPartBytes)`,
+        );
+    });
+  };
+  return new Proxy(handler, {
+    get(target, prop, receiver) {
+      if (prop === 'sendMessage')
+        return (params: SendMessageRequest, ctx: ServerCallContext) => {
+          check(params);
+          return target.sendMessage(params, ctx);
+        };
+      if (prop === 'sendMessageStream')
+        return (params: SendMessageRequest, ctx: ServerCallContext) => {
+          check(params);
+          return target.sendMessageStream(params, ctx);
+        };
+      const v: unknown = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+function partSize(p: Part): number {
+  const c = p.content;
+  if (!c) return 0;
+  if (c.$case === 'raw') return c.value.length;
+  if (c.$case === 'data') return Buffer.byteLength(JSON.stringify(c.value ?? null));
+  return Buffer.byteLength(c.value);
 }
 
 /** `*` matches any run of characters; everything else literally. */

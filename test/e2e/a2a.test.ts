@@ -172,7 +172,7 @@ describe('A2A proxy: SDK client → gateway → SDK agent', () => {
     ]).toContain(cancelled.status?.state);
   });
 
-  it('errors: unknown task → TaskNotFound (-32001); unsupported version → -32009; bad JSON → -32700', async () => {
+  it('errors: unknown task → TaskNotFound (-32001); unsupported version → -32009; bad JSON → -32700; oversize → -32602/413', async () => {
     const post = (body: string, headers: Record<string, string> = {}) =>
       fetch(`${base}/a2a/travel`, {
         method: 'POST',
@@ -190,6 +190,45 @@ describe('A2A proxy: SDK client → gateway → SDK agent', () => {
     expect(version.error?.code).toBe(-32009);
     const garbage = await post('{"jsonrpc": "2.0", "id": 3, "method": ');
     expect(garbage.error?.code).toBe(-32700);
+    // Oversize parts (a2a.maxParts / maxPartBytes) and bodies (server.maxBodyBytes).
+    const many = await post(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 4,
+        method: 'SendMessage',
+        params: {
+          message: {
+            messageId: 'm',
+            role: 'ROLE_USER',
+            parts: Array.from({ length: 65 }, () => ({ text: 'x' })),
+          },
+        },
+      }),
+    );
+    expect(many.error?.code).toBe(-32602);
+    const big = await post(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 5,
+        method: 'SendMessage',
+        params: {
+          message: { messageId: 'm', role: 'ROLE_USER', parts: [{ text: 'x'.repeat(1024 * 1024 + 1) }] },
+        },
+      }),
+    );
+    expect(big.error?.code).toBe(-32602);
+    const huge = await fetch(`${base}/a2a/travel`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'A2A-Version': '1.0' },
+      body: 'x'.repeat(5 * 1024 * 1024),
+    });
+    expect(huge.status).toBe(413);
+    const rest = await fetch(`${base}/a2a/travel/rest/message:send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'A2A-Version': '1.0' },
+      body: '{not json',
+    });
+    expect(rest.status).toBe(400);
     // The gateway keeps serving.
     const client = await a2aClient(`${base}/a2a/travel`);
     expect(((await client.sendMessage(send([text('echo still')]))) as Task).status?.state).toBe(
