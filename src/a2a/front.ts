@@ -22,7 +22,6 @@ import {
 } from '@a2a-js/sdk';
 import { DefaultRequestHandler, type A2ARequestHandler, type ServerCallContext } from '@a2a-js/sdk/server';
 import { agentCardHandler, jsonRpcHandler, restHandler, UserBuilder } from '@a2a-js/sdk/server/express';
-import { createLegacyAwarePushNotificationSender } from '@a2a-js/sdk/compat/v0_3/server';
 import { A2A_ERROR_CODE, RequestMalformedError, toRestErrorBody } from '@a2a-js/sdk/errors';
 import express from 'express';
 import { readBody } from '../http/body.js';
@@ -31,7 +30,7 @@ import { McpToolsExecutor, servedCard, type ServedTool } from '../bridge/mcp-to-
 import { VERSION } from '../version.js';
 import { gatewayInterfaces, rewriteCard } from './card.js';
 import { proxyHandler } from './proxy.js';
-import { guardedPushStore } from './push.js';
+import { guardedPushStore, PushDelivery } from './push.js';
 import type { A2aUpstream } from './upstream.js';
 
 export interface AgentEntry {
@@ -231,7 +230,11 @@ export class A2aFront {
       return c;
     };
     if (agent.kind === 'proxy') {
-      return proxyHandler(this.core.upstream(agent.name) as A2aUpstream, () => currentBase.getStore() ?? '');
+      return proxyHandler(
+        this.core.upstream(agent.name) as A2aUpstream,
+        () => currentBase.getStore() ?? '',
+        this.core.log,
+      );
     }
     let inner = this.executors.get(agent.name);
     if (!inner) {
@@ -250,7 +253,7 @@ export class A2aFront {
         executor,
         undefined,
         push,
-        createLegacyAwarePushNotificationSender(push, { timeout: this.core.config.a2a.push.timeoutMs }),
+        new PushDelivery(push, () => this.core.config.a2a.push, this.core.log),
       );
       this.executors.set(agent.name, inner);
     }

@@ -27,11 +27,12 @@ import {
   type RequestOptions,
 } from '@a2a-js/sdk/client';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
+import type { Logger } from '../telemetry/logger.js';
 import type { A2aUpstream } from './upstream.js';
 import { rewriteCard } from './card.js';
 
-export function proxyHandler(upstream: A2aUpstream, base: () => string): A2ARequestHandler {
-  return new ProxyHandler(upstream, base);
+export function proxyHandler(upstream: A2aUpstream, base: () => string, log: Logger): A2ARequestHandler {
+  return new ProxyHandler(upstream, base, log);
 }
 
 class ProxyHandler implements A2ARequestHandler {
@@ -39,7 +40,24 @@ class ProxyHandler implements A2ARequestHandler {
     private readonly upstream: A2aUpstream,
     /** The base URL the gateway serves this agent at, for the current request. */
     private readonly base: () => string,
+    private readonly log: Logger,
   ) {}
+
+  /** Relay a stream; a stream the upstream breaks off is logged, and the client gets the error. */
+  private async *relay<T>(
+    stream: AsyncGenerator<T, void, undefined>,
+    op: string,
+  ): AsyncGenerator<T, void, undefined> {
+    try {
+      yield* stream;
+    } catch (err) {
+      this.log.warn(
+        { upstream: this.upstream.name, op, problem: (err as Error).message },
+        'A2A upstream stream failed',
+      );
+      throw err;
+    }
+  }
 
   private get transport() {
     return this.upstream.requireReady().client.transport;
@@ -70,7 +88,7 @@ class ProxyHandler implements A2ARequestHandler {
   }
 
   sendMessageStream(params: SendMessageRequest, ctx: ServerCallContext) {
-    return this.transport.sendMessageStream(params, this.options(ctx));
+    return this.relay(this.transport.sendMessageStream(params, this.options(ctx)), 'SendStreamingMessage');
   }
 
   getTask(params: GetTaskRequest, ctx: ServerCallContext) {
@@ -102,6 +120,6 @@ class ProxyHandler implements A2ARequestHandler {
   }
 
   resubscribe(params: SubscribeToTaskRequest, ctx: ServerCallContext) {
-    return this.transport.resubscribeTask(params, this.options(ctx));
+    return this.relay(this.transport.resubscribeTask(params, this.options(ctx)), 'SubscribeToTask');
   }
 }

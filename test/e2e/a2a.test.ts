@@ -17,6 +17,8 @@ import {
 import { LegacyJsonRpcTransport } from '@a2a-js/sdk/compat/v0_3/client';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startA2aAgent, type A2aAgentFixture } from '../support/a2a-agent.js';
 import { EVERYTHING, stdioFixture } from '../support/fixtures.js';
 import { connect, startGateway, type TestGateway } from '../support/gateway.js';
@@ -234,6 +236,21 @@ describe('A2A proxy: SDK client → gateway → SDK agent', () => {
     expect(((await client.sendMessage(send([text('echo still')]))) as Task).status?.state).toBe(
       TaskState.TASK_STATE_COMPLETED,
     );
+  });
+
+  it('errors: an upstream that dies mid-stream ends the stream with an error; the gateway keeps serving', async () => {
+    const client = await a2aClient(`${base}/a2a/travel`);
+    const events: string[] = [];
+    const consume = (async () => {
+      for await (const ev of client.sendMessageStream(send([text('slow 50')]))) {
+        events.push(ev.payload?.$case ?? '');
+        if (events.length === 2) agent.dropConnections();
+      }
+    })();
+    await expect(consume).rejects.toThrow();
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    const after = (await client.sendMessage(send([text('echo alive')]))) as Task;
+    expect(artifactText(after)).toBe('alive');
   });
 
   it('core (v0.3 client): message/send through the compat layer', async () => {
@@ -581,5 +598,71 @@ describe('A2A upstream cards: validation and signatures', () => {
     const r = await client.callTool({ name: 'signed.send_message', arguments: { message: 'echo ok' } });
     expect(r.content).toEqual([{ type: 'text', text: 'ok' }]);
     await client.close();
+  });
+});
+
+describe('A2A push notifications from a served agent', () => {
+  let gw: TestGateway;
+  let base: string;
+  let receiver: Server;
+  let hookUrl: string;
+  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+  let failFirst = 1;
+  let refused = '';
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        if (failFirst-- > 0) {
+          refused = body; // the first attempt fails, and must be retried
+          return void res.writeHead(503).end();
+        }
+        received.push({ headers: req.headers, body });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    gw = await startGateway({
+      upstreams: [{ name: 'fixture', mcp: stdioFixture('fixture') }],
+      a2a: { push: { allowPrivateNetworks: true } },
+    });
+    base = gw.url.replace(/\/mcp$/, '');
+  }, 60_000);
+  afterAll(async () => {
+    await gw?.stop();
+    receiver?.close();
+  });
+
+  it('push: events are delivered to the webhook with the config\u2019s credentials, retried after a failure', async () => {
+    const client = await a2aClient(`${base}/a2a/fixture`);
+    const request = send([data({ tool: 'fixture.slow', arguments: { ms: 200, steps: 2 } })], {
+      returnImmediately: true,
+    });
+    request.configuration.taskPushNotificationConfig = {
+      tenant: '',
+      id: 'hook-1',
+      taskId: '',
+      url: hookUrl,
+      token: '',
+      authentication: { scheme: 'Bearer', credentials: 'hook-secret' },
+    } as never;
+    const task = (await client.sendMessage(request)) as Task;
+    await expect
+      .poll(() => received.some((r) => r.body.includes('TASK_STATE_COMPLETED')), { timeout: 10_000 })
+      .toBe(true);
+    expect(received.every((r) => r.headers.authorization === 'Bearer hook-secret')).toBe(true);
+    expect(refused).not.toBe('');
+    expect(received.map((r) => r.body)).toContain(refused);
+    expect(received.every((r) => r.body.includes(task.id))).toBe(true);
+    const configs = await client.listTaskPushNotificationConfig({
+      tenant: '',
+      taskId: task.id,
+      pageSize: 10,
+      pageToken: '',
+    });
+    expect(configs.configs.map((c) => c.url)).toEqual([hookUrl]);
   });
 });

@@ -45,6 +45,8 @@ export interface A2aAgentFixture {
   cancelled: string[];
   /** Headers of the last request the agent received. */
   lastHeaders: () => Record<string, string | string[] | undefined>;
+  /** Cut every open connection (an agent dying mid-stream); it keeps listening. */
+  dropConnections(): void;
   stop(): Promise<void>;
 }
 
@@ -310,6 +312,7 @@ export async function startA2aAgent(opts: A2aAgentOptions = {}): Promise<A2aAgen
     tasks,
     cancelled: executor.cancelled,
     lastHeaders: () => lastHeaders,
+    dropConnections: () => server.closeAllConnections(),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
