@@ -14,6 +14,8 @@
  *               /proc/<pid>/status before and after. mcp-proxy under the same sessions, for reference.
  *   ready       spawn `switchyard serve` (HTTP upstream already up) → first 200 from /readyz,
  *               polled every 10 ms; median of 5.
+ *   a2a         A2A JSON-RPC SendMessage to an A2A SDK agent (bench/a2a-agent.mjs), direct and
+ *               through Switchyard's A2A proxy: sequential p50/p99 and throughput with 32 in flight.
  *
  * The upstream is bench/upstream.mjs (official SDK), the load comes from bench/client.mjs (undici,
  * keep-alive), the same client for every target. Everything listens on 127.0.0.1 and every child
@@ -52,15 +54,17 @@ import {
   waitForLine,
 } from './processes.mjs';
 import { topSelfTime } from './profile.mjs';
+import { a2aLatency, a2aThroughput } from './a2a.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const GATEWAY_CLI = join(ROOT, 'dist/switchyard.mjs');
 const UPSTREAM = join(ROOT, 'bench/upstream.mjs');
 const NULL_PROXY = join(ROOT, 'bench/null-proxy.mjs');
+const A2A_AGENT = join(ROOT, 'bench/a2a-agent.mjs');
 const MCP_PROXY = join(ROOT, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs');
 const RESULTS = join(ROOT, 'bench/results');
 
-const SECTIONS = ['latency', 'throughput', 'proxy', 'memory', 'ready'];
+const SECTIONS = ['latency', 'throughput', 'proxy', 'memory', 'ready', 'a2a'];
 
 const { values: opts } = parseArgs({
   options: {
@@ -99,6 +103,8 @@ const PARAMS = {
   proxyLatency: { warmup: Math.round(200 * q), calls: Math.round(1000 * q), block: 100 },
   memory: { sessions: 1000, concurrency: 8, settleMs: 1000 },
   ready: { repeats: 5, pollMs: 10 },
+  a2aLatency: { warmup: Math.round(200 * q), calls: Math.round(1000 * q), block: 100 },
+  a2aLoad: { concurrency: 32, durationMs: Math.round(3000 * q), rounds: 4 },
 };
 
 const TARGETS = {
@@ -131,6 +137,8 @@ function gatewayConfigFile(name, { port = 0, upstream }) {
       `    mcp: { command: ${JSON.stringify(process.execPath)}, args: [${JSON.stringify(UPSTREAM)}, "--stdio"] }`,
       '    prefix: never',
     );
+  } else if (upstream.startsWith('a2a:')) {
+    lines.push('  - name: agent', `    a2a: { url: ${JSON.stringify(upstream.slice(4))} }`);
   } else {
     lines.push('  - name: up', `    mcp: { url: ${JSON.stringify(upstream)} }`, '    prefix: never');
   }
@@ -397,6 +405,38 @@ async function heapOf(mcpUrl) {
   }
 }
 
+async function measureA2a(results) {
+  section('a2a', 'A2A SendMessage: direct to an A2A SDK agent vs through the gateway');
+  const agent = spawnNode('a2a agent', [A2A_AGENT, '--port', '0']);
+  const [, agentUrl] = await waitForLine(agent, /listening (\S+)/);
+  const gw = await startGateway('a2a', `a2a:${agentUrl}`);
+  const origin = new URL(gw.url).origin;
+  const targets = [
+    { name: 'direct', url: `${agentUrl}/jsonrpc` },
+    { name: 'switchyard', url: `${origin}/a2a/agent` },
+  ];
+  try {
+    const lat = await a2aLatency(targets, PARAMS.a2aLatency);
+    const load = await a2aThroughput(targets, PARAMS.a2aLoad);
+    const d = withErrors(summarize(lat.direct.samples), lat.direct);
+    const s = withErrors(summarize(lat.switchyard.samples), lat.switchyard);
+    results.a2a = {
+      direct: d,
+      switchyard: s,
+      addedP50: s.p50 - d.p50,
+      addedP99: s.p99 - d.p99,
+      throughput: load,
+      ratio: load.switchyard.callsPerSec / load.direct.callsPerSec,
+    };
+    log(
+      `p50 ${ms(d.p50)} → ${ms(s.p50)} ms; ${int(load.direct.callsPerSec)} → ${int(load.switchyard.callsPerSec)} calls/s`,
+    );
+  } finally {
+    await stop(gw.child);
+    await stop(agent);
+  }
+}
+
 async function measureReady(results, upstream) {
   const p = PARAMS.ready;
   section('ready', `spawn → first 200 from /readyz (poll every ${p.pollMs} ms), ${p.repeats} times`);
@@ -563,6 +603,29 @@ function report(results) {
     ]);
   }
 
+  const A = results.a2a;
+  if (A) {
+    rows.push(
+      [
+        'A2A SendMessage p50 (ms)',
+        `${ms(A.direct.p50)} direct`,
+        ms(A.switchyard.p50),
+        `${signed(A.addedP50)} ms`,
+      ],
+      [
+        'A2A SendMessage p99 (ms)',
+        `${ms(A.direct.p99)} direct`,
+        ms(A.switchyard.p99),
+        `${signed(A.addedP99)} ms`,
+      ],
+      [
+        'A2A throughput, 32 in flight (calls/s)',
+        `${int(A.throughput.direct.callsPerSec)} direct`,
+        int(A.throughput.switchyard.callsPerSec),
+        `${A.ratio.toFixed(2)}× direct`,
+      ],
+    );
+  }
   const header = ['measurement', 'baseline', 'switchyard', 'result', 'target', ''];
   const table = rows.map(([what, base, sy, result, target, value]) => [
     what,
@@ -715,6 +778,7 @@ async function main() {
     if (only.includes('proxy')) await measureProxy(results);
     if (only.includes('memory')) await measureMemory(results, upstream);
     if (only.includes('ready')) await measureReady(results, upstream);
+    if (only.includes('a2a')) await measureA2a(results);
     if (opts.profile) await profileGateway(results, upstream);
   } finally {
     await stopAll();
@@ -726,6 +790,7 @@ async function main() {
   report(results);
   const partial = only.length !== SECTIONS.length || opts.quick;
   const out = join(RESULTS, partial ? `latest-partial.json` : 'latest.json');
+  mkdirSync(RESULTS, { recursive: true });
   writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
   console.log(`\n${results.runtimeSec.toFixed(0)} s; results in ${out.slice(ROOT.length)}`);
 }
