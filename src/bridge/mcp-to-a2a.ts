@@ -28,7 +28,7 @@ import {
 } from '@a2a-js/sdk/server';
 import type { JsonObject } from '../mcp/jsonrpc.js';
 import { Cancellation, type CallOutcome, type RelatedSink } from '../mcp/upstream/forwarder.js';
-import { mcpToParts, partsText, textPart } from './parts.js';
+import { dataPart, mcpToParts, partsText, textPart } from './parts.js';
 
 /** Card extension carrying each skill's MCP tool schemas (documented in docs/a2a.md). */
 export const MCP_TOOLS_EXTENSION = 'https://switchyard.dev/a2a/extensions/mcp-tools/v1';
@@ -143,14 +143,40 @@ export function helpText(tools: ServedTool[]): string {
   );
 }
 
+interface Running {
+  cancellation: Cancellation;
+  contextId: string;
+  /** Settles when the tool call is over. */
+  done: Promise<void>;
+  /** Set while the tool waits for the client's answer to an elicitation. */
+  waiting?: (answer: Message) => void;
+}
+
+/** A text answer for a single-field form, typed as the field asks. */
+function coerce(text: string, schema: JsonObject, field: string): unknown {
+  const type =
+    ((schema.properties as Record<string, JsonObject>)[field]?.type as string | undefined) ?? 'string';
+  if (type === 'number' || type === 'integer') return Number.isFinite(Number(text)) ? Number(text) : text;
+  if (type === 'boolean') return /^(true|yes|y|1)$/i.test(text);
+  return text;
+}
+
 /** Runs tool calls for A2A messages; tasks and their events are kept by the SDK's request handler. */
 export class McpToolsExecutor implements AgentExecutor {
-  private readonly running = new Map<string, { cancellation: Cancellation; contextId: string }>();
+  private readonly running = new Map<string, Running>();
 
   constructor(private readonly deps: ServedAgentDeps) {}
 
   execute = async (ctx: RequestContext, bus: ExecutionEventBus): Promise<void> => {
     const { taskId, contextId } = ctx;
+    // The answer to a question the tool asked (INPUT_REQUIRED): hand it to the call that is waiting
+    // for it, and stay until that call is done (the task's events keep flowing on the same bus).
+    const running = this.running.get(taskId);
+    if (running?.waiting) {
+      running.waiting(ctx.userMessage);
+      await running.done;
+      return;
+    }
     const tools = this.deps.tools();
     const ask = parseRequest(ctx.userMessage, tools);
     if ('help' in ask) {
@@ -164,7 +190,9 @@ export class McpToolsExecutor implements AgentExecutor {
       AgentEvent.statusUpdate(status(taskId, contextId, TaskState.TASK_STATE_WORKING, `Calling ${ask.tool}`)),
     );
     const cancellation = new Cancellation();
-    this.running.set(taskId, { cancellation, contextId });
+    let finish!: () => void;
+    const entry: Running = { cancellation, contextId, done: new Promise<void>((r) => (finish = r)) };
+    this.running.set(taskId, entry);
     try {
       const outcome = await this.deps.callTool(ask.tool, ask.args, {
         cancellation,
@@ -181,12 +209,14 @@ export class McpToolsExecutor implements AgentExecutor {
             );
           },
           notification: () => {},
-          request: (req) =>
-            // Server-to-client requests (elicitation, sampling) have no A2A client to answer them yet.
-            Promise.resolve({
-              error: { code: -32601, message: `${req.method} is not available to A2A callers` },
-            }),
-          supports: () => false,
+          request: (req, signal) =>
+            req.method === 'elicitation/create'
+              ? this.elicit(entry, taskId, bus, req.params ?? {}, signal)
+              : // Sampling and roots have no A2A counterpart.
+                Promise.resolve({
+                  error: { code: -32601, message: `${req.method} is not available to A2A callers` },
+                }),
+          supports: (method) => method === 'elicitation/create',
         },
       });
       if (cancellation.cancelled) return;
@@ -237,9 +267,67 @@ export class McpToolsExecutor implements AgentExecutor {
       );
     } finally {
       this.running.delete(taskId);
+      finish();
       bus.finished();
     }
   };
+
+  /**
+   * MCP elicitation → A2A INPUT_REQUIRED: the question goes out as the status message (with the
+   * requested schema in a data part), and the next message the client sends in this task answers
+   * it. A data part is taken as the form's content; plain text fills a form with one field.
+   */
+  private async elicit(
+    entry: Running,
+    taskId: string,
+    bus: ExecutionEventBus,
+    params: JsonObject,
+    signal: AbortSignal,
+  ): Promise<CallOutcome> {
+    const question = typeof params.message === 'string' ? params.message : 'The tool needs input.';
+    const schema = (params.requestedSchema as JsonObject | undefined) ?? { type: 'object', properties: {} };
+    const fields = Object.keys((schema.properties as JsonObject | undefined) ?? {});
+    const how =
+      fields.length === 1
+        ? `Reply with the ${fields[0]} as text, or a data part {"${fields[0]}": …}.`
+        : `Reply with a data part matching the schema (fields: ${fields.join(', ')}).`;
+    const asked = agentMessage(
+      [textPart(`${question}\n${how}`), dataPart({ elicitation: { requestedSchema: schema } })],
+      entry.contextId,
+      taskId,
+    );
+    bus.publish(
+      AgentEvent.statusUpdate({
+        taskId,
+        contextId: entry.contextId,
+        status: {
+          state: TaskState.TASK_STATE_INPUT_REQUIRED,
+          timestamp: new Date().toISOString(),
+          message: asked,
+        },
+        metadata: undefined,
+      }),
+    );
+    const answer = await new Promise<Message | undefined>((resolve) => {
+      entry.waiting = resolve;
+      signal.addEventListener('abort', () => resolve(undefined), { once: true });
+      entry.cancellation.listen(() => resolve(undefined));
+    });
+    entry.waiting = undefined;
+    if (!answer) return { result: { action: 'cancel' } };
+    bus.publish(
+      AgentEvent.statusUpdate(
+        status(taskId, entry.contextId, TaskState.TASK_STATE_WORKING, 'Input received'),
+      ),
+    );
+    const data = answer.parts.find((p) => p.content?.$case === 'data')?.content?.value as unknown;
+    if (data && typeof data === 'object' && !Array.isArray(data))
+      return { result: { action: 'accept', content: data as JsonObject } };
+    const text = partsText(answer.parts.filter((p) => p.content?.$case === 'text')).trim();
+    if (fields.length === 1 && text)
+      return { result: { action: 'accept', content: { [fields[0]!]: coerce(text, schema, fields[0]!) } } };
+    return { result: { action: 'decline' } };
+  }
 
   cancelTask = async (taskId: string, bus: ExecutionEventBus): Promise<void> => {
     const running = this.running.get(taskId);

@@ -167,7 +167,23 @@ export class Pipeline {
       rec.target = target.target;
       rec.upstream = target.upstream.name;
       rec.upstreamTarget = target.upstreamTarget;
-      const outcome = await target.upstream.call('tools/call', target.params, opts);
+      // Messages a shared-channel upstream sends during the call (elicitation …) find this caller.
+      const related = opts.related;
+      const ref = this.core.affinity.enter(
+        target.upstream.name,
+        {
+          supports: (method) => related.supports?.(method) ?? false,
+          wantsLog: () => false,
+          request: (req, signal) => related.request({ jsonrpc: '2.0', id: 0, ...req }, signal),
+        },
+        { related: (n) => ('id' in n ? undefined : related.notification(n)) },
+      );
+      let outcome: CallOutcome;
+      try {
+        outcome = await target.upstream.call('tools/call', target.params, opts);
+      } finally {
+        this.core.affinity.leave(ref);
+      }
       rec.outcome = 'result' in outcome ? 'ok' : 'upstream_error';
       if ('error' in outcome) rec.errorCode = String(outcome.error.code);
       return outcome;

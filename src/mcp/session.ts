@@ -104,7 +104,7 @@ export class Session {
   request(
     req: { method: string; params?: JsonObject },
     signal: AbortSignal,
-    via?: Reply,
+    via?: Pick<Reply, 'related'>,
   ): Promise<CallOutcome> {
     if (!this.supports(req.method)) {
       return Promise.reject(

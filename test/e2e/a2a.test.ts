@@ -478,6 +478,24 @@ describe('MCP tools → A2A agent: A2A SDK client → gateway → MCP servers', 
     expect(card.skills.map((s) => s.id).sort()).toEqual(['everything.get-sum', 'fixture.add']);
   });
 
+  it('input-required: an MCP elicitation becomes INPUT_REQUIRED; the next message answers it', async () => {
+    const client = await a2aClient(`${base}/a2a/fixture`);
+    const asked = (await client.sendMessage(
+      send([data({ tool: 'fixture.elicit', arguments: { message: 'Favourite colour?' } })]),
+    )) as Task;
+    expect(asked.status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
+    const question = asked.status?.message?.parts
+      .map((p) => (p.content?.$case === 'text' ? p.content.value : ''))
+      .join('');
+    expect(question).toContain('Favourite colour?');
+    const done = (await client.sendMessage(
+      send([text('blue')], { ids: { taskId: asked.id, contextId: asked.contextId } }),
+    )) as Task;
+    expect(done.id).toBe(asked.id);
+    expect(done.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    expect(artifactText(done)).toBe('elicited: accept {"color":"blue"}');
+  });
+
   it('tasks: ListTasks and GetTask answer from the store; unknown task → TaskNotFound', async () => {
     const client = await a2aClient(`${base}/a2a/fixture`);
     const task = (await client.sendMessage(

@@ -8,18 +8,31 @@
  * several it is a best effort, documented in docs/architecture.md. Streamable HTTP upstreams do not
  * need this: each call has its own response stream.
  */
-import type { Reply, Session } from '../session.js';
+import type { JsonObject } from '../jsonrpc.js';
+import type { Reply } from '../session.js';
+import type { CallOutcome } from '../upstream/forwarder.js';
+
+/** Who made a call: a client session, or the gateway itself on behalf of an A2A client. */
+export interface Caller {
+  supports(method: string): boolean;
+  wantsLog(level: unknown): boolean;
+  request(
+    req: { method: string; params?: JsonObject },
+    signal: AbortSignal,
+    via?: Pick<Reply, 'related'>,
+  ): Promise<CallOutcome>;
+}
 
 export interface CallRef {
   readonly upstream: string;
-  readonly session: Session;
-  readonly reply: Reply;
+  readonly session: Caller;
+  readonly reply: Pick<Reply, 'related'>;
 }
 
 export class Affinity {
   private readonly byUpstream = new Map<string, Set<CallRef>>();
 
-  enter(upstream: string, session: Session, reply: Reply): CallRef {
+  enter(upstream: string, session: Caller, reply: Pick<Reply, 'related'>): CallRef {
     const ref: CallRef = { upstream, session, reply };
     let set = this.byUpstream.get(upstream);
     if (!set) this.byUpstream.set(upstream, (set = new Set()));
@@ -32,7 +45,7 @@ export class Affinity {
   }
 
   /** The most recently started call on the upstream that satisfies `accept`. */
-  pick(upstream: string, accept: (s: Session) => boolean): CallRef | undefined {
+  pick(upstream: string, accept: (s: Caller) => boolean): CallRef | undefined {
     const set = this.byUpstream.get(upstream);
     if (!set) return undefined;
     let found: CallRef | undefined;
