@@ -17,11 +17,21 @@ import type { CallOutcome } from '../mcp/upstream/forwarder.js';
 import {
   EMPTY_LISTS,
   type UpstreamHooks,
+  type UpstreamInfo,
   type UpstreamLists,
   type UpstreamState,
 } from '../mcp/upstream/upstream.js';
 import type { Logger } from '../telemetry/logger.js';
-import { callAgent, parseToolArgs, skillOf, toolsForCard } from '../bridge/a2a-to-mcp.js';
+import {
+  callAgent,
+  parseToolArgs,
+  sendRequest,
+  skillOf,
+  toolMessage,
+  toolsForCard,
+} from '../bridge/a2a-to-mcp.js';
+import { BridgedTasks } from '../bridge/a2a-tasks.js';
+import { A2AError } from '@a2a-js/sdk/errors';
 import { fetchCard, type AgentCard } from './card.js';
 
 export class A2aUpstream implements Backend {
@@ -29,7 +39,7 @@ export class A2aUpstream implements Backend {
   state: UpstreamState = 'starting';
   lists: UpstreamLists = EMPTY_LISTS;
   lastKnownLists: UpstreamLists = EMPTY_LISTS;
-  readonly info = undefined;
+  private tasks = new BridgedTasks(() => this.requireReady().client);
   lastError: string | undefined;
   card: AgentCard | undefined;
   /** The card's version as published ('1.0' or '0.3'). */
@@ -65,6 +75,27 @@ export class A2aUpstream implements Backend {
     return this.state === 'stopped';
   }
 
+  /**
+   * What the federation reads from an MCP server's initialize result, for the agent: tools, and
+   * MCP tasks (a bridged call may run as a task; see bridge/a2a-tasks.ts).
+   */
+  get info(): UpstreamInfo | undefined {
+    if (!this.card) return undefined;
+    return {
+      serverInfo: { name: this.card.name, version: this.card.version },
+      capabilities: {
+        tools: {},
+        // ListTasks is new in A2A 1.0: v0.3 agents cannot list.
+        tasks: {
+          ...(this.cardShape === '1.0' ? { list: {} } : {}),
+          cancel: {},
+          requests: { tools: { call: {} } },
+        },
+      },
+      protocolVersion: `a2a/${this.cardShape}`,
+    };
+  }
+
   get inFlight(): number {
     return this.calls;
   }
@@ -93,11 +124,24 @@ export class A2aUpstream implements Backend {
 
   /** MCP requests routed here: only tools/call of the bridged tools. */
   async call(method: string, params: JsonObject | undefined, opts: BackendCallOptions): Promise<CallOutcome> {
+    if (method.startsWith('tasks/')) return this.taskCall(method, params, opts);
     if (method !== 'tools/call') throw new GatewayError('SWY_METHOD_NOT_FOUND', { method });
     const { client, card } = this.requireReady();
     const name = String(params?.name);
     if (!this.skills.has(name)) throw new GatewayError('SWY_TOOL_NOT_FOUND', { name });
     const args = parseToolArgs(params?.arguments);
+    if (params?.task && typeof params.task === 'object') {
+      // Task-augmented call: start the A2A task without waiting and answer with it as an MCP task.
+      const skill = this.skills.get(name);
+      const message = toolMessage(args, skill);
+      const request = sendRequest(message);
+      request.configuration!.returnImmediately = true;
+      const answer = await this.guard(
+        () => client.sendMessage(request, { signal: AbortSignal.timeout(this.spec.timeoutMs) }),
+        'SendMessage',
+      );
+      return { result: this.tasks.created(answer, (params.task as JsonObject).ttl) };
+    }
     const meta = params?._meta as JsonObject | undefined;
     const token = meta?.progressToken;
     this.calls++;
@@ -117,6 +161,44 @@ export class A2aUpstream implements Backend {
       );
     } finally {
       this.calls--;
+    }
+  }
+
+  private async taskCall(
+    method: string,
+    params: JsonObject | undefined,
+    opts: BackendCallOptions,
+  ): Promise<CallOutcome> {
+    const abort = new AbortController();
+    opts.cancellation?.listen((reason) => abort.abort(reason));
+    const timer =
+      method === 'tasks/result' ? undefined : setTimeout(() => abort.abort(), this.spec.timeoutMs);
+    try {
+      return { result: await this.guard(() => this.tasks.handle(method, params, abort.signal), method) };
+    } catch (err) {
+      // The agent's own refusal (unknown task, not cancelable …) is its answer, passed on as an error.
+      if (err instanceof GatewayError && err.code === 'SWY_INVALID_PARAMS')
+        return { error: { code: err.rpcCode, message: err.message } };
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      opts.cancellation?.listen(undefined);
+    }
+  }
+
+  /** An A2A error answer becomes a JSON-RPC error for the client; a broken connection names the agent. */
+  private async guard<T>(fn: () => Promise<T>, op: string): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof GatewayError) throw err;
+      if (err instanceof A2AError)
+        throw new GatewayError('SWY_INVALID_PARAMS', { detail: `${op}: ${err.message}` });
+      throw new GatewayError('SWY_UPSTREAM_FAILED', {
+        upstream: this.name,
+        method: op,
+        detail: (err as Error).message,
+      });
     }
   }
 

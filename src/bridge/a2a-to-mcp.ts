@@ -76,6 +76,7 @@ export function toolsForCard(card: AgentCard): JsonObject[] {
       description: `Send a message to the A2A agent "${card.name}". ${card.description}`.trim(),
       inputSchema: INPUT_SCHEMA,
       annotations: { title: card.name, openWorldHint: true },
+      execution: { taskSupport: 'optional' },
       _meta: { [META_KEY]: { agent: card.name } },
     },
   ];
@@ -94,6 +95,7 @@ export function toolsForCard(card: AgentCard): JsonObject[] {
       description: [skill.description, ...extras].join(' ').trim() || skill.name,
       inputSchema: INPUT_SCHEMA,
       annotations: { title: skill.name, openWorldHint: true },
+      execution: { taskSupport: 'optional' },
       _meta: { [META_KEY]: { agent: card.name, skill: skill.id } },
     });
   }
@@ -149,6 +151,17 @@ export function userMessage(
   };
 }
 
+/** The A2A message for a bridged tool call's arguments. */
+export function toolMessage(args: AgentToolArgs, skill: string | undefined): Message {
+  const parts: Part[] = [textPart(args.message)];
+  if (args.data) parts.push(dataPart(args.data));
+  return userMessage(
+    parts,
+    { contextId: args.contextId, taskId: args.taskId },
+    skill ? { skill } : undefined,
+  );
+}
+
 export function sendRequest(message: Message): SendMessageRequest {
   return {
     tenant: '',
@@ -187,9 +200,7 @@ export async function callAgent(ctx: AgentCallContext, args: AgentToolArgs): Pro
     if (taskId) void ctx.client.cancelTask({ tenant: '', id: taskId, metadata: undefined }).catch(() => {});
   });
   try {
-    const parts: Part[] = [textPart(args.message)];
-    if (args.data) parts.push(dataPart(args.data));
-    let message = userMessage(parts, { contextId, taskId }, ctx.skill ? { skill: ctx.skill } : undefined);
+    let message = toolMessage(args, ctx.skill);
     let progress = 0;
     for (let round = 0; ; round++) {
       const outcome = await exchange(
@@ -379,6 +390,10 @@ export function taskResult(task: Task): JsonObject {
       });
       return { content, _meta: meta };
   }
+}
+
+export function partsTextOf(message: Message | undefined): string {
+  return partsText(message?.parts);
 }
 
 function errorResult(text: string, content: JsonObject[] = []): JsonObject {

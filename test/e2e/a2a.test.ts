@@ -15,7 +15,14 @@ import {
   type Client,
 } from '@a2a-js/sdk/client';
 import { LegacyJsonRpcTransport } from '@a2a-js/sdk/compat/v0_3/client';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolResultSchema,
+  CancelTaskResultSchema,
+  CreateTaskResultSchema,
+  ElicitRequestSchema,
+  GetTaskResultSchema,
+  ListTasksResultSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -379,6 +386,44 @@ describe('A2A agent → MCP tools: MCP SDK client → gateway → SDK agent', ()
       arguments: { message: 'Porto', taskId: meta.taskId, contextId: meta.contextId },
     });
     expect(next.content).toEqual([{ type: 'text', text: 'got: Porto' }]);
+    await client.close();
+  });
+
+  it('long-running A2A tasks as MCP tasks: create, get, result, list, cancel', async () => {
+    const { client } = await connect(gw.url);
+    expect(client.getServerCapabilities()?.tasks).toMatchObject({ requests: { tools: { call: {} } } });
+    const start = (message: string) =>
+      client.request(
+        {
+          method: 'tools/call',
+          params: { name: 'travel.send_message', arguments: { message }, task: { ttl: 60_000 } },
+        },
+        CreateTaskResultSchema,
+      );
+    const { task } = await start('slow 4');
+    expect(task.taskId).toMatch(/^travel:/);
+    expect(['working', 'completed']).toContain(task.status);
+    const got = await client.request(
+      { method: 'tasks/get', params: { taskId: task.taskId } },
+      GetTaskResultSchema,
+    );
+    expect(got.taskId).toBe(task.taskId);
+    const listed = await client.request({ method: 'tasks/list', params: {} }, ListTasksResultSchema);
+    expect(listed.tasks.map((t) => t.taskId)).toContain(task.taskId);
+    const result = await client.request(
+      { method: 'tasks/result', params: { taskId: task.taskId } },
+      CallToolResultSchema,
+    );
+    expect(result.content).toEqual([{ type: 'text', text: 'done after 4 steps' }]);
+    expect(result._meta?.['io.modelcontextprotocol/related-task']).toEqual({ taskId: task.taskId });
+
+    const { task: long } = await start('slow 50');
+    const cancelled = await client.request(
+      { method: 'tasks/cancel', params: { taskId: long.taskId } },
+      CancelTaskResultSchema,
+    );
+    expect(cancelled.taskId).toBe(long.taskId);
+    expect(agent.cancelled).toContain(long.taskId.slice('travel:'.length));
     await client.close();
   });
 
