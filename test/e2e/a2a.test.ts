@@ -580,19 +580,27 @@ describeEachStore('A2A tasks across a gateway restart', (target) => {
     await target().cleanup();
   });
 
-  it('tasks: a served agent\u2019s task is intact after the gateway restarts on the same store', async () => {
+  it('tasks: a served agent\u2019s tasks are intact after a restart on the same store, one finished in the drain', async () => {
     const store = await target().freshUrl();
     const upstreams = [{ name: 'fixture', mcp: stdioFixture('fixture') }];
     const first = await startGateway({ store, upstreams });
     const port = Number(new URL(first.url).port);
     const url = `${first.url.replace(/\/mcp$/, '')}/a2a/fixture`;
     let task: Task;
+    let running: Task;
     try {
       const client = await a2aClient(url);
       task = (await client.sendMessage(
         send([data({ tool: 'fixture.echo', arguments: { text: 'persisted' } })]),
       )) as Task;
       expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+      // A task still running when the gateway is stopped (as on SIGTERM) finishes during the drain.
+      running = (await client.sendMessage(
+        send([data({ tool: 'fixture.slow', arguments: { ms: 1500, steps: 3 } })], {
+          returnImmediately: true,
+        }),
+      )) as Task;
+      expect(running.status?.state).not.toBe(TaskState.TASK_STATE_COMPLETED);
     } finally {
       await first.stop();
     }
@@ -610,6 +618,9 @@ describeEachStore('A2A tasks across a gateway restart', (target) => {
         statusTimestampAfter: undefined,
       });
       expect(listed.tasks.map((t) => t.id)).toEqual([task.id]);
+      const drained = await client.getTask({ tenant: '', id: running!.id });
+      expect(drained.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+      expect(artifactText(drained)).toBe('slept 1500');
     } finally {
       await second.stop();
     }
