@@ -14,7 +14,7 @@ import {
   RestTransportFactory,
   type Client,
 } from '@a2a-js/sdk/client';
-import { LegacyJsonRpcTransport } from '@a2a-js/sdk/compat/v0_3/client';
+import { LegacyJsonRpcTransport, LegacyRestTransport } from '@a2a-js/sdk/compat/v0_3/client';
 import {
   CallToolResultSchema,
   CancelTaskResultSchema,
@@ -22,6 +22,7 @@ import {
   ElicitRequestSchema,
   GetTaskResultSchema,
   ListTasksResultSchema,
+  ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -269,6 +270,45 @@ describe('A2A proxy: SDK client → gateway → SDK agent', () => {
     expect(got.id).toBe(result.id);
   });
 
+  it('core (v0.3 client over HTTP+JSON): /v1/message:send through the compat layer', async () => {
+    const legacy = new LegacyRestTransport({ endpoint: `${base}/a2a/travel/rest` });
+    const result = (await legacy.sendMessage(send([text('echo rest v03')]))) as Task;
+    expect(artifactText(result)).toBe('rest v03');
+  });
+
+  it('push: push-notification config CRUD passes through to the agent', async () => {
+    const client = await a2aClient(`${base}/a2a/travel`);
+    const task = (await client.sendMessage(send([text('slow 30')], { returnImmediately: true }))) as Task;
+    const config = {
+      tenant: '',
+      id: 'cfg-1',
+      taskId: task.id,
+      url: 'https://hooks.example.com/a2a',
+      token: 't',
+      authentication: undefined,
+    };
+    const created = await client.createTaskPushNotificationConfig(config);
+    expect(created).toMatchObject({ id: 'cfg-1', url: config.url });
+    const got = await client.getTaskPushNotificationConfig({ tenant: '', taskId: task.id, id: 'cfg-1' });
+    expect(got.url).toBe(config.url);
+    const listed = await client.listTaskPushNotificationConfig({
+      tenant: '',
+      taskId: task.id,
+      pageSize: 10,
+      pageToken: '',
+    });
+    expect(listed.configs.map((c) => c.id)).toEqual(['cfg-1']);
+    await client.deleteTaskPushNotificationConfig({ tenant: '', taskId: task.id, id: 'cfg-1' });
+    const after = await client.listTaskPushNotificationConfig({
+      tenant: '',
+      taskId: task.id,
+      pageSize: 10,
+      pageToken: '',
+    });
+    expect(after.configs).toEqual([]);
+    await client.cancelTask({ tenant: '', id: task.id, metadata: undefined });
+  });
+
   it('catalog: lists the agent with its skills, searchable by text and tag', async () => {
     const all = (await (await fetch(`${base}/a2a`)).json()) as {
       agents: { name: string; kind: string; skills: unknown[] }[];
@@ -295,7 +335,7 @@ describe('A2A agent → MCP tools: MCP SDK client → gateway → SDK agent', ()
     legacy = await startA2aAgent({ name: 'Old agent', legacyOnly: true });
     gw = await startGateway({
       upstreams: [
-        { name: 'travel', a2a: { url: agent.url } },
+        { name: 'travel', a2a: { url: agent.url, refreshIntervalMs: 200 } },
         { name: 'old', a2a: { url: legacy.url } },
       ],
     });
@@ -424,6 +464,20 @@ describe('A2A agent → MCP tools: MCP SDK client → gateway → SDK agent', ()
     );
     expect(cancelled.taskId).toBe(long.taskId);
     expect(agent.cancelled).toContain(long.taskId.slice('travel:'.length));
+    await client.close();
+  });
+
+  it('a refreshed card changes the tools, and clients are told (list_changed)', async () => {
+    const { client } = await connect(gw.url);
+    let changed = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      changed++;
+    });
+    agent.addSkill('rent-car');
+    await expect
+      .poll(async () => (await client.listTools()).tools.map((t) => t.name), { timeout: 5000 })
+      .toContain('travel.rent-car');
+    await expect.poll(() => changed, { timeout: 5000 }).toBeGreaterThan(0);
     await client.close();
   });
 

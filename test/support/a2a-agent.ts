@@ -45,6 +45,8 @@ export interface A2aAgentFixture {
   cancelled: string[];
   /** Headers of the last request the agent received. */
   lastHeaders: () => Record<string, string | string[] | undefined>;
+  /** Publish one more skill on the card (for refresh tests). */
+  addSkill(id: string): void;
   /** Cut every open connection (an agent dying mid-stream); it keeps listening. */
   dropConnections(): void;
   stop(): Promise<void>;
@@ -213,6 +215,7 @@ export async function startA2aAgent(opts: A2aAgentOptions = {}): Promise<A2aAgen
   let lastHeaders: Record<string, string | string[] | undefined> = {};
   const base = () =>
     listening ? `http://127.0.0.1:${(listening.address() as AddressInfo).port}` : 'http://127.0.0.1';
+  const extraSkills: string[] = [];
   const card = (): AgentCard => ({
     name: opts.name ?? 'Travel agent',
     description: 'Books trips (a test agent).',
@@ -251,6 +254,16 @@ export async function startA2aAgent(opts: A2aAgentOptions = {}): Promise<A2aAgen
         outputModes: [],
         securityRequirements: [],
       },
+      ...extraSkills.map((id) => ({
+        id,
+        name: id,
+        description: `Added at runtime: ${id}`,
+        tags: [],
+        examples: [],
+        inputModes: [],
+        outputModes: [],
+        securityRequirements: [],
+      })),
     ],
     signatures: [],
   });
@@ -313,6 +326,7 @@ export async function startA2aAgent(opts: A2aAgentOptions = {}): Promise<A2aAgen
     cancelled: executor.cancelled,
     lastHeaders: () => lastHeaders,
     dropConnections: () => server.closeAllConnections(),
+    addSkill: (id) => extraSkills.push(id),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
