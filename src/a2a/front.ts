@@ -13,13 +13,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  A2A_PROTOCOL_VERSION,
-  AGENT_CARD_PATH,
-  type AgentCard,
-  type Part,
-  type SendMessageRequest,
-} from '@a2a-js/sdk';
+import { AGENT_CARD_PATH, AgentCard, type Part, type SendMessageRequest } from '@a2a-js/sdk';
 import { DefaultRequestHandler, type A2ARequestHandler, type ServerCallContext } from '@a2a-js/sdk/server';
 import { agentCardHandler, jsonRpcHandler, restHandler, UserBuilder } from '@a2a-js/sdk/server/express';
 import { A2A_ERROR_CODE, RequestMalformedError, toRestErrorBody } from '@a2a-js/sdk/errors';
@@ -142,7 +136,21 @@ export class A2aFront {
     const app = this.appFor(agent);
     // POST /a2a/<name> is the JSON-RPC endpoint; the SDK mounts it at a path of its own.
     const jsonRpc = sub === '' || sub === '/';
+    const started = performance.now();
+    let operation = restOperation(req.method ?? 'GET', sub);
+    res.once('close', () => {
+      const status = `${Math.floor(res.statusCode / 100)}xx`;
+      this.core.metrics.a2aRequests.labels(name, operation, status).inc();
+      this.core.metrics.a2aDuration.labels(name, operation).observe((performance.now() - started) / 1000);
+      if (this.core.log.isLevelEnabled('debug'))
+        this.core.log.debug(
+          { agent: name, operation, status: res.statusCode, ms: performance.now() - started },
+          'a2a request',
+        );
+    });
     if (!(await this.readJson(req, res, jsonRpc))) return;
+    if (jsonRpc)
+      operation = rpcOperation((req as IncomingMessage & { body?: { method?: unknown } }).body?.method);
     req.url = (jsonRpc ? '/jsonrpc' : sub) + (query ? `?${query}` : '');
     const base = `${origin}/a2a/${encodeURIComponent(name)}`;
     await new Promise<void>((resolve) => {
@@ -270,29 +278,35 @@ export class A2aFront {
 
   /** The gateway's own card: each agent it offers is a skill. */
   gatewayCard(origin: string): unknown {
-    const agents = this.agents();
-    return {
+    const card: AgentCard = {
       name: this.core.config.server.name,
-      description: 'Switchyard agent gateway. Each skill is an agent served at /a2a/<name>.',
+      description:
+        'Switchyard agent gateway. Each skill is an agent it serves at /a2a/<skill id>; read that ' +
+        "agent's card to call it. The searchable catalog is at /a2a.",
       supportedInterfaces: [],
+      provider: undefined,
       version: VERSION,
-      capabilities: { streaming: false, pushNotifications: false, extensions: [] },
+      capabilities: { streaming: false, pushNotifications: false, extensions: [], extendedAgentCard: false },
+      securitySchemes: {},
+      securityRequirements: [],
       defaultInputModes: ['text/plain'],
       defaultOutputModes: ['text/plain'],
-      protocolVersion: A2A_PROTOCOL_VERSION,
-      skills: agents.map((a) => {
+      skills: this.agents().map((a) => {
         const card = a.card(`${origin}/a2a/${a.name}`);
         return {
           id: a.name,
           name: card?.name ?? a.name,
           description: `${card?.description ?? 'unavailable'} Card: ${origin}/a2a/${a.name}/${AGENT_CARD_PATH}`,
-          tags: [a.kind, ...(card?.skills.flatMap((s) => s.tags) ?? [])].filter(
-            (t, i, all) => all.indexOf(t) === i,
-          ),
+          tags: [...new Set([a.kind, ...(card?.skills.flatMap((s) => s.tags) ?? [])])],
           examples: [],
+          inputModes: [],
+          outputModes: [],
+          securityRequirements: [],
         };
       }),
+      signatures: [],
     };
+    return AgentCard.toJSON(card);
   }
 
   /** The agent catalog, searchable by text (`q`) and tag (`tag`). */
@@ -330,6 +344,51 @@ export class A2aFront {
     });
     return { agents };
   }
+}
+
+const RPC_METHODS = new Set([
+  'SendMessage',
+  'SendStreamingMessage',
+  'GetTask',
+  'ListTasks',
+  'CancelTask',
+  'SubscribeToTask',
+  'CreateTaskPushNotificationConfig',
+  'GetTaskPushNotificationConfig',
+  'ListTaskPushNotificationConfigs',
+  'DeleteTaskPushNotificationConfig',
+  'GetExtendedAgentCard',
+  // v0.3
+  'message/send',
+  'message/stream',
+  'tasks/get',
+  'tasks/cancel',
+  'tasks/resubscribe',
+  'tasks/pushNotificationConfig/set',
+  'tasks/pushNotificationConfig/get',
+  'tasks/pushNotificationConfig/list',
+  'tasks/pushNotificationConfig/delete',
+  'agent/getAuthenticatedExtendedCard',
+]);
+
+/** A metric label for a JSON-RPC method (bounded: anything else is "other"). */
+function rpcOperation(method: unknown): string {
+  return typeof method === 'string' && RPC_METHODS.has(method) ? method : 'other';
+}
+
+/** A metric label for a REST request, by its route (A2A §11, and the v0.3 `/v1/…` routes). */
+function restOperation(method: string, sub: string): string {
+  const path = sub.replace(/^\/rest/, '').replace(/^\/v1(?=\/)/, '');
+  if (sub.endsWith(`/${AGENT_CARD_PATH}`)) return 'GetAgentCard';
+  if (/\/message:send$/.test(path)) return 'SendMessage';
+  if (/\/message:stream$/.test(path)) return 'SendStreamingMessage';
+  if (/:cancel$/.test(path)) return 'CancelTask';
+  if (/:subscribe$/.test(path)) return 'SubscribeToTask';
+  if (/pushNotificationConfigs/.test(path)) return `${method} pushNotificationConfigs`;
+  if (/^\/(extendedAgentCard|card)$/.test(path)) return 'GetExtendedAgentCard';
+  if (/^\/tasks\/[^/]+$/.test(path)) return 'GetTask';
+  if (/^\/tasks$/.test(path)) return 'ListTasks';
+  return sub === '' || sub === '/' ? 'jsonrpc' : 'other';
 }
 
 /** Messages with too many or too large parts are refused before they reach an agent (-32602). */

@@ -17,6 +17,9 @@ export class Metrics {
   readonly upstreamRestarts: Counter<'upstream'>;
   readonly sessions: Gauge;
   readonly collisions: Gauge;
+  /** A2A requests to the agents the gateway serves, by agent, operation and HTTP status class. */
+  readonly a2aRequests: Counter<'agent' | 'operation' | 'status'>;
+  readonly a2aDuration: Histogram<'agent' | 'operation'>;
   private readonly children = new Map<
     string,
     { count: Counter.Internal; dur: Histogram.Internal<'method' | 'upstream' | 'tool'> }
@@ -57,6 +60,19 @@ export class Metrics {
     this.collisions = new Gauge({
       name: 'switchyard_name_collisions',
       help: 'Federated names that collided and were renamed (see the log for which).',
+      registers: [this.registry],
+    });
+    this.a2aRequests = new Counter({
+      name: 'switchyard_a2a_requests_total',
+      help: 'A2A requests to the agents served at /a2a/<name>, by agent, operation and HTTP status class (2xx, 4xx, 5xx).',
+      labelNames: ['agent', 'operation', 'status'],
+      registers: [this.registry],
+    });
+    this.a2aDuration = new Histogram({
+      name: 'switchyard_a2a_request_duration_seconds',
+      help: 'Time from receiving an A2A request to the end of its response (streams included).',
+      labelNames: ['agent', 'operation'],
+      buckets: BUCKETS,
       registers: [this.registry],
     });
   }
