@@ -3,9 +3,11 @@
  */
 import type { Kysely } from 'kysely';
 import type {
+  CatalogRepo,
   EventRepo,
   SessionRepo,
   Store,
+  StoredCatalogEntry,
   StoredEvent,
   StoredSession,
   StoredUpstream,
@@ -24,12 +26,14 @@ export interface Tables {
     last_seen_at: number;
   };
   mcp_events: { stream_id: string; seq: number; session_id: string; message: string; created_at: number };
+  catalog_entries: { name: string; kind: string; spec: string; created_at: number; updated_at: number };
 }
 
 export class KyselyStore implements Store {
   readonly upstreams: UpstreamRepo;
   readonly sessions: SessionRepo;
   readonly events: EventRepo;
+  readonly catalog: CatalogRepo;
 
   constructor(
     private readonly db: Kysely<Tables>,
@@ -39,6 +43,7 @@ export class KyselyStore implements Store {
     this.upstreams = new Upstreams(db);
     this.sessions = new Sessions(db);
     this.events = new Events(db);
+    this.catalog = new CatalogEntries(db);
   }
 
   async close(): Promise<void> {
@@ -87,6 +92,65 @@ class Upstreams implements UpstreamRepo {
 function toUpstream(row: Tables['upstreams']): StoredUpstream {
   return {
     name: row.name,
+    spec: JSON.parse(row.spec) as Record<string, unknown>,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+class CatalogEntries implements CatalogRepo {
+  constructor(private readonly db: Kysely<Tables>) {}
+
+  async list(): Promise<StoredCatalogEntry[]> {
+    const rows = await this.db.selectFrom('catalog_entries').selectAll().orderBy('name').execute();
+    return rows.map(toCatalogEntry);
+  }
+
+  async get(name: string): Promise<StoredCatalogEntry | undefined> {
+    const row = await this.db
+      .selectFrom('catalog_entries')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row && toCatalogEntry(row);
+  }
+
+  async insertAll(entries: readonly StoredCatalogEntry[]): Promise<string[]> {
+    if (entries.length === 0) return [];
+    const names = entries.map((e) => e.name);
+    return this.db.transaction().execute(async (tx) => {
+      const taken = await tx
+        .selectFrom('catalog_entries')
+        .select('name')
+        .where('name', 'in', names)
+        .execute();
+      if (taken.length > 0) return taken.map((r) => r.name).sort();
+      await tx
+        .insertInto('catalog_entries')
+        .values(
+          entries.map((e) => ({
+            name: e.name,
+            kind: e.kind,
+            spec: JSON.stringify(e.spec),
+            created_at: e.createdAt,
+            updated_at: e.updatedAt,
+          })),
+        )
+        .execute();
+      return [];
+    });
+  }
+
+  async delete(name: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('catalog_entries').where('name', '=', name).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+}
+
+function toCatalogEntry(row: Tables['catalog_entries']): StoredCatalogEntry {
+  return {
+    name: row.name,
+    kind: row.kind,
     spec: JSON.parse(row.spec) as Record<string, unknown>,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
