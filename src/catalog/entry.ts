@@ -101,7 +101,7 @@ export class CatalogView {
     const all = [
       ...config.map((e) => resolveEntry(e, 'config')),
       ...stored.map((e) => resolveEntry(e, 'store')),
-    ].sort((a, b) => a.entry.name.localeCompare(b.entry.name));
+    ].sort((a, b) => (a.entry.name < b.entry.name ? -1 : 1)); // code-point order, locale-independent
     return new CatalogView(all);
   }
 
