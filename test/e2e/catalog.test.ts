@@ -213,6 +213,26 @@ describe('license policy and catalog in a running gateway', () => {
     await client.close();
   });
 
+  it('judges again on reload: a tightened policy stops an upstream, a loosened one starts it', async () => {
+    gw = await startGateway(config());
+    const status = (name: string) => gw!.gateway.core.status().find((u) => u.name === name)!;
+    expect(status('writer').state).toBe('ready');
+    const { validateConfig } = await import('../../src/config/load.js');
+    const base = gw.gateway.config;
+    await gw.gateway.reload(
+      validateConfig({ ...base, licensePolicy: { ...base.licensePolicy!, allow: ['MIT'] } }),
+    );
+    expect(status('writer')).toMatchObject({
+      state: 'refused',
+      error: expect.stringContaining('OpenMDW-1.0 is not in the allow list'),
+    });
+    await gw.gateway.reload(validateConfig({ ...base, licensePolicy: undefined }));
+    expect(status('writer').state).toBe('ready');
+    // Without a policy the unknown artifact only warns: `later` runs too.
+    expect(status('later').state).toBe('ready');
+    expect(status('chat').state).toBe('ready');
+  });
+
   it('refuses to start when the config file and the store define the same entry', async () => {
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
