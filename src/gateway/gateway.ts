@@ -88,6 +88,7 @@ export class GatewayCore implements Core, UpstreamHooks {
   private fingerprints: Catalog['fingerprints'] | undefined;
   private reportedCollisions = new Set<string>();
   private pruneTimer: NodeJS.Timeout | undefined;
+  private reconciling: Promise<void> = Promise.resolve();
 
   constructor(
     config: Config,
@@ -432,7 +433,17 @@ export class GatewayCore implements Core, UpstreamHooks {
   }
 
   /** Make the running upstreams match config (first) plus runtime-added ones. */
-  private async reconcile(config: Config, admin: UpstreamConfig[]): Promise<void> {
+  /**
+   * Reconciles run one at a time: a reload and a catalog change arriving together must not both
+   * start the same upstream.
+   */
+  private reconcile(config: Config, admin: UpstreamConfig[]): Promise<void> {
+    const run = this.reconciling.then(() => this.reconcileNow(config, admin));
+    this.reconciling = run.catch(() => {});
+    return run;
+  }
+
+  private async reconcileNow(config: Config, admin: UpstreamConfig[]): Promise<void> {
     const desired: { spec: UpstreamConfig; origin: 'config' | 'admin' }[] = [];
     const taken = new Set<string>();
     for (const spec of config.upstreams) {

@@ -3,7 +3,8 @@
  *
  * Tool and prompt names are looked up in the federated catalog and rewritten to the name the
  * upstream knows; resource URIs are routed unchanged; completions follow their reference. Methods
- * the gateway answers itself (lists, ping, logging level, subscriptions) route to local handlers.
+ * the gateway answers itself (lists, ping, logging level, subscriptions, reads of its own
+ * switchyard:// resources) route to local handlers.
  */
 import { isGatewayResource } from '../catalog/resources.js';
 import type { JsonObject } from '../mcp/jsonrpc.js';
