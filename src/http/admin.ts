@@ -7,6 +7,7 @@
  *   GET    /admin/tools              the federated tool list with routes
  *   GET    /admin/catalog            AI artifact catalog entries and license-policy verdicts
  *   POST   /admin/catalog            add entries (body: one entry or an array; all or nothing)
+ *   POST   /admin/catalog/import?format=huggingface|modelpack|mot[&name=…]   import a card (raw body)
  *   GET    /admin/catalog/check      the license-policy verdict of every upstream
  *   GET    /admin/catalog/<name>     one entry (URL-encode the name: org%2Fmodel)
  *   DELETE /admin/catalog/<name>     remove an entry added here
@@ -16,7 +17,16 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { buildCycloneDx, buildSpdx, catalogReport, entrySummary } from '../catalog/index.js';
+import {
+  ImportError,
+  buildCycloneDx,
+  buildSpdx,
+  catalogReport,
+  entrySummary,
+  importHuggingFaceCard,
+  importModelPack,
+  importMot,
+} from '../catalog/index.js';
 import type { GatewayCore } from '../gateway/gateway.js';
 import { GatewayError } from '../gateway/errors.js';
 import { readBody } from './body.js';
@@ -64,6 +74,11 @@ async function catalog(core: GatewayCore, req: IncomingMessage, res: ServerRespo
     const added = await core.addCatalogEntries(Array.isArray(input) ? input : [input]);
     return json(res, 201, { added: added.map((e) => e.name) });
   }
+  if (parts.length === 3 && parts[2] === 'import' && req.method === 'POST') {
+    const text = (await readBody(req, core.config.server.maxBodyBytes)).toString('utf8');
+    const added = await core.addCatalogEntries([importEntry(req, text)]);
+    return json(res, 201, { added: added.map((e) => e.name) });
+  }
   if (parts.length === 3 && parts[2] === 'check' && req.method === 'GET') {
     const { verdicts } = await core.bomSource();
     return json(res, 200, { ok: verdicts.every((v) => v.verdict !== 'refuse'), verdicts });
@@ -100,6 +115,36 @@ async function bom(core: GatewayCore, req: IncomingMessage, res: ServerResponse)
     format === 'cyclonedx' ? await buildCycloneDx(source, { only }) : await buildSpdx(source, { only });
   const type = format === 'cyclonedx' ? 'application/vnd.cyclonedx+json' : 'application/spdx+json';
   res.writeHead(200, { 'content-type': type }).end(JSON.stringify(doc));
+}
+
+/** The body is the file itself: a card (README.md), a ModelPack config or a MOT file. */
+function importEntry(req: IncomingMessage, text: string): unknown {
+  const query = new URL(req.url ?? '/', 'http://gateway').searchParams;
+  const format = query.get('format');
+  const name = query.get('name') ?? undefined;
+  const source = 'request body';
+  try {
+    if (format === 'huggingface') {
+      if (!name)
+        throw new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail: 'name (the repo id) is required' });
+      const kind = query.get('kind');
+      if (kind !== null && kind !== 'model' && kind !== 'dataset') {
+        throw new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail: 'kind must be model or dataset' });
+      }
+      return importHuggingFaceCard(text, {
+        name,
+        source,
+        ...(kind ? { kind } : {}),
+        ...(query.get('revision') ? { revision: query.get('revision')! } : {}),
+      });
+    }
+    if (format === 'modelpack') return importModelPack(parseJson(Buffer.from(text)), { name, source });
+    if (format === 'mot') return { ...importMot(text, { source }), ...(name ? { name } : {}) };
+  } catch (err) {
+    if (err instanceof ImportError) throw new GatewayError('SWY_CATALOG_INVALID', { detail: err.message });
+    throw err;
+  }
+  throw new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail: 'format must be huggingface, modelpack or mot' });
 }
 
 function parseJson(body: Buffer): unknown {

@@ -213,6 +213,33 @@ describe('license policy and catalog in a running gateway', () => {
     await client.close();
   });
 
+  it('imports cards through the admin API and reports bad ones', async () => {
+    gw = await startGateway({ licensePolicy: { allow: ['MIT'] } });
+    const { readFileSync } = await import('node:fs');
+    const card = (dir: string) =>
+      readFileSync(new URL(`../support/catalog/${dir}/README.md`, import.meta.url), 'utf8');
+    const post = (query: string, body: string) =>
+      fetch(gw!.url.replace('/mcp', `/admin/catalog/import?${query}`), { method: 'POST', body });
+    const r1 = await post('format=huggingface&name=deepseek-ai/DeepSeek-R1', card('deepseek-r1'));
+    expect(r1.status).toBe(201);
+    expect(await r1.json()).toEqual({ added: ['deepseek-ai/DeepSeek-R1'] });
+    const ds = await post('format=huggingface&name=HuggingFaceFW/fineweb', card('fineweb'));
+    expect(ds.status).toBe(201);
+    const entry = (await (
+      await admin(`/catalog/${encodeURIComponent('HuggingFaceFW/fineweb')}`)
+    ).json()) as Obj;
+    expect(entry).toMatchObject({ kind: 'dataset', effectiveLicense: 'ODC-By-1.0' });
+
+    const none = await post('format=huggingface&name=x/y', '---\nlanguage: [en]\n---\n');
+    expect(none.status).toBe(400);
+    expect(((await none.json()) as Obj).error).toMatchObject({
+      message: 'Catalog: request body: the card declares no license (no `license:` in its front matter)',
+      data: { code: 'SWY_CATALOG_INVALID' },
+    });
+    expect((await post('format=pdf', 'x')).status).toBe(400);
+    expect((await post('format=huggingface', card('deepseek-r1'))).status).toBe(400);
+  });
+
   it('judges again on reload: a tightened policy stops an upstream, a loosened one starts it', async () => {
     gw = await startGateway(config());
     const status = (name: string) => gw!.gateway.core.status().find((u) => u.name === name)!;
