@@ -240,6 +240,58 @@ describe('license policy and catalog in a running gateway', () => {
     expect((await post('format=huggingface', card('deepseek-r1'))).status).toBe(400);
   });
 
+  it('logs each refusal and warning with the artifact, license and rule', async () => {
+    const { PassThrough } = await import('node:stream');
+    const { Gateway, validateConfig } = await import('../../src/index.js');
+    const { createLogger } = await import('../../src/telemetry/logger.js');
+    const stream = new PassThrough();
+    let text = '';
+    stream.on('data', (d) => (text += d));
+    const cfg = config();
+    const gateway = new Gateway(
+      validateConfig({
+        ...cfg,
+        store: 'sqlite::memory:',
+        reload: { watch: false },
+        licensePolicy: {
+          ...cfg.licensePolicy,
+          allow: [...cfg.licensePolicy.allow, 'LicenseRef-Llama-3.1-Community'],
+        },
+      }),
+      createLogger('warn', stream),
+      { listen: false },
+    );
+    try {
+      await gateway.start();
+    } finally {
+      await gateway.stop();
+    }
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Obj);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        upstream: 'later',
+        msg: 'upstream refused by the license policy; not started',
+        findings: [
+          'deepseek-ai/DeepSeek-R1: "deepseek-ai/DeepSeek-R1" is not in the catalog [rule unknown_artifacts]',
+        ],
+      }),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        upstream: 'chat',
+        msg: 'upstream allowed with license-policy warnings',
+        findings: [
+          'meta-llama/Llama-3.1-8B-Instruct (LicenseRef-Llama-3.1-Community): LicenseRef-Llama-3.1-Community carries acceptable-use-policy [rule warn_flags]',
+        ],
+      }),
+    );
+  });
+
   it('judges again on reload: a tightened policy stops an upstream, a loosened one starts it', async () => {
     gw = await startGateway(config());
     const status = (name: string) => gw!.gateway.core.status().find((u) => u.name === name)!;
