@@ -18,8 +18,9 @@ await build({
   sourcemap: 'linked',
   minifySyntax: true,
   minifyWhitespace: true,
-  // Native addons stay in node_modules.
-  external: ['better-sqlite3', 'pg-native'],
+  // Native addons stay in node_modules; so does the CycloneDX library, which reads its JSON
+  // schemas from its own package directory when validating a BOM (loaded only by `bom`).
+  external: ['better-sqlite3', 'pg-native', '@cyclonedx/cyclonedx-library'],
   // CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
     js: "import { createRequire as __swyCreateRequire } from 'node:module'; const require = __swyCreateRequire(import.meta.url);",

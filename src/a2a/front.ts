@@ -40,6 +40,16 @@ interface Mounted {
   app: express.Express;
 }
 
+/** The agent catalog as an MCP resource of the gateway. */
+export const A2A_AGENTS_RESOURCE = {
+  uri: 'switchyard://a2a/agents',
+  name: 'a2a-agents',
+  title: 'A2A agents',
+  description:
+    'Every A2A agent the gateway offers (proxied, MCP servers served as agents, tool groups): cards, skills and URLs.',
+  mimeType: 'application/json',
+} as const;
+
 /** The base URL of the agent being served, for cards built during this request. */
 const currentBase = new AsyncLocalStorage<string>();
 

@@ -1,6 +1,8 @@
 /** `switchyard check`: validate a config file; exit 1 listing every problem with its path. */
 import { isA2a, isStdio } from '../config/schema.js';
 import { redactUrl } from '../store/open.js';
+import { describeFinding } from '../catalog/index.js';
+import { consumersOf, withCatalog } from './catalog.js';
 import { configPath, loadOrExit } from './shared.js';
 
 /** Scheme, host and path only: credentials and query strings (API keys) stay out of the output. */
@@ -26,5 +28,17 @@ export async function check(opts: { config?: string }): Promise<void> {
     `  listen: ${config.server.host}:${config.server.port}`,
     lines.length ? `upstreams:\n${lines.join('\n')}` : 'upstreams: none',
   ];
+  // License policy: the same verdicts the gateway makes before starting upstreams.
+  if (config.licensePolicy || config.upstreams.some((u) => u.artifacts?.length)) {
+    const { verdicts } = await withCatalog({ config: path }, async (catalog, cfg, store) =>
+      catalog.judge(await consumersOf(cfg, store)),
+    );
+    out.push('license policy:');
+    for (const v of verdicts) {
+      out.push(`  ${v.name}: ${v.verdict === 'refuse' ? 'refused (will not be started)' : v.verdict}`);
+      for (const f of v.findings) out.push(`    ${f.level}: ${describeFinding(f)}`);
+    }
+    if (verdicts.some((v) => v.verdict === 'refuse')) process.exitCode = 1;
+  }
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -2,6 +2,15 @@
 /** The `switchyard` command: a thin layer over the library (see src/index.ts). */
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { bom } from './bom.js';
+import {
+  catalogAdd,
+  catalogCheck,
+  catalogImport,
+  catalogList,
+  catalogRemove,
+  catalogShow,
+} from './catalog.js';
 import { check } from './check.js';
 import { importMcpJson } from './import-mcp-json.js';
 import { init } from './init.js';
@@ -63,5 +72,54 @@ program
   .option('--name <name>', 'server name in the snippet', 'switchyard')
   .option('--http', 'point at the HTTP endpoint instead of launching `switchyard stdio`')
   .action(mcpConfig);
+
+const catalog = program
+  .command('catalog')
+  .description('the AI artifact catalog (models, datasets, …) and the license policy');
+const withConfig = (c: Command) => c.option('-c, --config <file>', 'config file (default ./switchyard.yaml)');
+
+withConfig(catalog.command('list').description('list catalog entries with license, flags and MOF class'))
+  .option('--json', 'print JSON')
+  .action(catalogList);
+withConfig(
+  catalog.command('show').description('print one entry as JSON').argument('<name>', 'entry name'),
+).action(catalogShow);
+withConfig(
+  catalog
+    .command('add')
+    .description('add entries from a YAML or JSON file (one entry or a list; all or nothing)')
+    .argument('<file>', 'the file'),
+)
+  .option('--dir <dir>', 'check the files’ SHA-256 against this directory before adding')
+  .action(catalogAdd);
+withConfig(
+  catalog
+    .command('import')
+    .description('import a Hugging Face card (README.md or its directory), a ModelPack config or a MOT file')
+    .argument('<file>', 'README.md, a model directory, config.json or model.yml'),
+)
+  .option('--format <format>', 'huggingface | modelpack | mot (default: from the file)')
+  .option('--name <name>', 'entry name, e.g. the Hugging Face repo id org/model')
+  .option('--kind <kind>', 'model | dataset (Hugging Face cards; default: from the card)')
+  .option('--revision <commit>', 'the commit or digest the card was read at')
+  .option('--dir <dir>', 'check the files’ SHA-256 against this directory before adding')
+  .option('--dry-run', 'print the entry instead of storing it')
+  .action(catalogImport);
+withConfig(
+  catalog.command('remove').description('remove an entry added with add/import').argument('<name>'),
+).action(catalogRemove);
+withConfig(catalog.command('check').description('print the license-policy verdicts; exits 1 on refusals'))
+  .option('--json', 'print JSON')
+  .action(catalogCheck);
+
+program
+  .command('bom')
+  .description('print the AI bill of materials (CycloneDX 1.6 or SPDX 3.0.1 JSON)')
+  .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
+  .option('--format <format>', 'cyclonedx | spdx', 'cyclonedx')
+  .option('--agent <name>', 'only this agent and what it uses')
+  .option('--upstream <name>', 'only this upstream and what it uses')
+  .option('-o, --out <file>', 'write to a file instead of stdout')
+  .action(bom);
 
 await program.parseAsync();

@@ -237,6 +237,36 @@ export const ERRORS = {
     'Upstream "{upstream}" is defined in the config file',
     'Edit the config file to change or remove it (the admin API manages runtime upstreams only).',
   ),
+  SWY_CATALOG_INVALID: entry(
+    400,
+    JSONRPC.INVALID_PARAMS,
+    'Catalog: {detail}',
+    'Correct the entry or the imported file; docs/catalog.md lists the fields and rules.',
+  ),
+  SWY_CATALOG_EXISTS: entry(
+    409,
+    JSONRPC.INVALID_PARAMS,
+    'Catalog entry "{name}" already exists ({where})',
+    'Pick another name, or remove the existing entry first.',
+  ),
+  SWY_CATALOG_NOT_FOUND: entry(
+    404,
+    JSONRPC.INVALID_PARAMS,
+    'Catalog entry "{name}" not found',
+    'List entries with GET /admin/catalog or `switchyard catalog list`.',
+  ),
+  SWY_CATALOG_FROM_CONFIG: entry(
+    409,
+    JSONRPC.INVALID_PARAMS,
+    'Catalog entry "{name}" is defined in the config file',
+    'Edit `catalog:` in the config file to change or remove it.',
+  ),
+  SWY_LICENSE_POLICY_REFUSED: entry(
+    409,
+    JSONRPC.INVALID_PARAMS,
+    'Upstream "{upstream}" is refused by the license policy: {detail}',
+    'Change the artifacts it declares, their catalog entries or `licensePolicy` (see `switchyard catalog check`).',
+  ),
   SWY_NOT_FOUND: entry(
     404,
     JSONRPC.SERVER_ERROR,

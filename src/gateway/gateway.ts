@@ -7,10 +7,25 @@
  * old one is drained, so calls in flight finish on the connection they started on).
  */
 import type { Server } from 'node:http';
-import { isA2a, type AnyUpstreamConfig, type Config, type UpstreamConfig } from '../config/schema.js';
-import { A2aFront } from '../a2a/front.js';
+import { A2A_AGENTS_RESOURCE, A2aFront } from '../a2a/front.js';
 import { A2aUpstream } from '../a2a/upstream.js';
 import type { Backend } from '../mcp/upstream/backend.js';
+import {
+  Catalog as ArtifactCatalog,
+  GATEWAY_RESOURCES,
+  describeFinding,
+  readGatewayResource,
+  upstreamConsumer,
+  type BomSource,
+  type ConsumerVerdict,
+} from '../catalog/index.js';
+import {
+  isA2a,
+  type AnyUpstreamConfig,
+  type CatalogEntry,
+  type Config,
+  type UpstreamConfig,
+} from '../config/schema.js';
 import { ConfigError, validateUpstream } from '../config/load.js';
 import { Affinity } from '../mcp/federation/affinity.js';
 import { buildCatalog, type Catalog } from '../mcp/federation/catalog.js';
@@ -26,6 +41,7 @@ import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import type { Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
+import { VERSION } from '../version.js';
 import { GatewayError } from './errors.js';
 import { Pipeline, withLogger, type Core } from './pipeline.js';
 
@@ -65,6 +81,8 @@ export class GatewayCore implements Core, UpstreamHooks {
   readonly a2a: A2aFront;
   draining = false;
   store!: Store;
+  /** The AI artifact catalog (models, datasets, …) and its license policy. */
+  artifacts!: ArtifactCatalog;
   sessions!: SessionRegistry;
   events!: EventLog;
   server?: Server;
@@ -72,12 +90,18 @@ export class GatewayCore implements Core, UpstreamHooks {
   onSessionClosed?: (s: Session) => void;
 
   private readonly upstreams = new Map<string, Backend>();
+  /** Upstreams the license policy refused: configured, not started. */
+  private readonly refused = new Map<
+    string,
+    { spec: AnyUpstreamConfig; origin: 'config' | 'admin'; verdict: ConsumerVerdict }
+  >();
   private catalogCache: Catalog | undefined;
   private relayTimer: NodeJS.Timeout | undefined;
   private readonly pendingRelay = new Set<Relayed>();
   private fingerprints: Catalog['fingerprints'] | undefined;
   private reportedCollisions = new Set<string>();
   private pruneTimer: NodeJS.Timeout | undefined;
+  private reconciling: Promise<void> = Promise.resolve();
 
   constructor(
     config: Config,
@@ -93,6 +117,19 @@ export class GatewayCore implements Core, UpstreamHooks {
       sessions: () => this.sessions,
       tasks: this.tasks,
       log,
+      // The gateway's own resources (switchyard://…): the artifact catalog and BOMs, the A2A agents.
+      gatewayResources: {
+        list: () => [...GATEWAY_RESOURCES.map((r) => ({ ...r })), { ...A2A_AGENTS_RESOURCE }],
+        read: async (uri) => {
+          if (uri === A2A_AGENTS_RESOURCE.uri) {
+            const text = JSON.stringify(this.a2a.catalog(this.origin(), new URLSearchParams()), null, 2);
+            return { contents: [{ uri, mimeType: A2A_AGENTS_RESOURCE.mimeType, text }] };
+          }
+          if (!GATEWAY_RESOURCES.some((r) => r.uri === uri))
+            throw new GatewayError('SWY_RESOURCE_NOT_FOUND', { uri });
+          return { contents: [await readGatewayResource(uri, await this.bomSource())] };
+        },
+      },
     });
     this.pipeline = new Pipeline(this);
     this.a2a = new A2aFront(this);
@@ -102,6 +139,11 @@ export class GatewayCore implements Core, UpstreamHooks {
   async open(): Promise<void> {
     this.store = await openStore(this.config.store);
     this.log.info({ store: this.store.location }, 'store open');
+    this.artifacts = new ArtifactCatalog(
+      this.store,
+      () => this.config,
+      (entry, problem) => this.log.error({ entry, problem }, 'stored catalog entry skipped'),
+    );
     this.sessions = new SessionRegistry(
       this.store.sessions,
       this.log,
@@ -166,7 +208,22 @@ export class GatewayCore implements Core, UpstreamHooks {
   }
 
   status(): UpstreamStatus[] {
-    return [...this.upstreams.values()].map((u) => ({
+    const refused = [...this.refused.values()].map(({ spec, origin, verdict }): UpstreamStatus => ({
+      name: spec.name,
+      origin,
+      transport: upstreamConsumer(spec).transport as UpstreamStatus['transport'],
+      state: 'refused',
+      error: `license policy: ${verdict.findings
+        .filter((f) => f.level === 'refuse')
+        .map(describeFinding)
+        .join('; ')}`,
+      tools: 0,
+      prompts: 0,
+      resources: 0,
+      resourceTemplates: 0,
+      inFlight: 0,
+    }));
+    const running = [...this.upstreams.values()].map((u): UpstreamStatus => ({
       name: u.name,
       origin: u.origin,
       transport: u instanceof Upstream ? ('command' in u.spec.mcp ? 'stdio' : u.spec.mcp.transport) : 'a2a',
@@ -182,10 +239,21 @@ export class GatewayCore implements Core, UpstreamHooks {
         ? { agent: { name: u.card.name, cardVersion: u.cardShape!, signed: u.signed } }
         : {}),
     }));
+    return [...running, ...refused];
   }
 
   upstream(name: string): Backend | undefined {
     return this.upstreams.get(name);
+  }
+
+  /** Where clients reach the gateway (for URLs in documents it serves outside a request). */
+  origin(): string {
+    if (this.config.server.publicUrl) return this.config.server.publicUrl.replace(/\/+$/, '');
+    const addr = this.server?.address();
+    const host = this.config.server.host.includes(':')
+      ? `[${this.config.server.host}]`
+      : this.config.server.host;
+    return `http://${host}:${addr && typeof addr === 'object' ? addr.port : this.config.server.port}`;
   }
 
   /** The A2A agents configured as upstreams (proxied at /a2a/<name>). */
@@ -275,12 +343,24 @@ export class GatewayCore implements Core, UpstreamHooks {
       const detail = err.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
       throw new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail });
     }
-    const clash = [...this.upstreams.values()].find((u) => u.name.toLowerCase() === spec.name.toLowerCase());
+    const clash = [...this.upstreams.values(), ...this.refused.values()].find(
+      (u) => u.spec.name.toLowerCase() === spec.name.toLowerCase(),
+    );
     if (clash)
       throw new GatewayError('SWY_UPSTREAM_EXISTS', {
         upstream: spec.name,
         where: `defined by ${clash.origin}`,
       });
+    const { verdicts } = await this.artifacts.judge([upstreamConsumer(spec)]);
+    const verdict = verdicts[0]!;
+    if (verdict.verdict === 'refuse') {
+      const detail = verdict.findings
+        .filter((f) => f.level === 'refuse')
+        .map(describeFinding)
+        .join('; ');
+      throw new GatewayError('SWY_LICENSE_POLICY_REFUSED', { upstream: spec.name, detail });
+    }
+    this.reportVerdicts([verdict]);
     const now = Date.now();
     const inserted = await this.store.upstreams.insert({
       name: spec.name,
@@ -298,6 +378,13 @@ export class GatewayCore implements Core, UpstreamHooks {
 
   async removeUpstream(name: string): Promise<void> {
     const u = this.upstreams.get(name);
+    const refused = this.refused.get(name);
+    if (!u && refused) {
+      if (refused.origin === 'config') throw new GatewayError('SWY_UPSTREAM_FROM_CONFIG', { upstream: name });
+      await this.store.upstreams.delete(name);
+      this.refused.delete(name);
+      return;
+    }
     if (!u) throw new GatewayError('SWY_UPSTREAM_NOT_FOUND', { upstream: name });
     if (u.origin === 'config') {
       throw new GatewayError('SWY_UPSTREAM_FROM_CONFIG', { upstream: name });
@@ -316,12 +403,41 @@ export class GatewayCore implements Core, UpstreamHooks {
       this.log.warn('server.host/port changed: restart the gateway to listen on the new address');
     }
     if (prev.store !== next.store) this.log.warn('store changed: restart the gateway to use the new store');
+    // A catalog entry both in the file and in the store refuses the file before anything changes.
+    await this.artifacts.view(next);
     this.config = next;
     this.log.level = next.log.level;
     this.sessions.setIdleTimeout(next.server.sessionIdleTimeoutMs);
     this.catalogCache = undefined;
     await this.reconcile(next, await this.adminSpecs());
     this.log.info({ upstreams: [...this.upstreams.keys()] }, 'config reloaded');
+  }
+
+  // ---- the AI artifact catalog ----------------------------------------------------------------
+
+  /** Add catalog entries (all or nothing), then re-judge every upstream against the policy. */
+  async addCatalogEntries(inputs: readonly unknown[]): Promise<CatalogEntry[]> {
+    const added = await this.artifacts.add(inputs);
+    await this.reconcile(this.config, await this.adminSpecs());
+    return added;
+  }
+
+  async removeCatalogEntry(name: string): Promise<void> {
+    await this.artifacts.remove(name);
+    await this.reconcile(this.config, await this.adminSpecs());
+  }
+
+  /** What the BOMs and the catalog resource describe: running upstreams, the catalog, fresh verdicts. */
+  async bomSource(): Promise<BomSource> {
+    const running = [...this.upstreams.values()].map((u) => upstreamConsumer(u.spec));
+    const refused = [...this.refused.values()].map((r) => upstreamConsumer(r.spec));
+    const { view, verdicts } = await this.artifacts.judge([...running, ...refused]);
+    return {
+      gateway: { name: this.config.server.name, version: VERSION },
+      view,
+      consumers: running,
+      verdicts,
+    };
   }
 
   /** Graceful stop: refuse new requests, let in-flight ones finish (up to the grace), then close. */
@@ -365,7 +481,17 @@ export class GatewayCore implements Core, UpstreamHooks {
   }
 
   /** Make the running upstreams match config (first) plus runtime-added ones. */
-  private async reconcile(config: Config, admin: UpstreamConfig[]): Promise<void> {
+  /**
+   * Reconciles run one at a time: a reload and a catalog change arriving together must not both
+   * start the same upstream.
+   */
+  private reconcile(config: Config, admin: UpstreamConfig[]): Promise<void> {
+    const run = this.reconciling.then(() => this.reconcileNow(config, admin));
+    this.reconciling = run.catch(() => {});
+    return run;
+  }
+
+  private async reconcileNow(config: Config, admin: UpstreamConfig[]): Promise<void> {
     const desired: { spec: AnyUpstreamConfig; origin: 'config' | 'admin' }[] = [];
     const taken = new Set<string>();
     for (const spec of config.upstreams) {
@@ -383,10 +509,23 @@ export class GatewayCore implements Core, UpstreamHooks {
       if (spec.enabled) desired.push({ spec, origin: 'admin' });
     }
 
+    // License policy: the one place upstreams are judged before they run. Refused ones are kept
+    // (reported by status and `switchyard check`) but not started.
+    const { verdicts } = await this.artifacts.judge(
+      desired.map((d) => upstreamConsumer(d.spec)),
+      config,
+    );
+    this.reportVerdicts(verdicts);
+    this.refused.clear();
+    for (const [i, v] of verdicts.entries()) {
+      if (v.verdict === 'refuse') this.refused.set(v.name, { ...desired[i]!, verdict: v });
+    }
+    const allowed = desired.filter((d) => !this.refused.has(d.spec.name));
+
     const next = new Map<string, Backend>();
     const starting: Promise<void>[] = [];
     const retiring: Backend[] = [];
-    for (const { spec, origin } of desired) {
+    for (const { spec, origin } of allowed) {
       const current = this.upstreams.get(spec.name);
       if (current && JSON.stringify(current.spec) === JSON.stringify(spec)) {
         next.set(spec.name, current);
@@ -406,6 +545,16 @@ export class GatewayCore implements Core, UpstreamHooks {
     this.catalogCache = undefined;
     for (const u of retiring) this.listsChanged(u, ['tools', 'prompts', 'resources']);
     await Promise.all(retiring.map((u) => u.stop(this.config.server.shutdownGraceMs)));
+  }
+
+  private reportVerdicts(verdicts: readonly ConsumerVerdict[]): void {
+    for (const v of verdicts) {
+      if (v.verdict === 'allow') continue;
+      const findings = v.findings.map(describeFinding);
+      if (v.verdict === 'refuse') {
+        this.log.error({ upstream: v.name, findings }, 'upstream refused by the license policy; not started');
+      } else this.log.warn({ upstream: v.name, findings }, 'upstream allowed with license-policy warnings');
+    }
   }
 
   private relayListChanged(): void {

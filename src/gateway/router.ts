@@ -3,8 +3,10 @@
  *
  * Tool and prompt names are looked up in the federated catalog and rewritten to the name the
  * upstream knows; resource URIs are routed unchanged; completions follow their reference. Methods
- * the gateway answers itself (lists, ping, logging level, subscriptions) route to local handlers.
+ * the gateway answers itself (lists, ping, logging level, subscriptions, reads of its own
+ * switchyard:// resources) route to local handlers.
  */
+import { isGatewayResource } from '../catalog/resources.js';
 import type { JsonObject } from '../mcp/jsonrpc.js';
 import type { Catalog } from '../mcp/federation/catalog.js';
 import type { TaskDirectory } from '../mcp/federation/tasks.js';
@@ -20,7 +22,9 @@ export type Local =
   | 'resources/templates/list'
   | 'logging/setLevel'
   | 'resources/subscribe'
-  | 'resources/unsubscribe';
+  | 'resources/unsubscribe'
+  /** Only for the gateway's own resources (switchyard://…); others route upstream. */
+  | 'resources/read';
 
 export type Target =
   | { kind: 'local'; method: Local }
@@ -97,6 +101,7 @@ export function route(
     }
     case 'resources/read': {
       const uri = requireString(params, 'uri');
+      if (isGatewayResource(uri)) return { kind: 'local', method: 'resources/read' };
       const upstream = catalog.resource(uri);
       if (!upstream) throw new GatewayError('SWY_RESOURCE_NOT_FOUND', { uri });
       return { kind: 'upstream', upstream, params, target: uri, upstreamTarget: uri };

@@ -61,7 +61,7 @@ export class Gateway {
       });
       this.front.start();
       core.onSessionClosed = (s) => this.front?.sessionClosed(s);
-      this.server = createHttpServer(core, this.front);
+      this.server = core.server = createHttpServer(core, this.front);
       await new Promise<void>((resolve, reject) => {
         this.server!.once('error', reject);
         this.server!.listen(core.config.server.port, core.config.server.host, () => {

@@ -5,9 +5,11 @@ import type { Kysely } from 'kysely';
 import { DatabasePushNotificationStore, DatabaseTaskStore } from '@a2a-js/sdk/server/database';
 import type {
   A2aRepos,
+  CatalogRepo,
   EventRepo,
   SessionRepo,
   Store,
+  StoredCatalogEntry,
   StoredEvent,
   StoredSession,
   StoredUpstream,
@@ -26,6 +28,7 @@ export interface Tables {
     last_seen_at: number;
   };
   mcp_events: { stream_id: string; seq: number; session_id: string; message: string; created_at: number };
+  catalog_entries: { name: string; kind: string; spec: string; created_at: number; updated_at: number };
 }
 
 export const A2A_TASKS = 'a2a_tasks';
@@ -36,6 +39,7 @@ export class KyselyStore implements Store {
   readonly sessions: SessionRepo;
   readonly events: EventRepo;
   readonly a2a: A2aRepos;
+  readonly catalog: CatalogRepo;
 
   constructor(
     private readonly db: Kysely<Tables>,
@@ -50,6 +54,7 @@ export class KyselyStore implements Store {
       tasks: new DatabaseTaskStore(db, { tableName: A2A_TASKS }),
       pushConfigs: new DatabasePushNotificationStore(db, { tableName: A2A_PUSH_CONFIGS }),
     };
+    this.catalog = new CatalogEntries(db);
   }
 
   async close(): Promise<void> {
@@ -98,6 +103,65 @@ class Upstreams implements UpstreamRepo {
 function toUpstream(row: Tables['upstreams']): StoredUpstream {
   return {
     name: row.name,
+    spec: JSON.parse(row.spec) as Record<string, unknown>,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+class CatalogEntries implements CatalogRepo {
+  constructor(private readonly db: Kysely<Tables>) {}
+
+  async list(): Promise<StoredCatalogEntry[]> {
+    const rows = await this.db.selectFrom('catalog_entries').selectAll().orderBy('name').execute();
+    return rows.map(toCatalogEntry);
+  }
+
+  async get(name: string): Promise<StoredCatalogEntry | undefined> {
+    const row = await this.db
+      .selectFrom('catalog_entries')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row && toCatalogEntry(row);
+  }
+
+  async insertAll(entries: readonly StoredCatalogEntry[]): Promise<string[]> {
+    if (entries.length === 0) return [];
+    const names = entries.map((e) => e.name);
+    return this.db.transaction().execute(async (tx) => {
+      const taken = await tx
+        .selectFrom('catalog_entries')
+        .select('name')
+        .where('name', 'in', names)
+        .execute();
+      if (taken.length > 0) return taken.map((r) => r.name).sort();
+      await tx
+        .insertInto('catalog_entries')
+        .values(
+          entries.map((e) => ({
+            name: e.name,
+            kind: e.kind,
+            spec: JSON.stringify(e.spec),
+            created_at: e.createdAt,
+            updated_at: e.updatedAt,
+          })),
+        )
+        .execute();
+      return [];
+    });
+  }
+
+  async delete(name: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('catalog_entries').where('name', '=', name).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+}
+
+function toCatalogEntry(row: Tables['catalog_entries']): StoredCatalogEntry {
+  return {
+    name: row.name,
+    kind: row.kind,
     spec: JSON.parse(row.spec) as Record<string, unknown>,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),

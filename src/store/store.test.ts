@@ -95,4 +95,23 @@ describeEachStoreFresh('store', (db) => {
     expect(await db.store.events.prune(15)).toBe(1);
     expect((await db.store.events.after('x', 0)).map((e) => e.seq)).toEqual([2]);
   });
+
+  it('stores catalog entries all or nothing', async () => {
+    const entry = (name: string, t = 1_790_000_000_001) => ({
+      name,
+      kind: 'model',
+      spec: { name, kind: 'model', license: { declared: 'MIT' } },
+      createdAt: t,
+      updatedAt: t,
+    });
+    expect(await db.store.catalog.insertAll([entry('org/a'), entry('org/b')])).toEqual([]);
+    // One name taken: nothing of the batch is written.
+    expect(await db.store.catalog.insertAll([entry('org/c'), entry('org/a')])).toEqual(['org/a']);
+    expect((await db.store.catalog.list()).map((e) => e.name)).toEqual(['org/a', 'org/b']);
+    expect(await db.store.catalog.get('org/a')).toEqual(entry('org/a'));
+    expect(await db.store.catalog.get('org/c')).toBeUndefined();
+    expect(await db.store.catalog.delete('org/a')).toBe(true);
+    expect(await db.store.catalog.delete('org/a')).toBe(false);
+    expect((await db.store.catalog.list()).map((e) => e.name)).toEqual(['org/b']);
+  });
 });

@@ -33,6 +33,27 @@ export interface StoredEvent {
   createdAt: number;
 }
 
+export interface StoredCatalogEntry {
+  name: string;
+  kind: string;
+  /** The entry as validated (CatalogEntrySchema output). */
+  spec: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface CatalogRepo {
+  list(): Promise<StoredCatalogEntry[]>;
+  get(name: string): Promise<StoredCatalogEntry | undefined>;
+  /**
+   * Insert all or nothing: when any name is taken, nothing is written and the taken names are
+   * returned (an empty array means every entry was inserted).
+   */
+  insertAll(entries: readonly StoredCatalogEntry[]): Promise<string[]>;
+  /** Returns false when there was nothing to delete. */
+  delete(name: string): Promise<boolean>;
+}
+
 export interface UpstreamRepo {
   list(): Promise<StoredUpstream[]>;
   get(name: string): Promise<StoredUpstream | undefined>;
@@ -75,5 +96,6 @@ export interface Store {
   readonly events: EventRepo;
   /** A2A tasks and push-notification configs of the agents the gateway serves (the SDK's stores). */
   readonly a2a: A2aRepos;
+  readonly catalog: CatalogRepo;
   close(): Promise<void>;
 }

@@ -323,6 +323,29 @@ describe('A2A proxy: SDK client → gateway → SDK agent', () => {
     };
     expect(own.skills.map((s) => s.id)).toContain('travel');
   });
+
+  it('catalog: also an MCP resource of the gateway', async () => {
+    const { client } = await connect(gw.url);
+    const { resources } = await client.listResources();
+    expect(resources.map((r) => r.uri)).toContain('switchyard://a2a/agents');
+    const read = await client.readResource({ uri: 'switchyard://a2a/agents' });
+    const body = JSON.parse(String((read.contents[0] as { text: string }).text)) as {
+      agents: { name: string; url: string }[];
+    };
+    expect(body.agents.find((a) => a.name === 'travel')?.url).toBe(`${base}/a2a/travel`);
+    await expect(client.readResource({ uri: 'switchyard://nothing-here' })).rejects.toThrow(/not found/i);
+    await client.close();
+  });
+
+  it('metrics: A2A requests are counted per agent, operation and status', async () => {
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(
+      /switchyard_a2a_requests_total\{agent="travel",operation="SendMessage",status="2xx"\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /switchyard_a2a_requests_total\{agent="travel",operation="message\/send",status="2xx"\} [1-9]/,
+    );
+  });
 });
 
 describe('A2A agent → MCP tools: MCP SDK client → gateway → SDK agent', () => {

@@ -3,6 +3,7 @@
  * level, and resource subscriptions (counted per URI, so a shared upstream is subscribed once and
  * unsubscribed when the last interested session leaves).
  */
+import { isGatewayResource } from '../../catalog/resources.js';
 import { GatewayError } from '../../gateway/errors.js';
 import type { Local } from '../../gateway/router.js';
 import type { Logger } from '../../telemetry/logger.js';
@@ -21,6 +22,11 @@ export interface LocalDeps {
   sessions(): SessionRegistry;
   readonly tasks: TaskDirectory;
   readonly log: Logger;
+  /** Resources the gateway itself offers (switchyard://…), listed with the upstreams' and read here. */
+  readonly gatewayResources: {
+    list(): JsonObject[];
+    read(uri: string): Promise<JsonObject>;
+  };
 }
 
 const LISTS = {
@@ -60,6 +66,8 @@ export class LocalHandlers {
         return this.subscribe(session, params, cancellation);
       case 'resources/unsubscribe':
         return this.unsubscribe(session, params, cancellation);
+      case 'resources/read':
+        return this.deps.gatewayResources.read(this.uriOf(params));
     }
   }
 
@@ -90,7 +98,9 @@ export class LocalHandlers {
 
   private list(method: keyof typeof LISTS, params: JsonObject | undefined): JsonObject {
     const [field, key] = LISTS[method];
-    return this.page(key, this.deps.catalog()[field], params);
+    const all = this.deps.catalog()[field];
+    if (method !== 'resources/list') return this.page(key, all, params);
+    return this.page(key, [...all, ...this.deps.gatewayResources.list()], params);
   }
 
   /** One page of a merged list, with the gateway's own cursor (an offset, opaque to clients). */
@@ -221,6 +231,9 @@ export class LocalHandlers {
   }
 
   private subscribable(uri: string): Upstream {
+    if (isGatewayResource(uri)) {
+      throw new GatewayError('SWY_CAPABILITY_MISSING', { method: `resources/subscribe on ${uri}` });
+    }
     const upstream = this.deps.catalog().resource(uri);
     if (!upstream) throw new GatewayError('SWY_RESOURCE_NOT_FOUND', { uri });
     if (!upstream.info?.capabilities.resources?.subscribe) {

@@ -3,6 +3,7 @@
  * (`Upstream`) or an A2A agent seen through the bridge (`A2aUpstream`). The catalog, the router and
  * the pipeline depend on this interface only.
  */
+import type { AnyUpstreamConfig } from '../../config/schema.js';
 import type { JsonObject, RpcNotification } from '../jsonrpc.js';
 import type { CallOutcome, Cancellation, RelatedSink } from './forwarder.js';
 import type { UpstreamInfo, UpstreamLists, UpstreamState } from './upstream.js';
@@ -17,7 +18,7 @@ export interface Backend {
   readonly kind: 'mcp' | 'a2a';
   readonly name: string;
   readonly origin: 'config' | 'admin';
-  readonly spec: { readonly name: string; readonly prefix: 'always' | 'conditional' | 'never' };
+  readonly spec: AnyUpstreamConfig;
   readonly state: UpstreamState;
   readonly lastError: string | undefined;
   readonly lists: UpstreamLists;

@@ -97,7 +97,25 @@ const m0002: Migration = {
   },
 };
 
+/** The AI artifact catalog: entries added at runtime (CLI, admin API); the spec is the entry as validated. */
+const m0003: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('catalog_entries')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('spec', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('catalog_entries').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_a2a': m0002,
+  '0003_catalog': m0003,
 };
