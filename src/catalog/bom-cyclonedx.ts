@@ -12,7 +12,7 @@ import type * as CdxModule from '@cyclonedx/cyclonedx-library';
 import type { CatalogEntry } from '../config/schema.js';
 import { knownLicense } from './licenses.js';
 import { allFlags, type ResolvedEntry } from './entry.js';
-import { isModelKind, selectBom, type BomSource } from './bom-source.js';
+import { describeConsumer, isModelKind, selectBom, type BomSource } from './bom-source.js';
 import type { Consumer } from './policy.js';
 import { SPDX_LIST_VERSION, isLicenseRef, parseExpression } from './spdx.js';
 
@@ -104,7 +104,7 @@ export async function buildCycloneDx(
   for (const c of sel.consumers) {
     const service = new Models.Service(c.name, {
       bomRef: consumerRef(c),
-      description: c.kind === 'upstream' ? 'MCP upstream server' : 'agent',
+      description: describeConsumer(c),
     });
     service.properties.add(new Models.Property('switchyard:consumer:kind', c.kind));
     if (c.transport) service.properties.add(new Models.Property('switchyard:transport', c.transport));

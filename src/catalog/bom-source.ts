@@ -49,3 +49,9 @@ export function selectBom(source: BomSource, only?: { kind: Consumer['kind']; na
 export function isModelKind(e: CatalogEntry): boolean {
   return e.kind === 'model' || e.kind === 'weights';
 }
+
+/** How a BOM describes a consumer: an MCP server, an A2A agent reached through the gateway, an agent. */
+export function describeConsumer(c: BomConsumer): string {
+  if (c.kind !== 'upstream') return 'agent';
+  return c.transport === 'a2a' ? 'A2A agent reached through the gateway' : 'MCP upstream server';
+}

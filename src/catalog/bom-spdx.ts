@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { knownLicense } from './licenses.js';
-import { isModelKind, selectBom, type BomSource } from './bom-source.js';
+import { describeConsumer, isModelKind, selectBom, type BomSource } from './bom-source.js';
 import type { ResolvedEntry } from './entry.js';
 import type { Consumer } from './policy.js';
 import { SPDX_LIST_VERSION, licenseIds, parseExpression } from './spdx.js';
@@ -125,7 +125,7 @@ export async function buildSpdx(
       spdxId: cid,
       creationInfo: ci,
       name: c.name,
-      description: c.kind === 'upstream' ? 'MCP upstream server' : 'agent',
+      description: describeConsumer(c),
       software_primaryPurpose: 'application',
     });
     relate(gateway, 'dependsOn', [cid]);

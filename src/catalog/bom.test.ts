@@ -83,6 +83,7 @@ function source(): BomSource {
       transport: 'stdio',
     },
     { kind: 'agent' as const, name: 'helper', artifacts: ['meta-llama/Llama-3.1-8B-Instruct'] },
+    { kind: 'upstream' as const, name: 'travel', artifacts: [], transport: 'a2a' },
   ];
   const policy = LicensePolicySchema.parse({ warn_flags: ['acceptable-use-policy'] });
   return {
@@ -104,6 +105,10 @@ describe('CycloneDX 1.6', () => {
     const bom = (await buildCycloneDx(source())) as Obj;
     expect(await validate(bom)).toBeNull();
     expect(bom.specVersion).toBe('1.6');
+    // The A2A agents reached through the gateway are listed, as such.
+    expect(bom.services.find((s: Obj) => s.name === 'travel')).toMatchObject({
+      description: 'A2A agent reached through the gateway',
+    });
     const byRef = new Map<string, Obj>(bom.components.map((c: Obj) => [c['bom-ref'], c]));
     const model = byRef.get('catalog:example-org/open-model-1b')!;
     expect(model).toMatchObject({
@@ -144,8 +149,8 @@ describe('CycloneDX 1.6', () => {
     const deps = new Map<string, string[]>(bom.dependencies.map((d: Obj) => [d.ref, d.dependsOn ?? []]));
     expect(deps.get('catalog:example-org/open-model-1b')).toEqual(['catalog:example-org/base-1b']);
     expect(deps.get('upstream:writer')).toEqual(['catalog:example-org/open-model-1b']);
-    expect(deps.get('gateway')).toEqual(['agent:helper', 'upstream:writer']);
-    expect(bom.services.map((s: Obj) => s.name)).toEqual(['helper', 'writer']);
+    expect(deps.get('gateway')).toEqual(['agent:helper', 'upstream:travel', 'upstream:writer']);
+    expect(bom.services.map((s: Obj) => s.name)).toEqual(['helper', 'travel', 'writer']);
     expect(bom.services.find((s: Obj) => s.name === 'helper').properties).toContainEqual({
       name: 'switchyard:policy:verdict',
       value: 'warn',
