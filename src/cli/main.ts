@@ -2,6 +2,7 @@
 /** The `switchyard` command: a thin layer over the library (see src/index.ts). */
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { auditExport, auditTail, auditVerify } from './audit.js';
 import { check } from './check.js';
 import { importMcpJson } from './import-mcp-json.js';
 import { init } from './init.js';
@@ -63,5 +64,27 @@ program
   .option('--name <name>', 'server name in the snippet', 'switchyard')
   .option('--http', 'point at the HTTP endpoint instead of launching `switchyard stdio`')
   .action(mcpConfig);
+
+const audit = program.command('audit').description('the hash-chained audit ledger');
+audit
+  .command('verify')
+  .description('check the whole chain; exits 1 naming the first edited, removed or reordered record')
+  .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
+  .option('--json', 'print JSON')
+  .action(auditVerify);
+audit
+  .command('export')
+  .description('print ledger records as JSON lines')
+  .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
+  .option('--since <when>', 'from this time: a date, ISO time, epoch ms, or a duration back (2h, 7d)')
+  .option('--format <format>', 'output format (jsonl)', 'jsonl')
+  .action(auditExport);
+audit
+  .command('tail')
+  .description('print the last ledger entries')
+  .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
+  .option('-n, --lines <n>', 'how many', '20')
+  .option('-f, --follow', 'keep printing new entries')
+  .action(auditTail);
 
 await program.parseAsync();

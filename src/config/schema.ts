@@ -140,6 +140,50 @@ export const ServerSchema = z
   })
   .describe('The HTTP listener and the MCP endpoint at /mcp.');
 
+/** Argument keys redacted from stored arguments by default (case-insensitive substrings). */
+export const DEFAULT_REDACT_KEYS = [
+  'password',
+  'passwd',
+  'secret',
+  'token',
+  'apikey',
+  'api_key',
+  'authorization',
+  'cookie',
+  'credential',
+  'private_key',
+];
+
+export const AuditSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Write one hash-chained ledger record per operation.'),
+    storeArguments: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Keep call arguments in the ledger (secret-looking keys redacted). Off: only their SHA-256 digest.',
+      ),
+    redactKeys: z
+      .array(z.string().min(1))
+      .default(DEFAULT_REDACT_KEYS)
+      .describe('Argument keys whose values are replaced by `[redacted]` (case-insensitive substrings).'),
+    batchSize: z.number().int().min(1).default(256).describe('Records written per transaction at most.'),
+    flushIntervalMs: durationMs('Queued records are written at least this often.', 200),
+    maxQueue: z
+      .number()
+      .int()
+      .min(1)
+      .default(50_000)
+      .describe('Records waiting to be written at most; beyond, new requests are refused (503).'),
+    checkpointEvery: z
+      .number()
+      .int()
+      .min(0)
+      .default(1000)
+      .describe('Write a checkpoint (seq, hash) every this many records (0: only at stop).'),
+  })
+  .describe('The audit ledger (docs/security.md).');
+
 export const ConfigSchema = z
   .strictObject({
     $schema: z.string().optional().describe('Path or URL of the JSON Schema, for editors.'),
@@ -200,6 +244,7 @@ export const ConfigSchema = z
       })
       .prefault({})
       .describe('The admin HTTP API (upstreams at runtime).'),
+    audit: AuditSchema.prefault({}),
     reload: z
       .strictObject({
         watch: z.boolean().default(true).describe('Reload when the config file changes.'),

@@ -237,6 +237,12 @@ export const ERRORS = {
     'Upstream "{upstream}" is defined in the config file',
     'Edit the config file to change or remove it (the admin API manages runtime upstreams only).',
   ),
+  SWY_AUDIT_BACKLOG: entry(
+    503,
+    JSONRPC.SERVER_ERROR,
+    'The audit ledger is behind; the request was not accepted',
+    'Retry shortly; check the store (the gateway log says why writes are slow or failing).',
+  ),
   SWY_NOT_FOUND: entry(
     404,
     JSONRPC.SERVER_ERROR,

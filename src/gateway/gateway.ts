@@ -23,6 +23,7 @@ import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import type { Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
+import { LedgerWriter } from '../ledger/writer.js';
 import { GatewayError } from './errors.js';
 import { Pipeline, withLogger, type Core } from './pipeline.js';
 
@@ -61,6 +62,7 @@ export class GatewayCore implements Core, UpstreamHooks {
   sessions!: SessionRegistry;
   events!: EventLog;
   server?: Server;
+  ledger: LedgerWriter | undefined;
   /** Hooks for the fronts (close a session's streams, …). */
   onSessionClosed?: (s: Session) => void;
 
@@ -94,6 +96,11 @@ export class GatewayCore implements Core, UpstreamHooks {
   async open(): Promise<void> {
     this.store = await openStore(this.config.store);
     this.log.info({ store: this.store.location }, 'store open');
+    if (this.config.audit.enabled) {
+      this.ledger = new LedgerWriter(this.store.ledger, this.config.audit, this.log);
+      this.ledger.onDrop = () => this.metrics.ledgerRefused.inc();
+      await this.ledger.open();
+    }
     this.sessions = new SessionRegistry(
       this.store.sessions,
       this.log,
@@ -314,6 +321,8 @@ export class GatewayCore implements Core, UpstreamHooks {
     this.upstreams.clear();
     await this.sessions?.stop();
     await this.events?.flush();
+    // After the upstreams: the last calls' records are queued by now.
+    await this.ledger?.close();
     await this.store?.close();
   }
 

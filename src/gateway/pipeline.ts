@@ -41,7 +41,8 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { VERSION } from '../version.js';
 import { GatewayError, toJsonRpcError } from './errors.js';
-import { newRecord, type RequestRecord } from './request-record.js';
+import type { LedgerSink } from '../ledger/writer.js';
+import { newRecord, toLedgerInput, type RequestRecord } from './request-record.js';
 import { route, type Local, type Target } from './router.js';
 
 type UpstreamTarget = Extract<Target, { kind: 'upstream' }>;
@@ -58,6 +59,8 @@ export interface Core {
   readonly tasks: TaskDirectory;
   readonly metrics: Metrics;
   readonly log: Logger;
+  /** Where finished records go (absent when `audit.enabled` is false). */
+  readonly ledger: LedgerSink | undefined;
   readonly draining: boolean;
   catalog(): Catalog;
   capabilities(): JsonObject;
@@ -76,7 +79,9 @@ export class Pipeline {
     const parsed = InitializeRequestSchema.safeParse(msg);
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      return { response: this.fail(rec, msg, new GatewayError('SWY_INVALID_PARAMS', { detail })) };
+      const response = this.fail(rec, msg, new GatewayError('SWY_INVALID_PARAMS', { detail }));
+      this.finish(rec);
+      return { response };
     }
     const requested = parsed.data.params.protocolVersion;
     const protocolVersion = (SUPPORTED_VERSIONS as readonly string[]).includes(requested)
@@ -103,9 +108,16 @@ export class Pipeline {
   async request(session: Session, msg: RpcRequest, reply: Reply): Promise<void> {
     // accept
     const rec = newRecord(session.transport, session.id, msg.method, msg.id);
-    if (this.core.draining) return reply.respond(this.fail(rec, msg, new GatewayError('SWY_SHUTTING_DOWN')));
-    if (msg.method === 'initialize') {
-      return reply.respond(this.fail(rec, msg, new GatewayError('SWY_ALREADY_INITIALIZED')));
+    const refused = this.core.draining
+      ? 'SWY_SHUTTING_DOWN'
+      : this.core.ledger && !this.core.ledger.accepting
+        ? 'SWY_AUDIT_BACKLOG'
+        : msg.method === 'initialize'
+          ? 'SWY_ALREADY_INITIALIZED'
+          : undefined;
+    if (refused) {
+      reply.respond(this.fail(rec, msg, new GatewayError(refused)));
+      return this.finish(rec);
     }
     const cancellation = new Cancellation();
     session.inFlight.set(msg.id, { cancellation, reply, startedAt: rec.start });
@@ -156,6 +168,7 @@ export class Pipeline {
     rec.target = target.target;
     rec.upstream = upstream.name;
     rec.upstreamTarget = target.upstreamTarget;
+    if (msg.params?.arguments !== undefined) rec.args = msg.params.arguments;
     const ref = this.core.affinity.enter(upstream.name, session, reply);
     let outcome: CallOutcome;
     try {
@@ -228,6 +241,7 @@ export class Pipeline {
   private finish(rec: RequestRecord): void {
     rec.durationMs = performance.now() - rec.start;
     this.core.metrics.record(rec);
+    this.core.ledger?.append(toLedgerInput(rec));
     if (this.core.log.isLevelEnabled('debug')) this.core.log.debug({ req: rec }, 'request');
   }
 }

@@ -1,8 +1,10 @@
 /**
  * The request record: one per downstream request, filled in by each step of the pipeline
- * (accept → route → call upstream → respond). When the request ends it becomes the log line and
- * the metric labels — one source for every account of what happened.
+ * (accept → authenticate → route → authorize → call upstream → respond). When the request ends it
+ * becomes the ledger entry, the log line and the metric labels — one source for every account of
+ * what happened.
  */
+import type { LedgerInput } from '../ledger/entry.js';
 import type { RequestId } from '../mcp/jsonrpc.js';
 
 export type Outcome = 'ok' | 'error' | 'upstream_error' | 'cancelled';
@@ -25,6 +27,14 @@ export interface RequestRecord {
   /** SWY_… for gateway errors, the JSON-RPC code for upstream errors. */
   errorCode?: string;
   durationMs?: number;
+  /** Who asked (authenticate). */
+  principal?: string;
+  /** What policy said, and which rule (authorize). */
+  decision?: { effect: 'allow' | 'deny'; rule: string };
+  /** The call's arguments (digested by the ledger writer, off the hot path). */
+  args?: unknown;
+  /** Hash of the tool definition the call was checked against (pinning). */
+  definitionHash?: string;
 }
 
 let seq = 0;
@@ -44,5 +54,26 @@ export function newRecord(
     session,
     method,
     rpcId,
+  };
+}
+
+/** The ledger's view of a finished MCP request. */
+export function toLedgerInput(r: RequestRecord): LedgerInput {
+  return {
+    time: r.time,
+    front: 'mcp',
+    id: r.id,
+    transport: r.transport,
+    session: r.session,
+    principal: r.principal,
+    method: r.method,
+    upstream: r.upstream,
+    target: r.target,
+    args: r.args,
+    outcome: r.outcome,
+    errorCode: r.errorCode,
+    latencyMs: r.durationMs,
+    decision: r.decision,
+    definitionHash: r.definitionHash,
   };
 }

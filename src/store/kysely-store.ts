@@ -2,8 +2,12 @@
  * The Store implemented once with Kysely; the same queries run on SQLite and Postgres.
  */
 import type { Kysely } from 'kysely';
+import { ApiKeys, Ledger, Pins, type TrustTables } from './trust-repos.js';
 import type {
+  ApiKeyRepo,
   EventRepo,
+  LedgerRepo,
+  PinRepo,
   SessionRepo,
   Store,
   StoredEvent,
@@ -12,7 +16,7 @@ import type {
   UpstreamRepo,
 } from './types.js';
 
-export interface Tables {
+export interface Tables extends TrustTables {
   upstreams: { name: string; spec: string; created_at: number; updated_at: number };
   mcp_sessions: {
     id: string;
@@ -22,6 +26,7 @@ export interface Tables {
     log_level: string | null;
     created_at: number;
     last_seen_at: number;
+    principal?: string | null;
   };
   mcp_events: { stream_id: string; seq: number; session_id: string; message: string; created_at: number };
 }
@@ -30,6 +35,9 @@ export class KyselyStore implements Store {
   readonly upstreams: UpstreamRepo;
   readonly sessions: SessionRepo;
   readonly events: EventRepo;
+  readonly apiKeys: ApiKeyRepo;
+  readonly pins: PinRepo;
+  readonly ledger: LedgerRepo;
 
   constructor(
     private readonly db: Kysely<Tables>,
@@ -39,6 +47,11 @@ export class KyselyStore implements Store {
     this.upstreams = new Upstreams(db);
     this.sessions = new Sessions(db);
     this.events = new Events(db);
+    // The trust repositories only see their own tables.
+    const trust = db as unknown as Kysely<TrustTables>;
+    this.apiKeys = new ApiKeys(trust);
+    this.pins = new Pins(trust);
+    this.ledger = new Ledger(trust);
   }
 
   async close(): Promise<void> {
@@ -107,6 +120,7 @@ class Sessions implements SessionRepo {
         log_level: s.logLevel,
         created_at: s.createdAt,
         last_seen_at: s.lastSeenAt,
+        principal: s.principal ?? null,
       })
       .execute();
   }
@@ -122,6 +136,7 @@ class Sessions implements SessionRepo {
       logLevel: row.log_level,
       createdAt: Number(row.created_at),
       lastSeenAt: Number(row.last_seen_at),
+      ...(row.principal ? { principal: row.principal } : {}),
     };
   }
 

@@ -17,6 +17,7 @@ export class Metrics {
   readonly upstreamRestarts: Counter<'upstream'>;
   readonly sessions: Gauge;
   readonly collisions: Gauge;
+  readonly ledgerRefused: Counter;
   private readonly children = new Map<
     string,
     { count: Counter.Internal; dur: Histogram.Internal<'method' | 'upstream' | 'tool'> }
@@ -52,6 +53,11 @@ export class Metrics {
     this.sessions = new Gauge({
       name: 'switchyard_mcp_sessions',
       help: 'Downstream MCP sessions held by this process.',
+      registers: [this.registry],
+    });
+    this.ledgerRefused = new Counter({
+      name: 'switchyard_ledger_refused_total',
+      help: 'Ledger records refused because the write queue was full (their requests were refused too).',
       registers: [this.registry],
     });
     this.collisions = new Gauge({

@@ -1,0 +1,31 @@
+/**
+ * Canonical JSON: object keys sorted, no whitespace, `undefined` members dropped — so the same
+ * value always serialises to the same bytes and can be hashed (the ledger chain, argument
+ * digests, tool-definition hashes).
+ */
+import { createHash } from 'node:crypto';
+
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    const s = JSON.stringify(value);
+    return s === undefined ? 'null' : s;
+  }
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const keys = Object.keys(value).sort();
+  const parts: string[] = [];
+  for (const k of keys) {
+    const v = (value as Record<string, unknown>)[k];
+    if (v === undefined || typeof v === 'function') continue;
+    parts.push(`${JSON.stringify(k)}:${canonicalJson(v)}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** `sha256:<hex>` of a value's canonical JSON. */
+export function digest(value: unknown): string {
+  return `sha256:${sha256Hex(canonicalJson(value))}`;
+}
