@@ -6,6 +6,7 @@ import { auditExport, auditTail, auditVerify } from './audit.js';
 import { check } from './check.js';
 import { importMcpJson } from './import-mcp-json.js';
 import { init } from './init.js';
+import { keysCreate, keysList, keysRevoke } from './keys.js';
 import { mcpConfig } from './mcp-config.js';
 import { serve } from './serve.js';
 import { stdio } from './stdio.js';
@@ -64,6 +65,34 @@ program
   .option('--name <name>', 'server name in the snippet', 'switchyard')
   .option('--http', 'point at the HTTP endpoint instead of launching `switchyard stdio`')
   .action(mcpConfig);
+
+const keys = program.command('keys').description('API keys (stored hashed; shown once at creation)');
+keys
+  .command('create')
+  .description('create an API key for a principal and print it (once)')
+  .requiredOption('--principal <name>', 'who the key authenticates as')
+  .option(
+    '--group <group>',
+    'a group of the principal (repeatable)',
+    (v: string, acc: string[]) => [...acc, v],
+    [],
+  )
+  .option('--expires <when>', 'expiry: a duration from now (30d, 12h) or a date')
+  .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
+  .option('--json', 'print JSON')
+  .action(keysCreate);
+keys
+  .command('list')
+  .description('list API keys (ids, principals, status; never the keys)')
+  .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
+  .option('--json', 'print JSON')
+  .action(keysList);
+keys
+  .command('revoke')
+  .description('revoke an API key by id')
+  .argument('<id>', 'the key id (the part after swy_)')
+  .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
+  .action(keysRevoke);
 
 const audit = program.command('audit').description('the hash-chained audit ledger');
 audit

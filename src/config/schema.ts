@@ -154,6 +154,39 @@ export const DEFAULT_REDACT_KEYS = [
   'private_key',
 ];
 
+export const AuthSchema = z
+  .strictObject({
+    required: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Require a credential (API key or JWT bearer token) on /mcp. Off: requests without one run as ' +
+          '`anonymous`; a credential that is sent is still checked.',
+      ),
+    anonymous: name
+      .default('anonymous')
+      .describe('The principal of unauthenticated requests when not required.'),
+    stdio: z
+      .strictObject({
+        principal: name.default('local').describe('The principal `switchyard stdio` runs as.'),
+        groups: z.array(name).default([]).describe('Its groups.'),
+      })
+      .prefault({})
+      .describe('The stdio front serves one local client, which runs as this configured principal.'),
+    admins: z
+      .array(z.string().regex(/^(group:)?[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/, 'expected NAME or group:NAME'))
+      .default([])
+      .describe(
+        'Principals (`alice`) and groups (`group:ops`) that may use the admin API. `admin.token` always may.',
+      ),
+    keyCacheMs: durationMs(
+      'How long a looked-up API key is cached; a key revoked from the CLI stops working within this time ' +
+        '(revoked through the admin API: at once).',
+      2000,
+    ),
+  })
+  .describe('Authentication (docs/security.md).');
+
 export const AuditSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Write one hash-chained ledger record per operation.'),
@@ -244,6 +277,7 @@ export const ConfigSchema = z
       })
       .prefault({})
       .describe('The admin HTTP API (upstreams at runtime).'),
+    auth: AuthSchema.prefault({}),
     audit: AuditSchema.prefault({}),
     reload: z
       .strictObject({

@@ -237,6 +237,30 @@ export const ERRORS = {
     'Upstream "{upstream}" is defined in the config file',
     'Edit the config file to change or remove it (the admin API manages runtime upstreams only).',
   ),
+  SWY_AUTH_REQUIRED: entry(
+    401,
+    JSONRPC.SERVER_ERROR,
+    'Unauthorized: a credential is required',
+    'Send Authorization: Bearer <API key or access token>.',
+  ),
+  SWY_AUTH_INVALID: entry(
+    401,
+    JSONRPC.SERVER_ERROR,
+    'Unauthorized: {reason}',
+    'Send a valid, unexpired credential (`switchyard keys create` issues API keys).',
+  ),
+  SWY_ADMIN_NOT_ADMIN: entry(
+    403,
+    JSONRPC.SERVER_ERROR,
+    'Admin API: principal "{principal}" is not an admin',
+    'Add the principal or one of its groups (group:NAME) to auth.admins.',
+  ),
+  SWY_KEY_NOT_FOUND: entry(
+    404,
+    JSONRPC.INVALID_PARAMS,
+    'API key "{id}" not found or already revoked',
+    'List keys with `switchyard keys list` or GET /admin/keys.',
+  ),
   SWY_AUDIT_BACKLOG: entry(
     503,
     JSONRPC.SERVER_ERROR,
@@ -257,6 +281,8 @@ export class GatewayError extends Error {
   readonly status: number;
   readonly rpcCode: number;
   readonly fix: string;
+  /** HTTP headers the answer must carry (WWW-Authenticate on 401, Retry-After on 429). */
+  headers?: Record<string, string>;
 
   constructor(
     readonly code: ErrorCode,

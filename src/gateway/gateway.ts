@@ -24,6 +24,7 @@ import type { Store } from '../store/types.js';
 import type { Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { LedgerWriter } from '../ledger/writer.js';
+import { Authenticator } from '../policy/authn.js';
 import { GatewayError } from './errors.js';
 import { Pipeline, withLogger, type Core } from './pipeline.js';
 
@@ -63,6 +64,7 @@ export class GatewayCore implements Core, UpstreamHooks {
   events!: EventLog;
   server?: Server;
   ledger: LedgerWriter | undefined;
+  auth!: Authenticator;
   /** Hooks for the fronts (close a session's streams, …). */
   onSessionClosed?: (s: Session) => void;
 
@@ -96,6 +98,7 @@ export class GatewayCore implements Core, UpstreamHooks {
   async open(): Promise<void> {
     this.store = await openStore(this.config.store);
     this.log.info({ store: this.store.location }, 'store open');
+    this.auth = new Authenticator(() => this.config, this.store.apiKeys);
     if (this.config.audit.enabled) {
       this.ledger = new LedgerWriter(this.store.ledger, this.config.audit, this.log);
       this.ledger.onDrop = () => this.metrics.ledgerRefused.inc();

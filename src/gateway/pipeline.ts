@@ -4,6 +4,8 @@
  * Every MCP message a client sends — over Streamable HTTP or stdio, once the front has framed it
  * and found its session — enters here and goes through the same steps, in this order:
  *
+ *   authenticate  the front's credential → a principal, or 401        → policy/authn.ts
+ *               (once per HTTP exchange, before the messages are read out of it)
  *   accept      open a request record; refuse new work while draining
  *   route       find the upstream (or local handler) and rewrite names   → router.ts
  *   call        forward upstream with a fresh id, relaying progress,
@@ -12,7 +14,8 @@
  *   respond     send the upstream's result or error back unchanged (task ids mapped → federation/tasks.ts)
  *   record      close the record: metrics and the log line               → request-record.ts
  *
- * Authentication and authorization slot in between accept and route (see docs/architecture.md).
+ * The record is also the ledger entry (ledger/) — the same path serves every front, so an A2A
+ * front calls the same authenticate step and ledger with its own record.
  * Initialize creates the session and is handled by `initialize` below; notifications and the
  * client's answers to our requests take the short paths at the end of the file.
  */
@@ -42,6 +45,8 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { VERSION } from '../version.js';
 import { GatewayError, toJsonRpcError } from './errors.js';
 import type { LedgerSink } from '../ledger/writer.js';
+import type { Authenticator } from '../policy/authn.js';
+import type { Credential, Principal } from '../policy/principal.js';
 import { newRecord, toLedgerInput, type RequestRecord } from './request-record.js';
 import { route, type Local, type Target } from './router.js';
 
@@ -59,6 +64,7 @@ export interface Core {
   readonly tasks: TaskDirectory;
   readonly metrics: Metrics;
   readonly log: Logger;
+  readonly auth: Authenticator;
   /** Where finished records go (absent when `audit.enabled` is false). */
   readonly ledger: LedgerSink | undefined;
   readonly draining: boolean;
@@ -70,12 +76,31 @@ export interface Core {
 export class Pipeline {
   constructor(private readonly core: Core) {}
 
+  /**
+   * authenticate: who is asking. A refused credential is recorded (ledger, metrics) and thrown as
+   * a 401 carrying its WWW-Authenticate challenge for the front to send.
+   */
+  async authenticate(cred: Credential, transport: 'http' | 'stdio'): Promise<Principal> {
+    try {
+      return await this.core.auth.authenticate(cred);
+    } catch (err) {
+      const rec = newRecord(transport, undefined, 'authenticate', null);
+      rec.outcome = 'error';
+      rec.errorCode = err instanceof GatewayError ? err.code : 'SWY_INTERNAL';
+      if (!(err instanceof GatewayError)) this.core.log.error({ err }, 'authentication failed internally');
+      this.finish(rec);
+      throw err;
+    }
+  }
+
   /** initialize: negotiate the version, create the session, announce what the gateway offers. */
   async initialize(
     msg: RpcRequest,
     transport: 'http' | 'stdio',
+    principal: Principal,
   ): Promise<{ session?: Session; response: RpcResponse }> {
     const rec = newRecord(transport, undefined, msg.method, msg.id);
+    rec.principal = principal.name;
     const parsed = InitializeRequestSchema.safeParse(msg);
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
@@ -92,6 +117,7 @@ export class Pipeline {
       protocolVersion,
       clientInfo: parsed.data.params.clientInfo as JsonObject,
       clientCapabilities: (msg.params?.capabilities ?? {}) as JsonObject,
+      principal: principal.name,
     });
     const instructions = this.core.instructions();
     const result: JsonObject = {
@@ -105,9 +131,10 @@ export class Pipeline {
   }
 
   /** One request from a client in an initialized session. */
-  async request(session: Session, msg: RpcRequest, reply: Reply): Promise<void> {
+  async request(session: Session, msg: RpcRequest, reply: Reply, principal: Principal): Promise<void> {
     // accept
     const rec = newRecord(session.transport, session.id, msg.method, msg.id);
+    rec.principal = principal.name;
     const refused = this.core.draining
       ? 'SWY_SHUTTING_DOWN'
       : this.core.ledger && !this.core.ledger.accepting

@@ -17,7 +17,7 @@ export interface RequestRecord {
   readonly transport: 'http' | 'stdio';
   readonly session: string | undefined;
   readonly method: string;
-  readonly rpcId: RequestId;
+  readonly rpcId: RequestId | null;
   /** The tool/prompt name or resource URI the client asked for. */
   target?: string;
   /** Which upstream served it, and the name it knows the target by. */
@@ -44,7 +44,7 @@ export function newRecord(
   transport: 'http' | 'stdio',
   session: string | undefined,
   method: string,
-  rpcId: RequestId,
+  rpcId: RequestId | null,
 ): RequestRecord {
   return {
     id: `${prefix}-${(++seq).toString(36)}`,

@@ -5,13 +5,19 @@
  *   POST   /admin/upstreams          add one (body: an `upstreams[]` entry of the config)
  *   DELETE /admin/upstreams/<name>   remove one added here
  *   GET    /admin/tools              the federated tool list with routes
+ *   GET    /admin/keys               API keys (never their secrets or hashes)
+ *   POST   /admin/keys               create one: { principal, groups?, expiresAt? } → the key, once
+ *   DELETE /admin/keys/<id>          revoke one (effective at once)
  *
- * Access: with `admin.token` set, a matching bearer token; without, loopback clients only.
+ * Access: an admin principal — the `admin.token` bearer, or a credential whose principal or group
+ * is listed in `auth.admins`. With neither admin.token nor auth.required set, loopback clients
+ * without a credential are admins too (a gateway on one's own machine).
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayCore } from '../gateway/gateway.js';
 import { GatewayError } from '../gateway/errors.js';
+import { createKey, describeKey } from '../policy/keys.js';
+import { credentialFromHeader, isAdmin } from '../policy/principal.js';
 import { readBody } from './body.js';
 import { isLoopbackHost } from './guards.js';
 
@@ -21,23 +27,30 @@ export async function handleAdmin(
   res: ServerResponse,
   path: string,
 ) {
-  authorize(core, req);
+  await authorize(core, req);
   const parts = path.split('/').filter(Boolean); // ['admin', 'upstreams', name?]
   const resource = parts[1];
   if (resource === 'upstreams' && parts.length === 2) {
     if (req.method === 'GET') return json(res, 200, { upstreams: core.status() });
-    if (req.method === 'POST') {
-      const body = await readBody(req, core.config.server.maxBodyBytes);
-      let input: unknown;
-      try {
-        input = JSON.parse(body.toString('utf8'));
-      } catch (err) {
-        throw new GatewayError('SWY_ADMIN_BAD_REQUEST', {
-          detail: `invalid JSON: ${(err as Error).message}`,
-        });
-      }
-      return json(res, 201, await core.addUpstream(input));
+    if (req.method === 'POST') return json(res, 201, await core.addUpstream(await readJson(core, req)));
+  }
+  if (resource === 'keys' && parts.length === 2) {
+    if (req.method === 'GET') {
+      return json(res, 200, { keys: (await core.store.apiKeys.list()).map((k) => describeKey(k)) });
     }
+    if (req.method === 'POST') {
+      const spec = keySpec(await readJson(core, req));
+      const { key, record } = await createKey(core.store.apiKeys, spec);
+      return json(res, 201, { ...describeKey(record), key });
+    }
+  }
+  if (resource === 'keys' && parts.length === 3 && req.method === 'DELETE') {
+    const id = decodeURIComponent(parts[2]!);
+    if (!(await core.store.apiKeys.revoke(id, Date.now())))
+      throw new GatewayError('SWY_KEY_NOT_FOUND', { id });
+    core.auth.keys.forget(id);
+    res.writeHead(204).end();
+    return;
   }
   if (resource === 'upstreams' && parts.length === 3 && req.method === 'DELETE') {
     await core.removeUpstream(decodeURIComponent(parts[2]!));
@@ -55,17 +68,50 @@ export async function handleAdmin(
   throw new GatewayError('SWY_NOT_FOUND', { path });
 }
 
-function authorize(core: GatewayCore, req: IncomingMessage): void {
-  const token = core.config.admin.token;
-  if (token) {
-    const given = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-    const a = Buffer.from(given);
-    const b = Buffer.from(token);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) throw new GatewayError('SWY_ADMIN_UNAUTHORIZED');
+async function authorize(core: GatewayCore, req: IncomingMessage): Promise<void> {
+  const cred = credentialFromHeader(req.headers.authorization);
+  const { auth, admin } = core.config;
+  if (cred.bearer === undefined && !cred.malformed && !admin.token && !auth.required) {
+    const remote = req.socket.remoteAddress ?? '';
+    if (!isLoopbackHost(remote.replace(/^::ffff:/, ''))) throw new GatewayError('SWY_ADMIN_FORBIDDEN');
     return;
   }
-  const remote = req.socket.remoteAddress ?? '';
-  if (!isLoopbackHost(remote.replace(/^::ffff:/, ''))) throw new GatewayError('SWY_ADMIN_FORBIDDEN');
+  if (cred.bearer === undefined) throw new GatewayError('SWY_ADMIN_UNAUTHORIZED');
+  const principal = await core.auth.authenticate(cred).catch((err: unknown) => {
+    if (err instanceof GatewayError && err.status === 401) throw new GatewayError('SWY_ADMIN_UNAUTHORIZED');
+    throw err;
+  });
+  if (!isAdmin(principal, auth.admins))
+    throw new GatewayError('SWY_ADMIN_NOT_ADMIN', { principal: principal.name });
+}
+
+async function readJson(core: GatewayCore, req: IncomingMessage): Promise<unknown> {
+  const body = await readBody(req, core.config.server.maxBodyBytes);
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail: `invalid JSON: ${(err as Error).message}` });
+  }
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
+
+function keySpec(input: unknown): { principal: string; groups: string[]; expiresAt: number | null } {
+  const o = (input ?? {}) as Record<string, unknown>;
+  const bad = (detail: string) => new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail });
+  if (typeof input !== 'object' || Array.isArray(input)) throw bad('expected an object');
+  for (const k of Object.keys(o))
+    if (!['principal', 'groups', 'expiresAt'].includes(k)) throw bad(`${k}: unknown key`);
+  if (typeof o.principal !== 'string' || !NAME.test(o.principal)) throw bad('principal: expected a name');
+  const groups = o.groups ?? [];
+  if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string' && NAME.test(g)))
+    throw bad('groups: expected a list of names');
+  let expiresAt: number | null = null;
+  if (o.expiresAt !== undefined && o.expiresAt !== null) {
+    expiresAt = typeof o.expiresAt === 'number' ? o.expiresAt : Date.parse(String(o.expiresAt));
+    if (!Number.isFinite(expiresAt)) throw bad('expiresAt: expected an ISO time or epoch milliseconds');
+  }
+  return { principal: o.principal, groups: groups as string[], expiresAt };
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

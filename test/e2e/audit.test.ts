@@ -69,6 +69,7 @@ describe('audit ledger through the real CLI', () => {
     expect(calls.filter((l) => l.entry.outcome === 'ok')).toHaveLength(N);
     expect(calls[0]!.entry).toMatchObject({
       front: 'mcp',
+      principal: 'anonymous',
       upstream: 'local',
       target: 'local.echo',
       args: { text: 'hi 0', password: '[redacted]' },

@@ -23,6 +23,8 @@ export async function serveStdio(
 ): Promise<StdioFront> {
   const transport = new StdioServerTransport(stdin as never, stdout as never);
   let session: Session | undefined;
+  // One local client: it runs as the configured stdio principal.
+  const principal = core.auth.local();
   const send = (msg: RpcMessage) => {
     transport
       .send(msg as JSONRPCMessage)
@@ -59,7 +61,7 @@ export async function serveStdio(
       if (initializing) {
         void initializing.then(() => handle(raw));
       } else if ('method' in msg && msg.method === 'initialize' && 'id' in msg) {
-        initializing = core.pipeline.initialize(msg, 'stdio').then(({ session: s, response }) => {
+        initializing = core.pipeline.initialize(msg, 'stdio', principal).then(({ session: s, response }) => {
           if (s) {
             session = s;
             s.outlet = { send: (m) => (send(m), true) };
@@ -73,7 +75,7 @@ export async function serveStdio(
       return;
     }
     core.sessions.touch(session);
-    if ('method' in msg && 'id' in msg) void core.pipeline.request(session, msg, reply);
+    if ('method' in msg && 'id' in msg) void core.pipeline.request(session, msg, reply, principal);
     else if ('method' in msg) core.pipeline.notification(session, msg);
     else core.pipeline.response(session, msg);
   };
