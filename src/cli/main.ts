@@ -8,6 +8,7 @@ import { importMcpJson } from './import-mcp-json.js';
 import { init } from './init.js';
 import { keysCreate, keysList, keysRevoke } from './keys.js';
 import { mcpConfig } from './mcp-config.js';
+import { policyExplain } from './policy.js';
 import { serve } from './serve.js';
 import { stdio } from './stdio.js';
 import { tools } from './tools.js';
@@ -93,6 +94,27 @@ keys
   .argument('<id>', 'the key id (the part after swy_)')
   .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
   .action(keysRevoke);
+
+const policy = program.command('policy').description('authorization rules');
+policy
+  .command('explain')
+  .description('show whether a principal may use a tool/prompt/resource/agent/skill, and the deciding rule')
+  .requiredOption('--principal <name>', 'the principal')
+  .option(
+    '--group <group>',
+    'a group of the principal (repeatable)',
+    (v: string, acc: string[]) => [...acc, v],
+    [],
+  )
+  .option('--tool <name>', 'a tool (federated name, e.g. docs.search)')
+  .option('--prompt <name>', 'a prompt')
+  .option('--resource <uri>', 'a resource URI')
+  .option('--agent <name>', 'an A2A agent')
+  .option('--skill <name>', 'an A2A skill')
+  .option('--upstream <name>', 'the upstream (or agent) serving it, when the name does not say')
+  .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
+  .option('--json', 'print JSON')
+  .action(policyExplain);
 
 const audit = program.command('audit').description('the hash-chained audit ledger');
 audit

@@ -187,6 +187,38 @@ export const AuthSchema = z
   })
   .describe('Authentication (docs/security.md).');
 
+const globs = (what: string) =>
+  z
+    .array(z.string().min(1))
+    .optional()
+    .describe(`${what} (globs: \`*\` any run of characters, \`?\` one; case-insensitive).`);
+
+export const PolicySchema = z
+  .strictObject({
+    name: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Shown by `policy explain` and in the ledger (default `policies[i]`).'),
+    effect: z.enum(['allow', 'deny']).describe('Deny overrides allow.'),
+    principals: z
+      .array(
+        z.string().regex(/^(\*|(group:)?[A-Za-z0-9][A-Za-z0-9_-]{0,47})$/, 'expected NAME, group:NAME or *'),
+      )
+      .min(1)
+      .describe('Who the rule is about: principal names, `group:NAME`, or `*` for everyone.'),
+    upstreams: globs('Upstreams (for A2A: agents) the rule covers; absent: all'),
+    tools: globs("Tools, by federated name (`docs.search`) or the upstream's own name (`search`)"),
+    prompts: globs('Prompts, by federated or own name'),
+    resources: globs('Resource URIs'),
+    agents: globs('A2A agents'),
+    skills: globs('A2A skills'),
+  })
+  .describe(
+    'One authorization rule. Without any of tools/prompts/resources/agents/skills it covers everything ' +
+      '(of its upstreams); with some, only those kinds.',
+  );
+
 export const AuditSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Write one hash-chained ledger record per operation.'),
@@ -278,6 +310,13 @@ export const ConfigSchema = z
       .prefault({})
       .describe('The admin HTTP API (upstreams at runtime).'),
     auth: AuthSchema.prefault({}),
+    policies: z
+      .array(PolicySchema)
+      .default([])
+      .describe(
+        'Authorization rules. None: everything is allowed. Once any exists, what no rule allows is denied; ' +
+          'deny overrides allow. Lists show only what the caller may use.',
+      ),
     audit: AuditSchema.prefault({}),
     reload: z
       .strictObject({
@@ -307,6 +346,7 @@ export const ConfigSchema = z
 export type Config = z.output<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 export type UpstreamConfig = z.output<typeof UpstreamSchema>;
+export type PolicyConfig = z.output<typeof PolicySchema>;
 export type StdioMcpConfig = z.output<typeof StdioMcpSchema>;
 export type HttpMcpConfig = z.output<typeof HttpMcpSchema>;
 

@@ -261,6 +261,12 @@ export const ERRORS = {
     'API key "{id}" not found or already revoked',
     'List keys with `switchyard keys list` or GET /admin/keys.',
   ),
+  SWY_POLICY_DENIED: entry(
+    403,
+    JSONRPC.INVALID_PARAMS,
+    'Forbidden: {principal} may not use {kind} {name}',
+    'Ask an admin for access; `switchyard policy explain --principal P --{kind} NAME` shows the deciding rule.',
+  ),
   SWY_AUDIT_BACKLOG: entry(
     503,
     JSONRPC.SERVER_ERROR,

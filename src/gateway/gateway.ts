@@ -25,6 +25,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { LedgerWriter } from '../ledger/writer.js';
 import { Authenticator } from '../policy/authn.js';
+import { Authorizer } from '../policy/authz.js';
 import { GatewayError } from './errors.js';
 import { Pipeline, withLogger, type Core } from './pipeline.js';
 
@@ -65,6 +66,7 @@ export class GatewayCore implements Core, UpstreamHooks {
   server?: Server;
   ledger: LedgerWriter | undefined;
   auth!: Authenticator;
+  readonly authz: Authorizer;
   /** Hooks for the fronts (close a session's streams, …). */
   onSessionClosed?: (s: Session) => void;
 
@@ -83,8 +85,10 @@ export class GatewayCore implements Core, UpstreamHooks {
   ) {
     this.config = config;
     this.metrics = metrics ?? new Metrics();
+    this.authz = new Authorizer(() => this.config);
     this.local = new LocalHandlers({
       catalog: () => this.catalog(),
+      visible: (principal) => this.authz.visible(this.catalog(), principal),
       upstreams: () => [...this.upstreams.values()],
       pageSize: () => this.config.server.pageSize,
       sessions: () => this.sessions,

@@ -8,6 +8,7 @@
  *               (once per HTTP exchange, before the messages are read out of it)
  *   accept      open a request record; refuse new work while draining
  *   route       find the upstream (or local handler) and rewrite names   → router.ts
+ *   authorize   policy on the routed target (never on the name as typed)  → policy/authz.ts
  *   call        forward upstream with a fresh id, relaying progress,
  *               server-to-client requests and cancellation               → upstream/forwarder.ts
  *               (or answer locally: lists, ping, log level, subscriptions → federation/local.ts)
@@ -46,6 +47,7 @@ import { VERSION } from '../version.js';
 import { GatewayError, toJsonRpcError } from './errors.js';
 import type { LedgerSink } from '../ledger/writer.js';
 import type { Authenticator } from '../policy/authn.js';
+import { mcpSubject, type Authorizer } from '../policy/authz.js';
 import type { Credential, Principal } from '../policy/principal.js';
 import { newRecord, toLedgerInput, type RequestRecord } from './request-record.js';
 import { route, type Local, type Target } from './router.js';
@@ -65,6 +67,7 @@ export interface Core {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly auth: Authenticator;
+  readonly authz: Authorizer;
   /** Where finished records go (absent when `audit.enabled` is false). */
   readonly ledger: LedgerSink | undefined;
   readonly draining: boolean;
@@ -154,11 +157,19 @@ export class Pipeline {
         session: session.id,
         directory: this.core.tasks,
       });
+      if (target.kind === 'upstream') {
+        rec.target = target.target;
+        rec.upstream = target.upstream.name;
+        rec.upstreamTarget = target.upstreamTarget;
+        if (msg.params?.arguments !== undefined) rec.args = msg.params.arguments;
+      }
+      // authorize
+      this.authorize(rec, principal, msg, target);
       // call: the upstream, or the gateway's own handler
       const outcome =
         target.kind === 'local'
-          ? await this.answerLocally(target.method, session, msg, cancellation)
-          : await this.callUpstream(target, session, msg, reply, cancellation, rec);
+          ? await this.answerLocally(target.method, session, msg, cancellation, principal)
+          : await this.callUpstream(target, session, msg, reply, cancellation);
       // respond: the answer goes back as it came, under the client's id
       if ('result' in outcome) {
         rec.outcome = 'ok';
@@ -189,13 +200,8 @@ export class Pipeline {
     msg: RpcRequest,
     reply: Reply,
     cancellation: Cancellation,
-    rec: RequestRecord,
   ): Promise<CallOutcome> {
     const upstream = target.upstream;
-    rec.target = target.target;
-    rec.upstream = upstream.name;
-    rec.upstreamTarget = target.upstreamTarget;
-    if (msg.params?.arguments !== undefined) rec.args = msg.params.arguments;
     const ref = this.core.affinity.enter(upstream.name, session, reply);
     let outcome: CallOutcome;
     try {
@@ -214,14 +220,47 @@ export class Pipeline {
     return outcome;
   }
 
+  /** Policy on what the request reaches; the decision goes on the record either way. */
+  private authorize(rec: RequestRecord, principal: Principal, msg: RpcRequest, target: Target): void {
+    const subject =
+      target.kind === 'upstream'
+        ? mcpSubject({
+            method: msg.method,
+            params: target.params,
+            upstream: target.upstream.name,
+            target: target.target,
+            upstreamTarget: target.upstreamTarget,
+          })
+        : target.method === 'resources/subscribe' && typeof msg.params?.uri === 'string'
+          ? mcpSubject({
+              method: msg.method,
+              params: msg.params,
+              upstream: this.core.catalog().resource(msg.params.uri)?.name,
+              target: msg.params.uri,
+            })
+          : undefined;
+    if (!subject) return;
+    const decision = this.core.authz.decide(principal, subject);
+    rec.decision = decision;
+    if (decision.effect === 'deny') {
+      this.core.metrics.policyDenials.labels(subject.kind).inc();
+      throw new GatewayError('SWY_POLICY_DENIED', {
+        principal: principal.name,
+        kind: subject.kind,
+        name: subject.name,
+      });
+    }
+  }
+
   /** Lists, ping, log level, subscriptions: the gateway answers these itself. */
   private answerLocally(
     method: Local,
     session: Session,
     msg: RpcRequest,
     cancellation: Cancellation,
+    principal: Principal,
   ): Promise<CallOutcome> {
-    return this.core.local.handle(method, session, msg.params, cancellation).then(
+    return this.core.local.handle(method, session, msg.params, cancellation, principal).then(
       (result): CallOutcome => ({ result }),
       (err: unknown): CallOutcome => {
         // An upstream's own error (a failed resources/subscribe, say) is passed on as it came.

@@ -8,6 +8,8 @@
  *   GET    /admin/keys               API keys (never their secrets or hashes)
  *   POST   /admin/keys               create one: { principal, groups?, expiresAt? } → the key, once
  *   DELETE /admin/keys/<id>          revoke one (effective at once)
+ *   GET    /admin/policies           the authorization rules in force
+ *   GET    /admin/policies/explain?principal=P&group=G&tool=T (or prompt, resource, agent, skill; upstream)
  *
  * Access: an admin principal — the `admin.token` bearer, or a credential whose principal or group
  * is listed in `auth.admins`. With neither admin.token nor auth.required set, loopback clients
@@ -65,7 +67,34 @@ export async function handleAdmin(
     });
     return json(res, 200, { tools, collisions: catalog.collisions });
   }
+  if (resource === 'policies' && req.method === 'GET') {
+    if (parts.length === 2) return json(res, 200, { policies: core.config.policies });
+    if (parts.length === 3 && parts[2] === 'explain') return json(res, 200, explain(core, req));
+  }
   throw new GatewayError('SWY_NOT_FOUND', { path });
+}
+
+function explain(core: GatewayCore, req: IncomingMessage) {
+  const q = new URL(req.url ?? '/', 'http://admin').searchParams;
+  const principal = q.get('principal');
+  const kinds = (['tool', 'prompt', 'resource', 'agent', 'skill'] as const).filter((k) => q.has(k));
+  if (!principal || kinds.length !== 1) {
+    throw new GatewayError('SWY_ADMIN_BAD_REQUEST', {
+      detail: 'give principal and exactly one of tool, prompt, resource, agent, skill',
+    });
+  }
+  const kind = kinds[0]!;
+  const name = q.get(kind)!;
+  let upstream = q.get('upstream') ?? undefined;
+  let alias: string | undefined;
+  if (!upstream && (kind === 'tool' || kind === 'prompt')) {
+    const route = kind === 'tool' ? core.catalog().tool(name) : core.catalog().prompt(name);
+    upstream = route?.upstream.name;
+    alias = route?.name;
+  }
+  const target = { kind, name, ...(alias ? { alias } : {}), ...(upstream ? { upstream } : {}) };
+  const who = { name: principal, groups: q.getAll('group'), via: 'api-key' as const };
+  return { target, ...core.authz.rules.explain(who, target) };
 }
 
 async function authorize(core: GatewayCore, req: IncomingMessage): Promise<void> {

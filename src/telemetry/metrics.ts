@@ -18,6 +18,7 @@ export class Metrics {
   readonly sessions: Gauge;
   readonly collisions: Gauge;
   readonly ledgerRefused: Counter;
+  readonly policyDenials: Counter<'kind'>;
   private readonly children = new Map<
     string,
     { count: Counter.Internal; dur: Histogram.Internal<'method' | 'upstream' | 'tool'> }
@@ -53,6 +54,12 @@ export class Metrics {
     this.sessions = new Gauge({
       name: 'switchyard_mcp_sessions',
       help: 'Downstream MCP sessions held by this process.',
+      registers: [this.registry],
+    });
+    this.policyDenials = new Counter({
+      name: 'switchyard_policy_denials_total',
+      help: 'Requests denied by policy, by target kind (tool, prompt, resource, agent, skill).',
+      labelNames: ['kind'],
       registers: [this.registry],
     });
     this.ledgerRefused = new Counter({
