@@ -11,12 +11,14 @@ import { mcpConfig } from './mcp-config.js';
 import { policyExplain } from './policy.js';
 import { serve } from './serve.js';
 import { stdio } from './stdio.js';
-import { tools } from './tools.js';
+import { tools, toolsApprove, toolsDiff } from './tools.js';
 
 const program = new Command()
   .name('switchyard')
   .description('An agent gateway: many MCP servers behind one endpoint.')
-  .version(VERSION);
+  .version(VERSION)
+  // `tools --config X` and `tools diff --config X` each keep their own options.
+  .enablePositionalOptions();
 
 program
   .command('serve')
@@ -38,12 +40,28 @@ program
   .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
   .action(check);
 
-program
+const toolsCommand = program
   .command('tools')
-  .description('start the upstreams and list the federated tools')
+  .description('start the upstreams and list the federated tools (diff|approve: changed definitions)')
   .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
   .option('--json', 'print JSON')
   .action(tools);
+toolsCommand
+  .command('diff')
+  .description('show tool definitions that changed since they were pinned (quarantined tools)')
+  .option('--upstream <name>', 'only this upstream')
+  .option('--tool <name>', "only this tool (the upstream's own name)")
+  .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
+  .option('--json', 'print JSON')
+  .action(toolsDiff);
+toolsCommand
+  .command('approve')
+  .description('accept a changed tool definition (lifts the quarantine)')
+  .argument('[upstream]', 'the upstream')
+  .argument('[tool]', "the tool (the upstream's own name)")
+  .option('--all', 'approve every changed definition')
+  .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
+  .action(toolsApprove);
 
 program
   .command('init')

@@ -59,6 +59,14 @@ export const UpstreamSchema = z
         'Tool and prompt name prefixing: `always` `<name><sep><tool>`; `conditional` only names that collide ' +
           'with another upstream; `never` keeps names as they are (collisions are reported, never shadowed).',
       ),
+    pinning: z
+      .enum(['pin', 'warn', 'off'])
+      .default('pin')
+      .describe(
+        'Tool-definition pinning (rug-pull defence): `pin` quarantines a tool whose definition changed since it ' +
+          'was first seen until an admin approves it (`switchyard tools diff|approve`); `warn` only logs and ' +
+          'records the change; `off` does not track definitions.',
+      ),
     timeoutMs: durationMs(
       'Per-request timeout towards this upstream. Progress notifications from the upstream reset it.',
       120_000,

@@ -267,6 +267,24 @@ export const ERRORS = {
     'Forbidden: {principal} may not use {kind} {name}',
     'Ask an admin for access; `switchyard policy explain --principal P --{kind} NAME` shows the deciding rule.',
   ),
+  SWY_TOOL_QUARANTINED: entry(
+    403,
+    JSONRPC.INVALID_PARAMS,
+    'Tool {name} is quarantined: upstream "{upstream}" changed its definition since it was approved',
+    'An admin reviews the change with `switchyard tools diff` and accepts it with `switchyard tools approve {upstream} {tool}`.',
+  ),
+  SWY_TOOL_NAME_REJECTED: entry(
+    403,
+    JSONRPC.INVALID_PARAMS,
+    'Tool {name} is refused: {reason}',
+    "Ask the upstream's maintainer to rename the tool; names must be plain ASCII and not imitate other tools.",
+  ),
+  SWY_NOTHING_TO_APPROVE: entry(
+    404,
+    JSONRPC.INVALID_PARAMS,
+    'No changed definition of {upstream}/{tool} awaits approval',
+    'See what awaits approval with `switchyard tools diff` or GET /admin/pins.',
+  ),
   SWY_AUDIT_BACKLOG: entry(
     503,
     JSONRPC.SERVER_ERROR,

@@ -26,6 +26,7 @@ import { Metrics } from '../telemetry/metrics.js';
 import { LedgerWriter } from '../ledger/writer.js';
 import { Authenticator } from '../policy/authn.js';
 import { Authorizer } from '../policy/authz.js';
+import { PinRegistry } from '../policy/pinning.js';
 import { GatewayError } from './errors.js';
 import { Pipeline, withLogger, type Core } from './pipeline.js';
 
@@ -67,6 +68,9 @@ export class GatewayCore implements Core, UpstreamHooks {
   ledger: LedgerWriter | undefined;
   auth!: Authenticator;
   readonly authz: Authorizer;
+  pins!: PinRegistry;
+  /** The tool list each upstream had when its definitions were last checked against the pins. */
+  private readonly pinned = new Map<string, readonly JsonObject[]>();
   /** Hooks for the fronts (close a session's streams, …). */
   onSessionClosed?: (s: Session) => void;
 
@@ -103,6 +107,18 @@ export class GatewayCore implements Core, UpstreamHooks {
     this.store = await openStore(this.config.store);
     this.log.info({ store: this.store.location }, 'store open');
     this.auth = new Authenticator(() => this.config, this.store.apiKeys);
+    this.pins = new PinRegistry(this.store.pins, this.log, {
+      alert: (a) => this.ledger?.append({ ...a, kind: 'alert', time: Date.now(), front: 'mcp' }),
+      quarantined: () => this.metrics.quarantines.inc(),
+      changed: () => {
+        this.catalogCache = undefined;
+        this.authz.invalidate();
+        const n: RpcNotification = { jsonrpc: '2.0', method: 'notifications/tools/list_changed' };
+        for (const s of this.sessions.values()) s.notify(n);
+      },
+    });
+    await this.pins.load();
+    this.authz.quarantine = this.pins;
     if (this.config.audit.enabled) {
       this.ledger = new LedgerWriter(this.store.ledger, this.config.audit, this.log);
       this.ledger.onDrop = () => this.metrics.ledgerRefused.inc();
@@ -129,6 +145,7 @@ export class GatewayCore implements Core, UpstreamHooks {
 
   catalog(): Catalog {
     if (!this.catalogCache) {
+      this.checkPins();
       this.catalogCache = buildCatalog([...this.upstreams.values()], this.config.naming.separator);
       this.reportCollisions(this.catalogCache);
     }
@@ -324,6 +341,7 @@ export class GatewayCore implements Core, UpstreamHooks {
     while (this.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     clearTimeout(this.relayTimer);
     clearInterval(this.pruneTimer);
+    this.pins?.stop();
     await Promise.all([...this.upstreams.values()].map((u) => u.stop(Math.max(0, deadline - Date.now()))));
     this.upstreams.clear();
     await this.sessions?.stop();
@@ -399,6 +417,19 @@ export class GatewayCore implements Core, UpstreamHooks {
     this.catalogCache = undefined;
     for (const u of retiring) this.listsChanged(u, ['tools', 'prompts', 'resources']);
     await Promise.all(retiring.map((u) => u.stop(this.config.server.shutdownGraceMs)));
+  }
+
+  /**
+   * Compare each ready upstream's tools with their pins when its list changed — here, as the
+   * catalog is rebuilt, so no request is routed to a changed tool before the check.
+   */
+  private checkPins(): void {
+    if (!this.pins) return;
+    for (const u of this.upstreams.values()) {
+      if (u.state !== 'ready' || this.pinned.get(u.name) === u.lists.tools) continue;
+      this.pinned.set(u.name, u.lists.tools);
+      this.pins.observe(u.name, u.lists.tools, u.spec.pinning);
+    }
   }
 
   private relayListChanged(): void {

@@ -48,6 +48,7 @@ import { GatewayError, toJsonRpcError } from './errors.js';
 import type { LedgerSink } from '../ledger/writer.js';
 import type { Authenticator } from '../policy/authn.js';
 import { mcpSubject, type Authorizer } from '../policy/authz.js';
+import type { PinRegistry } from '../policy/pinning.js';
 import type { Credential, Principal } from '../policy/principal.js';
 import { newRecord, toLedgerInput, type RequestRecord } from './request-record.js';
 import { route, type Local, type Target } from './router.js';
@@ -68,6 +69,7 @@ export interface Core {
   readonly log: Logger;
   readonly auth: Authenticator;
   readonly authz: Authorizer;
+  readonly pins: PinRegistry;
   /** Where finished records go (absent when `audit.enabled` is false). */
   readonly ledger: LedgerSink | undefined;
   readonly draining: boolean;
@@ -153,7 +155,8 @@ export class Pipeline {
     session.inFlight.set(msg.id, { cancellation, reply, startedAt: rec.start });
     try {
       // route
-      const target = route(this.core.catalog(), msg.method, msg.params, {
+      const catalog = this.core.catalog();
+      const target = route(catalog, msg.method, msg.params, {
         session: session.id,
         directory: this.core.tasks,
       });
@@ -163,8 +166,9 @@ export class Pipeline {
         rec.upstreamTarget = target.upstreamTarget;
         if (msg.params?.arguments !== undefined) rec.args = msg.params.arguments;
       }
-      // authorize
+      // authorize: policy, then whether the tool is still the one that was approved
       this.authorize(rec, principal, msg, target);
+      if (msg.method === 'tools/call' && target.kind === 'upstream') this.checkTool(rec, catalog, target);
       // call: the upstream, or the gateway's own handler
       const outcome =
         target.kind === 'local'
@@ -250,6 +254,18 @@ export class Pipeline {
         name: subject.name,
       });
     }
+  }
+
+  /** Pinning and name checks: a refused name or a quarantined definition never reaches the upstream. */
+  private checkTool(rec: RequestRecord, catalog: Catalog, target: UpstreamTarget): void {
+    const name = target.target!;
+    const reason = this.core.authz.rejectedNames(catalog).get(name);
+    if (reason) throw new GatewayError('SWY_TOOL_NAME_REJECTED', { name, reason });
+    const upstream = target.upstream.name;
+    const tool = target.upstreamTarget!;
+    rec.definitionHash = this.core.pins.hashOf(upstream, tool);
+    if (this.core.pins.isQuarantined(upstream, tool))
+      throw new GatewayError('SWY_TOOL_QUARANTINED', { name, upstream, tool });
   }
 
   /** Lists, ping, log level, subscriptions: the gateway answers these itself. */

@@ -9,6 +9,8 @@
  *   POST   /admin/keys               create one: { principal, groups?, expiresAt? } → the key, once
  *   DELETE /admin/keys/<id>          revoke one (effective at once)
  *   GET    /admin/policies           the authorization rules in force
+ *   GET    /admin/pins               pinned tool definitions; changed ones with `offered` and `quarantined`
+ *   POST   /admin/pins/<upstream>/<tool>/approve   accept the offered definition (lifts the quarantine)
  *   GET    /admin/policies/explain?principal=P&group=G&tool=T (or prompt, resource, agent, skill; upstream)
  *
  * Access: an admin principal — the `admin.token` bearer, or a credential whose principal or group
@@ -67,6 +69,28 @@ export async function handleAdmin(
     });
     return json(res, 200, { tools, collisions: catalog.collisions });
   }
+  if (resource === 'pins' && parts.length === 2 && req.method === 'GET') {
+    await core.pins.settled();
+    const pins = (await core.store.pins.list()).map((p) => ({
+      upstream: p.upstream,
+      tool: p.tool,
+      hash: p.hash,
+      pinnedAt: new Date(p.pinnedAt).toISOString(),
+      ...(p.pendingHash
+        ? { offered: { hash: p.pendingHash, definition: JSON.parse(p.pendingDefinition!) as unknown } }
+        : {}),
+      quarantined: core.pins.isQuarantined(p.upstream, p.tool),
+    }));
+    return json(res, 200, { pins });
+  }
+  if (resource === 'pins' && parts.length === 5 && parts[4] === 'approve' && req.method === 'POST') {
+    const upstream = decodeURIComponent(parts[2]!);
+    const tool = decodeURIComponent(parts[3]!);
+    const by = adminName(req);
+    if (!(await core.pins.approve(upstream, tool, by)))
+      throw new GatewayError('SWY_NOTHING_TO_APPROVE', { upstream, tool });
+    return json(res, 200, { approved: { upstream, tool } });
+  }
   if (resource === 'policies' && req.method === 'GET') {
     if (parts.length === 2) return json(res, 200, { policies: core.config.policies });
     if (parts.length === 3 && parts[2] === 'explain') return json(res, 200, explain(core, req));
@@ -97,6 +121,13 @@ function explain(core: GatewayCore, req: IncomingMessage) {
   return { target, ...core.authz.rules.explain(who, target) };
 }
 
+const principals = new WeakMap<IncomingMessage, string>();
+
+/** Who made an admin request (recorded with approvals). */
+function adminName(req: IncomingMessage): string {
+  return principals.get(req) ?? 'local-admin';
+}
+
 async function authorize(core: GatewayCore, req: IncomingMessage): Promise<void> {
   const cred = credentialFromHeader(req.headers.authorization);
   const { auth, admin } = core.config;
@@ -112,6 +143,7 @@ async function authorize(core: GatewayCore, req: IncomingMessage): Promise<void>
   });
   if (!isAdmin(principal, auth.admins))
     throw new GatewayError('SWY_ADMIN_NOT_ADMIN', { principal: principal.name });
+  principals.set(req, principal.name);
 }
 
 async function readJson(core: GatewayCore, req: IncomingMessage): Promise<unknown> {

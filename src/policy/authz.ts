@@ -6,6 +6,7 @@
 import type { Config } from '../config/schema.js';
 import type { Catalog } from '../mcp/federation/catalog.js';
 import type { JsonObject } from '../mcp/jsonrpc.js';
+import { screenToolNames } from './names.js';
 import type { Principal } from './principal.js';
 import { PolicySet, type Decision, type PolicyTarget } from './rules.js';
 
@@ -30,8 +31,9 @@ export class Authorizer {
   private policies: Config['policies'] | undefined;
   private set = new PolicySet([]);
   private lists = new WeakMap<Catalog, Map<string, VisibleLists>>();
-  /** Extra visibility filter (quarantined tools), applied after policy. */
-  hidden?: (upstream: string, tool: string) => boolean;
+  private readonly screened = new WeakMap<Catalog, Map<string, string>>();
+  /** Quarantined tools (pinning) are hidden from every list. */
+  quarantine?: { readonly active: boolean; isQuarantined(upstream: string, tool: string): boolean };
 
   constructor(private readonly config: () => Config) {}
 
@@ -50,10 +52,29 @@ export class Authorizer {
     return this.rules.decide(principal, target);
   }
 
+  /** Tools refused for their names (confusables, case/delimiter twins, borrowed prefixes). */
+  rejectedNames(catalog: Catalog): Map<string, string> {
+    let out = this.screened.get(catalog);
+    if (!out) {
+      out = screenToolNames(
+        catalog,
+        this.config().upstreams.map((u) => u.name),
+      );
+      this.screened.set(catalog, out);
+    }
+    return out;
+  }
+
+  /** Forget cached lists (the quarantine changed without a new catalog). */
+  invalidate(): void {
+    this.lists = new WeakMap();
+  }
+
   /** The merged lists as this principal may see them. */
   visible(catalog: Catalog, principal: Principal): VisibleLists {
     const rules = this.rules;
-    if (rules.empty && !this.hidden) return catalog;
+    const rejected = this.rejectedNames(catalog);
+    if (rules.empty && !this.quarantine?.active && rejected.size === 0) return catalog;
     let perPrincipal = this.lists.get(catalog);
     if (!perPrincipal) {
       perPrincipal = new Map();
@@ -66,7 +87,8 @@ export class Authorizer {
     out = {
       tools: catalog.tools.filter((t) => {
         const r = catalog.tool(String(t.name));
-        if (r && this.hidden?.(r.upstream.name, r.name)) return false;
+        if (rejected.has(String(t.name))) return false;
+        if (r && this.quarantine?.isQuarantined(r.upstream.name, r.name)) return false;
         return allowed({ kind: 'tool', name: String(t.name), alias: r?.name, upstream: r?.upstream.name });
       }),
       prompts: catalog.prompts.filter((p) => {

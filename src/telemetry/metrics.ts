@@ -19,6 +19,7 @@ export class Metrics {
   readonly collisions: Gauge;
   readonly ledgerRefused: Counter;
   readonly policyDenials: Counter<'kind'>;
+  readonly quarantines: Counter;
   private readonly children = new Map<
     string,
     { count: Counter.Internal; dur: Histogram.Internal<'method' | 'upstream' | 'tool'> }
@@ -60,6 +61,11 @@ export class Metrics {
       name: 'switchyard_policy_denials_total',
       help: 'Requests denied by policy, by target kind (tool, prompt, resource, agent, skill).',
       labelNames: ['kind'],
+      registers: [this.registry],
+    });
+    this.quarantines = new Counter({
+      name: 'switchyard_tool_quarantines_total',
+      help: 'Tools quarantined because their upstream changed a pinned definition.',
       registers: [this.registry],
     });
     this.ledgerRefused = new Counter({
