@@ -126,6 +126,13 @@ export const ServerSchema = z
       .min(1024)
       .default(4 * 1024 * 1024)
       .describe('Largest request body accepted on /mcp and the admin API (413 beyond).'),
+    maxJsonDepth: z
+      .number()
+      .int()
+      .min(4)
+      .max(1000)
+      .default(64)
+      .describe('Deepest nesting of objects and arrays accepted in request params (deeper: refused).'),
     responseMode: z
       .enum(['auto', 'json', 'sse'])
       .default('auto')
@@ -318,6 +325,21 @@ export const ConfigSchema = z
       .prefault({})
       .describe('The admin HTTP API (upstreams at runtime).'),
     auth: AuthSchema.prefault({}),
+    validation: z
+      .strictObject({
+        arguments: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Check tool arguments against the tool's inputSchema (JSON Schema 2020-12) before forwarding.",
+          ),
+        output: z
+          .boolean()
+          .default(true)
+          .describe('Check structured tool results against the outputSchema, when the tool declares one.'),
+      })
+      .prefault({})
+      .describe('Schema validation of tool calls.'),
     policies: z
       .array(PolicySchema)
       .default([])

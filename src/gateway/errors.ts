@@ -285,6 +285,24 @@ export const ERRORS = {
     'No changed definition of {upstream}/{tool} awaits approval',
     'See what awaits approval with `switchyard tools diff` or GET /admin/pins.',
   ),
+  SWY_INVALID_ARGUMENTS: entry(
+    200,
+    JSONRPC.INVALID_PARAMS,
+    'Invalid arguments for tool {name}: {detail}',
+    "Check the arguments against the tool's inputSchema (tools/list).",
+  ),
+  SWY_TOOL_OUTPUT_INVALID: entry(
+    502,
+    JSONRPC.UPSTREAM_FAILED,
+    'Upstream "{upstream}" answered tool {name} with output that does not match its outputSchema: {detail}',
+    "Report it to the upstream server's maintainer; the gateway does not pass on results that break the schema.",
+  ),
+  SWY_TOO_DEEP: entry(
+    400,
+    JSONRPC.INVALID_PARAMS,
+    'Invalid params: nested deeper than {limit} levels',
+    'Send flatter data, or raise server.maxJsonDepth.',
+  ),
   SWY_AUDIT_BACKLOG: entry(
     503,
     JSONRPC.SERVER_ERROR,

@@ -27,6 +27,7 @@ import { LedgerWriter } from '../ledger/writer.js';
 import { Authenticator } from '../policy/authn.js';
 import { Authorizer } from '../policy/authz.js';
 import { PinRegistry } from '../policy/pinning.js';
+import { ToolSchemas } from '../policy/validation.js';
 import { GatewayError } from './errors.js';
 import { Pipeline, withLogger, type Core } from './pipeline.js';
 
@@ -69,6 +70,7 @@ export class GatewayCore implements Core, UpstreamHooks {
   auth!: Authenticator;
   readonly authz: Authorizer;
   pins!: PinRegistry;
+  readonly schemas: ToolSchemas;
   /** The tool list each upstream had when its definitions were last checked against the pins. */
   private readonly pinned = new Map<string, readonly JsonObject[]>();
   /** Hooks for the fronts (close a session's streams, …). */
@@ -90,6 +92,7 @@ export class GatewayCore implements Core, UpstreamHooks {
     this.config = config;
     this.metrics = metrics ?? new Metrics();
     this.authz = new Authorizer(() => this.config);
+    this.schemas = new ToolSchemas(log);
     this.local = new LocalHandlers({
       catalog: () => this.catalog(),
       visible: (principal) => this.authz.visible(this.catalog(), principal),

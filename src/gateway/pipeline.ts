@@ -9,6 +9,7 @@
  *   accept      open a request record; refuse new work while draining
  *   route       find the upstream (or local handler) and rewrite names   → router.ts
  *   authorize   policy on the routed target (never on the name as typed)  → policy/authz.ts
+ *               pinning and name checks; arguments against inputSchema    → policy/pinning.ts, validation.ts
  *   call        forward upstream with a fresh id, relaying progress,
  *               server-to-client requests and cancellation               → upstream/forwarder.ts
  *               (or answer locally: lists, ping, log level, subscriptions → federation/local.ts)
@@ -49,6 +50,7 @@ import type { LedgerSink } from '../ledger/writer.js';
 import type { Authenticator } from '../policy/authn.js';
 import { mcpSubject, type Authorizer } from '../policy/authz.js';
 import type { PinRegistry } from '../policy/pinning.js';
+import type { ToolSchemas } from '../policy/validation.js';
 import type { Credential, Principal } from '../policy/principal.js';
 import { newRecord, toLedgerInput, type RequestRecord } from './request-record.js';
 import { route, type Local, type Target } from './router.js';
@@ -70,6 +72,7 @@ export interface Core {
   readonly auth: Authenticator;
   readonly authz: Authorizer;
   readonly pins: PinRegistry;
+  readonly schemas: ToolSchemas;
   /** Where finished records go (absent when `audit.enabled` is false). */
   readonly ledger: LedgerSink | undefined;
   readonly draining: boolean;
@@ -168,14 +171,22 @@ export class Pipeline {
       }
       // authorize: policy, then whether the tool is still the one that was approved
       this.authorize(rec, principal, msg, target);
-      if (msg.method === 'tools/call' && target.kind === 'upstream') this.checkTool(rec, catalog, target);
-      // call: the upstream, or the gateway's own handler
-      const outcome =
-        target.kind === 'local'
+      const invalid =
+        msg.method === 'tools/call' && target.kind === 'upstream'
+          ? this.checkTool(rec, catalog, target, msg)
+          : undefined;
+      // call: the upstream, or the gateway's own handler (invalid arguments are not forwarded)
+      const outcome = invalid
+        ? { result: toolError(invalid) }
+        : target.kind === 'local'
           ? await this.answerLocally(target.method, session, msg, cancellation, principal)
           : await this.callUpstream(target, session, msg, reply, cancellation);
       // respond: the answer goes back as it came, under the client's id
-      if ('result' in outcome) {
+      if (invalid) {
+        rec.outcome = 'error';
+        rec.errorCode = invalid.code;
+        reply.respond({ jsonrpc: '2.0', id: msg.id, result: toolError(invalid) });
+      } else if ('result' in outcome) {
         rec.outcome = 'ok';
         reply.respond({ jsonrpc: '2.0', id: msg.id, result: outcome.result });
       } else {
@@ -215,6 +226,11 @@ export class Pipeline {
       });
     } finally {
       this.core.affinity.leave(ref);
+    }
+    if (msg.method === 'tools/call' && 'result' in outcome && this.core.config.validation.output) {
+      const definition = this.core.schemas.find(upstream.lists.tools, target.upstreamTarget!);
+      if (definition && outcome.result.task === undefined)
+        this.core.schemas.checkResult(definition, target.target!, upstream.name, outcome.result);
     }
     // Task ids get their upstream's prefix (and a task created here, its owner).
     if ('result' in outcome && (msg.method === 'tools/call' || TASK_METHODS.has(msg.method))) {
@@ -257,7 +273,17 @@ export class Pipeline {
   }
 
   /** Pinning and name checks: a refused name or a quarantined definition never reaches the upstream. */
-  private checkTool(rec: RequestRecord, catalog: Catalog, target: UpstreamTarget): void {
+  /**
+   * Pinning, name checks and argument validation. Invalid arguments come back as the error (MCP
+   * 2025-11-25 §Tools: input validation errors are tool execution errors, so a model can correct
+   * itself); everything else is thrown.
+   */
+  private checkTool(
+    rec: RequestRecord,
+    catalog: Catalog,
+    target: UpstreamTarget,
+    msg: RpcRequest,
+  ): GatewayError | undefined {
     const name = target.target!;
     const reason = this.core.authz.rejectedNames(catalog).get(name);
     if (reason) throw new GatewayError('SWY_TOOL_NAME_REJECTED', { name, reason });
@@ -266,6 +292,13 @@ export class Pipeline {
     rec.definitionHash = this.core.pins.hashOf(upstream, tool);
     if (this.core.pins.isQuarantined(upstream, tool))
       throw new GatewayError('SWY_TOOL_QUARANTINED', { name, upstream, tool });
+    if (this.core.config.validation.arguments) {
+      const definition = this.core.schemas.find(target.upstream.lists.tools, tool);
+      const problem =
+        definition && this.core.schemas.argumentProblem(definition, name, msg.params?.arguments);
+      if (problem) return problem;
+    }
+    return undefined;
   }
 
   /** Lists, ping, log level, subscriptions: the gateway answers these itself. */
@@ -326,6 +359,11 @@ export class Pipeline {
     this.core.ledger?.append(toLedgerInput(rec));
     if (this.core.log.isLevelEnabled('debug')) this.core.log.debug({ req: rec }, 'request');
   }
+}
+
+/** A tool execution error (`isError: true`) carrying a gateway error's message. */
+function toolError(err: GatewayError): JsonObject {
+  return { content: [{ type: 'text', text: err.message }], isError: true };
 }
 
 /** Messages an upstream ties to a call go to the caller, on the call's own reply. */

@@ -14,6 +14,7 @@ import type { Config } from '../../config/schema.js';
 import { GatewayError, toJsonRpcError } from '../../gateway/errors.js';
 import { SUPPORTED_VERSIONS, type Pipeline } from '../../gateway/pipeline.js';
 import { credentialFromHeader, type Principal } from '../../policy/principal.js';
+import { exceedsDepth } from '../../policy/validation.js';
 import type { Logger } from '../../telemetry/logger.js';
 import {
   classify,
@@ -119,6 +120,9 @@ export class HttpFront {
     } catch (err) {
       throw new GatewayError('SWY_PARSE_ERROR', { detail: (err as Error).message });
     }
+    // A JSON bomb (deep nesting) stops here, before anything walks it recursively.
+    const limit = this.deps.config().server.maxJsonDepth;
+    if (exceedsDepth(parsed, limit + 3)) throw new GatewayError('SWY_TOO_DEEP', { limit });
     const batch = Array.isArray(parsed);
     const items = batch ? (parsed as unknown[]) : [parsed];
     if (items.length === 0) throw new GatewayError('SWY_INVALID_REQUEST', { detail: 'empty batch' });

@@ -7,6 +7,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { GatewayCore } from '../../gateway/gateway.js';
 import { GatewayError, toJsonRpcError } from '../../gateway/errors.js';
+import { exceedsDepth } from '../../policy/validation.js';
 import { classify, errorResponse, type RpcMessage } from '../jsonrpc.js';
 import type { Reply, Session } from '../session.js';
 
@@ -49,6 +50,14 @@ export async function serveStdio(
   let initializing: Promise<void> | undefined;
 
   const handle = (raw: unknown) => {
+    const limit = core.config.server.maxJsonDepth;
+    if (exceedsDepth(raw, limit + 3)) {
+      // A JSON bomb stops here, before anything walks it recursively.
+      const id = (raw as { id?: unknown }).id;
+      const rid = typeof id === 'string' || typeof id === 'number' ? id : null;
+      send(errorResponse(rid, toJsonRpcError(new GatewayError('SWY_TOO_DEEP', { limit }))));
+      return;
+    }
     const c = classify(raw);
     if (c.kind === 'invalid') {
       send(
