@@ -189,10 +189,70 @@ export const AuthSchema = z
       .prefault({})
       .describe('The stdio front serves one local client, which runs as this configured principal.'),
     admins: z
-      .array(z.string().regex(/^(group:)?[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/, 'expected NAME or group:NAME'))
+      .array(z.string().regex(/^(group:)?\S{1,256}$/, 'expected NAME or group:NAME'))
       .default([])
       .describe(
         'Principals (`alice`) and groups (`group:ops`) that may use the admin API. `admin.token` always may.',
+      ),
+    jwt: z
+      .strictObject({
+        issuer: z.string().min(1).describe('Required `iss`.'),
+        audience: z
+          .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+          .optional()
+          .describe(
+            'Accepted `aud` value(s): this gateway as a resource (RFC 8707). Default: `auth.oauth.resource`.',
+          ),
+        jwksUrl: z.url().optional().describe("The issuer's JWKS URL (keys are fetched and cached)."),
+        keys: z
+          .array(z.record(z.string(), z.unknown()))
+          .optional()
+          .describe('Static verification keys as JWKs (public keys), instead of or besides a JWKS URL.'),
+        algorithms: z
+          .array(z.string())
+          .default(['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'])
+          .describe('Accepted signature algorithms.'),
+        clockToleranceSec: z
+          .number()
+          .int()
+          .min(0)
+          .default(30)
+          .describe('Allowed clock skew for exp/nbf/iat.'),
+        principalClaim: z.string().default('sub').describe('The claim that names the principal.'),
+        groupsClaim: z
+          .string()
+          .default('groups')
+          .describe("The claim with the principal's groups (array or space-separated)."),
+        requiredScopes: z
+          .array(z.string())
+          .default([])
+          .describe('Scopes every token must carry (403 insufficient_scope otherwise).'),
+      })
+      .refine((j) => j.jwksUrl !== undefined || (j.keys?.length ?? 0) > 0, {
+        message: 'give jwksUrl or keys',
+      })
+      .optional()
+      .describe('JWT bearer tokens (OAuth 2.1 access tokens), verified with `jose`.'),
+    oauth: z
+      .strictObject({
+        resource: z
+          .url()
+          .optional()
+          .describe(
+            "The MCP endpoint's public URL (the resource identifier). Default: http://HOST:PORT/mcp.",
+          ),
+        authorizationServers: z
+          .array(z.url())
+          .min(1)
+          .describe(
+            'Authorization servers that issue tokens for this gateway (RFC 9728 `authorization_servers`).',
+          ),
+        scopesSupported: z.array(z.string()).optional().describe('Advertised `scopes_supported`.'),
+      })
+      .optional()
+      .describe(
+        'The gateway as an OAuth 2.1 resource server (MCP authorization 2025-11-25): Protected Resource ' +
+          'Metadata at /.well-known/oauth-protected-resource[/mcp] and `resource_metadata` in 401 challenges.',
       ),
     keyCacheMs: durationMs(
       'How long a looked-up API key is cached; a key revoked from the CLI stops working within this time ' +
@@ -217,9 +277,7 @@ export const PolicySchema = z
       .describe('Shown by `policy explain` and in the ledger (default `policies[i]`).'),
     effect: z.enum(['allow', 'deny']).describe('Deny overrides allow.'),
     principals: z
-      .array(
-        z.string().regex(/^(\*|(group:)?[A-Za-z0-9][A-Za-z0-9_-]{0,47})$/, 'expected NAME, group:NAME or *'),
-      )
+      .array(z.string().regex(/^(\*|(group:)?\S{1,256})$/, 'expected NAME, group:NAME or *'))
       .min(1)
       .describe('Who the rule is about: principal names, `group:NAME`, or `*` for everyone.'),
     upstreams: globs('Upstreams (for A2A: agents) the rule covers; absent: all'),

@@ -249,6 +249,12 @@ export const ERRORS = {
     'Unauthorized: {reason}',
     'Send a valid, unexpired credential (`switchyard keys create` issues API keys).',
   ),
+  SWY_INSUFFICIENT_SCOPE: entry(
+    403,
+    JSONRPC.SERVER_ERROR,
+    'Forbidden: the token lacks scope {scope}',
+    'Request a token with the scopes named in the WWW-Authenticate header.',
+  ),
   SWY_ADMIN_NOT_ADMIN: entry(
     403,
     JSONRPC.SERVER_ERROR,

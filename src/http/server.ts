@@ -6,11 +6,13 @@
  *   /readyz       config loaded, store open, upstreams started
  *   /metrics      Prometheus metrics
  *   /admin/…      the admin API                                → admin.ts
+ *   /.well-known/oauth-protected-resource[/mcp]   RFC 9728 metadata (with auth.oauth) → policy/oauth.ts
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { GatewayCore } from '../gateway/gateway.js';
 import { GatewayError } from '../gateway/errors.js';
 import { sendError, type HttpFront } from '../mcp/front/http.js';
+import { METADATA_PATHS, protectedResourceMetadata } from '../policy/oauth.js';
 import { handleAdmin } from './admin.js';
 import { readBody } from './body.js';
 import { checkHostAndOrigin } from './guards.js';
@@ -40,6 +42,10 @@ async function route(core: GatewayCore, mcp: HttpFront, req: IncomingMessage, re
     return mcp.handle(req, res, body);
   }
   if (path === '/healthz') return json(res, 200, { status: 'ok' });
+  if (METADATA_PATHS.includes(path)) {
+    const doc = protectedResourceMetadata(core.config);
+    if (doc) return json(res, 200, doc);
+  }
   if (path === '/readyz') {
     const upstreams = core.status();
     const ready = core.ready;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createKey } from '../../src/policy/keys.js';
-import { stdioFixture } from '../support/fixtures.js';
+import { startHttpFixture, stdioFixture, type HttpFixture } from '../support/fixtures.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { ledgerEntries } from '../support/ledger.js';
 
@@ -171,5 +171,31 @@ describe('authentication off (the default)', () => {
     expect((await post(gw.url, INIT, { authorization: 'Bearer nope' })).status).toBe(401);
     const entries = await ledgerEntries(gw.gateway);
     expect(entries.find((e) => e.method === 'tools/list')).toMatchObject({ principal: 'anonymous' });
+  });
+});
+
+describe('credentials towards upstreams', () => {
+  let gw: TestGateway;
+  let remote: HttpFixture;
+  beforeAll(async () => {
+    remote = await startHttpFixture('remote');
+    gw = await startGateway({
+      auth: { required: true },
+      upstreams: [
+        { name: 'remote', mcp: { url: remote.url, headers: { authorization: 'Bearer upstream-own-token' } } },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await remote?.stop();
+  });
+
+  it("never passes the client's token through: the upstream sees only its own credential", async () => {
+    const { key } = await createKey(gw.gateway.core.store.apiKeys, { principal: 'alice' });
+    const client = await connectAs(gw.url, key);
+    const out = await client.callTool({ name: 'remote.authorization', arguments: {} });
+    expect(out.content).toEqual([{ type: 'text', text: 'Bearer upstream-own-token' }]);
+    await client.close();
   });
 });

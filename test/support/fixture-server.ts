@@ -54,6 +54,11 @@ export function createFixtureServer(): McpServer {
     { description: 'Echo the text back', inputSchema: { text: z.string() } },
     async ({ text: t }) => text(`echo: ${t}`),
   );
+  server.registerTool(
+    'authorization',
+    { description: 'The Authorization header this server received (HTTP only)' },
+    async (extra) => text(String(extra.requestInfo?.headers?.authorization ?? '(none)')),
+  );
   // A rug pull: change echo's definition under the clients' feet (sends tools/list_changed).
   server.registerTool(
     'rug-pull',
