@@ -292,6 +292,31 @@ export const PolicySchema = z
       '(of its upstreams); with some, only those kinds.',
   );
 
+export const RateLimitSchema = z
+  .strictObject({
+    name: z.string().min(1).optional().describe('Named in errors and metrics (default `rateLimits[i]`).'),
+    principals: z
+      .array(z.string().regex(/^(\*|(group:)?\S{1,256})$/, 'expected NAME, group:NAME or *'))
+      .default(['*'])
+      .describe('Who the limit applies to.'),
+    tools: globs('Only calls of these tools count (absent: every request)'),
+    rate: z.number().positive().describe('Requests allowed per `per` (the refill rate).'),
+    per: z.enum(['second', 'minute', 'hour', 'day']).default('minute').describe('The period of `rate`.'),
+    burst: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Bucket size: how many may come at once (default: rate).'),
+    key: z
+      .enum(['principal', 'principal-tool', 'tool'])
+      .default('principal')
+      .describe(
+        'One bucket per principal, per principal and tool, or per tool shared by everyone (a quota on the tool).',
+      ),
+  })
+  .describe('A token-bucket rate limit or quota.');
+
 export const AuditSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Write one hash-chained ledger record per operation.'),
@@ -383,6 +408,12 @@ export const ConfigSchema = z
       .prefault({})
       .describe('The admin HTTP API (upstreams at runtime).'),
     auth: AuthSchema.prefault({}),
+    rateLimits: z
+      .array(RateLimitSchema)
+      .default([])
+      .describe(
+        'Rate limits and quotas (token buckets); a request must pass every limit that applies (429 otherwise).',
+      ),
     validation: z
       .strictObject({
         arguments: z

@@ -21,6 +21,7 @@ export const JSONRPC = {
   UPSTREAM_UNAVAILABLE: -32010,
   UPSTREAM_FAILED: -32011,
   SHUTTING_DOWN: -32012,
+  RATE_LIMITED: -32013,
 } as const;
 
 interface CatalogueEntry {
@@ -309,6 +310,12 @@ export const ERRORS = {
     'Invalid params: nested deeper than {limit} levels',
     'Send flatter data, or raise server.maxJsonDepth.',
   ),
+  SWY_RATE_LIMITED: entry(
+    429,
+    JSONRPC.RATE_LIMITED,
+    'Too many requests: limit {limit} allows {rate} per {per}; retry after {retryAfter} s',
+    'Slow down and retry after the given time (Retry-After), or ask an admin to raise rateLimits.',
+  ),
   SWY_AUDIT_BACKLOG: entry(
     503,
     JSONRPC.SERVER_ERROR,
@@ -365,6 +372,7 @@ export function toJsonRpcError(err: unknown, requestId?: string): JsonRpcErrorOb
   const ge = err instanceof GatewayError ? err : new GatewayError('SWY_INTERNAL', { requestId });
   const data: Record<string, unknown> = { code: ge.code, fix: ge.fix };
   if (ge.params.upstream !== undefined) data.upstream = ge.params.upstream;
+  if (ge.params.retryAfter !== undefined) data.retryAfter = ge.params.retryAfter;
   return { code: ge.rpcCode, message: ge.message, data };
 }
 

@@ -26,6 +26,7 @@ import { Metrics } from '../telemetry/metrics.js';
 import { LedgerWriter } from '../ledger/writer.js';
 import { Authenticator } from '../policy/authn.js';
 import { Authorizer } from '../policy/authz.js';
+import { RateLimiter } from '../policy/limits.js';
 import { PinRegistry } from '../policy/pinning.js';
 import { ToolSchemas } from '../policy/validation.js';
 import { GatewayError } from './errors.js';
@@ -71,6 +72,7 @@ export class GatewayCore implements Core, UpstreamHooks {
   readonly authz: Authorizer;
   pins!: PinRegistry;
   readonly schemas: ToolSchemas;
+  readonly limits: RateLimiter;
   /** The tool list each upstream had when its definitions were last checked against the pins. */
   private readonly pinned = new Map<string, readonly JsonObject[]>();
   /** Hooks for the fronts (close a session's streams, …). */
@@ -93,6 +95,8 @@ export class GatewayCore implements Core, UpstreamHooks {
     this.metrics = metrics ?? new Metrics();
     this.authz = new Authorizer(() => this.config);
     this.schemas = new ToolSchemas(log);
+    this.limits = new RateLimiter(() => this.config);
+    this.limits.onLimited = (limit) => this.metrics.rateLimited.labels(limit).inc();
     this.local = new LocalHandlers({
       catalog: () => this.catalog(),
       visible: (principal) => this.authz.visible(this.catalog(), principal),

@@ -9,6 +9,7 @@
  *   accept      open a request record; refuse new work while draining
  *   route       find the upstream (or local handler) and rewrite names   → router.ts
  *   authorize   policy on the routed target (never on the name as typed)  → policy/authz.ts
+ *               rate limits (429 + Retry-After)                           → policy/limits.ts
  *               pinning and name checks; arguments against inputSchema    → policy/pinning.ts, validation.ts
  *   call        forward upstream with a fresh id, relaying progress,
  *               server-to-client requests and cancellation               → upstream/forwarder.ts
@@ -49,7 +50,9 @@ import { GatewayError, toJsonRpcError } from './errors.js';
 import type { LedgerSink } from '../ledger/writer.js';
 import type { Authenticator } from '../policy/authn.js';
 import { mcpSubject, type Authorizer } from '../policy/authz.js';
+import type { RateLimiter } from '../policy/limits.js';
 import type { PinRegistry } from '../policy/pinning.js';
+import type { PolicyTarget } from '../policy/rules.js';
 import type { ToolSchemas } from '../policy/validation.js';
 import type { Credential, Principal } from '../policy/principal.js';
 import { newRecord, toLedgerInput, type RequestRecord } from './request-record.js';
@@ -72,6 +75,7 @@ export interface Core {
   readonly auth: Authenticator;
   readonly authz: Authorizer;
   readonly pins: PinRegistry;
+  readonly limits: RateLimiter;
   readonly schemas: ToolSchemas;
   /** Where finished records go (absent when `audit.enabled` is false). */
   readonly ledger: LedgerSink | undefined;
@@ -170,7 +174,9 @@ export class Pipeline {
         if (msg.params?.arguments !== undefined) rec.args = msg.params.arguments;
       }
       // authorize: policy, then whether the tool is still the one that was approved
-      this.authorize(rec, principal, msg, target);
+      const subject = this.authorize(rec, principal, msg, target);
+      const limited = this.core.limits.check(principal, subject);
+      if (limited) await limited;
       const invalid =
         msg.method === 'tools/call' && target.kind === 'upstream'
           ? this.checkTool(rec, catalog, target, msg)
@@ -241,7 +247,12 @@ export class Pipeline {
   }
 
   /** Policy on what the request reaches; the decision goes on the record either way. */
-  private authorize(rec: RequestRecord, principal: Principal, msg: RpcRequest, target: Target): void {
+  private authorize(
+    rec: RequestRecord,
+    principal: Principal,
+    msg: RpcRequest,
+    target: Target,
+  ): PolicyTarget | undefined {
     const subject =
       target.kind === 'upstream'
         ? mcpSubject({
@@ -259,7 +270,7 @@ export class Pipeline {
               target: msg.params.uri,
             })
           : undefined;
-    if (!subject) return;
+    if (!subject) return undefined;
     const decision = this.core.authz.decide(principal, subject);
     rec.decision = decision;
     if (decision.effect === 'deny') {
@@ -270,6 +281,7 @@ export class Pipeline {
         name: subject.name,
       });
     }
+    return subject;
   }
 
   /** Pinning and name checks: a refused name or a quarantined definition never reaches the upstream. */

@@ -20,6 +20,7 @@ export class Metrics {
   readonly ledgerRefused: Counter;
   readonly policyDenials: Counter<'kind'>;
   readonly quarantines: Counter;
+  readonly rateLimited: Counter<'limit'>;
   private readonly children = new Map<
     string,
     { count: Counter.Internal; dur: Histogram.Internal<'method' | 'upstream' | 'tool'> }
@@ -61,6 +62,12 @@ export class Metrics {
       name: 'switchyard_policy_denials_total',
       help: 'Requests denied by policy, by target kind (tool, prompt, resource, agent, skill).',
       labelNames: ['kind'],
+      registers: [this.registry],
+    });
+    this.rateLimited = new Counter({
+      name: 'switchyard_rate_limited_total',
+      help: 'Requests refused by a rate limit or quota, by limit name.',
+      labelNames: ['limit'],
       registers: [this.registry],
     });
     this.quarantines = new Counter({

@@ -362,9 +362,14 @@ class PostExchange {
       return;
     }
     const body = this.batch ? JSON.stringify(this.answers) : JSON.stringify(this.answers[0]);
-    this.res
-      .writeHead(200, { 'content-type': 'application/json', [SESSION_HEADER]: this.session.id })
-      .end(body);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      [SESSION_HEADER]: this.session.id,
+    };
+    // A lone request refused by a rate limit is also refused at the HTTP level: 429 + Retry-After.
+    const limited = !this.batch && rateLimited(this.answers[0]!);
+    if (limited) headers['retry-after'] = limited;
+    this.res.writeHead(limited ? 429 : 200, headers).end(body);
   }
 
   private startStream(): SseStream {
@@ -396,6 +401,12 @@ class PostExchange {
     for (const r of this.requests)
       this.session.inFlight.get(r.id)?.cancellation.cancel('client disconnected');
   }
+}
+
+function rateLimited(answer: RpcResponse): string | undefined {
+  if (!('error' in answer)) return undefined;
+  const data = answer.error.data as { code?: unknown; retryAfter?: unknown } | undefined;
+  return data?.code === 'SWY_RATE_LIMITED' ? String(data.retryAfter) : undefined;
 }
 
 function acceptsAll(accept: string): boolean {
