@@ -26,6 +26,7 @@ program
   .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
   .option('--host <host>', 'address to listen on (overrides server.host)')
   .option('-p, --port <port>', 'port to listen on (overrides server.port)')
+  .option('--insecure-no-auth', 'allow a non-loopback address without auth.required (a proxy authenticates)')
   .action(serve);
 
 program

@@ -126,6 +126,25 @@ export const ServerSchema = z
       .min(1024)
       .default(4 * 1024 * 1024)
       .describe('Largest request body accepted on /mcp and the admin API (413 beyond).'),
+    headersTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(10_000)
+      .describe('A client must send its request headers within this time (slow-loris defence).'),
+    requestTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(30_000)
+      .describe('A client must send its whole request (headers and body) within this time.'),
+    trustedProxies: z
+      .array(z.string())
+      .default([])
+      .describe(
+        'Addresses of reverse proxies whose X-Forwarded-For is believed. From anyone else X-Forwarded-* ' +
+          'headers are ignored.',
+      ),
     maxJsonDepth: z
       .number()
       .int()

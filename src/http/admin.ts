@@ -23,6 +23,7 @@ import { GatewayError } from '../gateway/errors.js';
 import { createKey, describeKey } from '../policy/keys.js';
 import { credentialFromHeader, isAdmin } from '../policy/principal.js';
 import { readBody } from './body.js';
+import { clientAddress } from '../policy/client-address.js';
 import { isLoopbackHost } from './guards.js';
 
 export async function handleAdmin(
@@ -132,8 +133,9 @@ async function authorize(core: GatewayCore, req: IncomingMessage): Promise<void>
   const cred = credentialFromHeader(req.headers.authorization);
   const { auth, admin } = core.config;
   if (cred.bearer === undefined && !cred.malformed && !admin.token && !auth.required) {
-    const remote = req.socket.remoteAddress ?? '';
-    if (!isLoopbackHost(remote.replace(/^::ffff:/, ''))) throw new GatewayError('SWY_ADMIN_FORBIDDEN');
+    // The peer address, or what a trusted proxy says; a forged X-Forwarded-For counts for nothing.
+    if (!isLoopbackHost(clientAddress(req, core.config.server.trustedProxies)))
+      throw new GatewayError('SWY_ADMIN_FORBIDDEN');
     return;
   }
   if (cred.bearer === undefined) throw new GatewayError('SWY_ADMIN_UNAUTHORIZED');

@@ -18,7 +18,10 @@ import { readBody } from './body.js';
 import { checkHostAndOrigin } from './guards.js';
 
 export function createHttpServer(core: GatewayCore, mcp: HttpFront): Server {
-  const server = createServer((req, res) => {
+  const { headersTimeoutMs, requestTimeoutMs } = core.config.server;
+  // Timeouts are enforced by a periodic sweep; sweep often enough for the shortest one.
+  const sweep = Math.max(50, Math.min(5_000, Math.floor(headersTimeoutMs / 4)));
+  const server = createServer({ connectionsCheckingInterval: sweep }, (req, res) => {
     void route(core, mcp, req, res).catch((err: unknown) => {
       if (!res.headersSent) sendError(res, err);
       else res.end();
@@ -26,8 +29,8 @@ export function createHttpServer(core: GatewayCore, mcp: HttpFront): Server {
     });
   });
   // Slow clients cannot hold a connection open forever while sending headers or a body.
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 120_000;
+  server.headersTimeout = headersTimeoutMs;
+  server.requestTimeout = Math.max(requestTimeoutMs, headersTimeoutMs);
   server.keepAliveTimeout = 65_000;
   return server;
 }
