@@ -3,7 +3,7 @@
  * (32 random bytes) proves it. Only SHA-256 of the whole key is stored; the key is shown once at
  * creation and cannot be recovered. Checks compare hashes in constant time.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GatewayError } from '../gateway/errors.js';
 import type { ApiKeyRepo, StoredApiKey } from '../store/types.js';
 import type { Principal } from './principal.js';
@@ -11,7 +11,7 @@ import type { Principal } from './principal.js';
 const KEY = /^swy_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 export function keyId(key: string): string | undefined {
