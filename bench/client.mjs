@@ -17,11 +17,13 @@ export const PROTOCOL_VERSION = '2025-11-25';
 export class McpHttpClient {
   /**
    * @param {string} url the MCP endpoint, e.g. http://127.0.0.1:4180/mcp
-   * @param {{ connections?: number }} [opts] pool size; use at least the number of calls in flight
+   * @param {{ connections?: number, headers?: Record<string, string> }} [opts] pool size (use at
+   *   least the number of calls in flight); headers sent on every request (e.g. Authorization)
    */
-  constructor(url, { connections = 64 } = {}) {
+  constructor(url, { connections = 64, headers = {} } = {}) {
     const u = new URL(url);
     this.url = url;
+    this.extraHeaders = headers;
     this.path = u.pathname + u.search;
     this.pool = new Pool(u.origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
   }
@@ -31,6 +33,7 @@ export class McpHttpClient {
     const headers = {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
+      ...this.extraHeaders,
     };
     const init = {
       jsonrpc: '2.0',
@@ -95,6 +98,7 @@ export class McpSession {
       accept: 'application/json, text/event-stream',
       'mcp-session-id': id,
       'mcp-protocol-version': protocolVersion,
+      ...client.extraHeaders,
     };
   }
 

@@ -69,7 +69,7 @@ export async function compareThroughput(
   const runs = [];
   try {
     for (const t of targets) {
-      const client = new McpHttpClient(t.url, { connections: sessions * perSession });
+      const client = new McpHttpClient(t.url, { connections: sessions * perSession, headers: t.headers });
       const run = {
         name: t.name,
         completed: 0,

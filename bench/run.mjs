@@ -22,7 +22,7 @@
  * process is stopped at the end, also on failure or Ctrl-C. The gateway is the built dist/
  * (`npm run bench` builds first). Prints a table with the targets; writes bench/results/latest.json.
  *
- *   node bench/run.mjs [--only latency,throughput,proxy,memory,ready] [--profile] [--quick]
+ *   node bench/run.mjs [--only latency,throughput,proxy,memory,ready,trust] [--profile] [--quick]
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -64,7 +64,7 @@ const A2A_AGENT = join(ROOT, 'bench/a2a-agent.mjs');
 const MCP_PROXY = join(ROOT, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs');
 const RESULTS = join(ROOT, 'bench/results');
 
-const SECTIONS = ['latency', 'throughput', 'proxy', 'memory', 'ready', 'a2a'];
+const SECTIONS = ['latency', 'throughput', 'proxy', 'memory', 'ready', 'a2a', 'trust'];
 
 const { values: opts } = parseArgs({
   options: {
@@ -114,6 +114,7 @@ const TARGETS = {
   vsProxy: { min: 1.5, text: '≥ 1.5×' },
   rss1000: { max: 120, text: '≤ 120 MB' },
   readyMs: { max: 1000, text: '≤ 1000 ms' },
+  trustCost: { max: 0.15, text: '≤ 15% cost' },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -122,13 +123,14 @@ const TARGETS = {
 let work; // a temp dir for configs and SQLite files, removed at the end
 let dbSeq = 0;
 
-function gatewayConfigFile(name, { port = 0, upstream }) {
+function gatewayConfigFile(name, { port = 0, upstream, extra = [], upstreamExtra = [] }) {
   const store = join(work, `${name}-${++dbSeq}.db`);
   const lines = [
     `server: { host: 127.0.0.1, port: ${port} }`,
     `store: ${JSON.stringify(`sqlite:${store}`)}`,
     'log: { level: warn }',
     'reload: { watch: false }',
+    ...extra,
     'upstreams:',
   ];
   if (upstream === 'stdio') {
@@ -140,7 +142,12 @@ function gatewayConfigFile(name, { port = 0, upstream }) {
   } else if (upstream.startsWith('a2a:')) {
     lines.push('  - name: agent', `    a2a: { url: ${JSON.stringify(upstream.slice(4))} }`);
   } else {
-    lines.push('  - name: up', `    mcp: { url: ${JSON.stringify(upstream)} }`, '    prefix: never');
+    lines.push(
+      '  - name: up',
+      `    mcp: { url: ${JSON.stringify(upstream)} }`,
+      '    prefix: never',
+      ...upstreamExtra,
+    );
   }
   const file = join(work, `${name}-${dbSeq}.yaml`);
   writeFileSync(file, lines.join('\n') + '\n');
@@ -274,6 +281,66 @@ async function measureThroughput(results, upstream) {
     };
   } finally {
     await Promise.all([stop(gw.child), stop(hop.child)]);
+  }
+}
+
+/**
+ * The cost of the trust features: the same gateway with everything off (no auth, no policies, no
+ * ledger, no validation, no pinning) and with everything on (API key, policies, ledger, argument
+ * and output validation, pinning), under the throughput load.
+ */
+async function measureTrust(results, upstream) {
+  const p = PARAMS.load;
+  section('trust', loadText(p));
+  const offConfig = gatewayConfigFile('trust-off', {
+    upstream: upstream.url,
+    extra: ['audit: { enabled: false }', 'validation: { arguments: false, output: false }'],
+    upstreamExtra: ['    pinning: off'],
+  });
+  const onConfig = gatewayConfigFile('trust-on', {
+    upstream: upstream.url,
+    extra: [
+      'auth: { required: true }',
+      'policies:',
+      '  - { name: bench, effect: allow, principals: [bench], tools: ["*"] }',
+      '  - { name: no-delete, effect: deny, principals: ["*"], tools: ["*delete*"] }',
+    ],
+  });
+  // The key comes from the real CLI, into the store the gateway will open.
+  const created = execFileSync(
+    process.execPath,
+    [GATEWAY_CLI, 'keys', 'create', '--principal', 'bench', '--config', onConfig, '--json'],
+    { encoding: 'utf8' },
+  );
+  const key = JSON.parse(created).key;
+  const start = async (name, config) => {
+    const child = spawnNode(`switchyard (${name})`, [GATEWAY_CLI, 'serve', '--config', config]);
+    const [, url] = await waitForLine(child, /Switchyard MCP endpoint: (\S+)/);
+    await waitFor200(new URL('/readyz', url).href, { child });
+    return { child, url };
+  };
+  const off = await start('trust off', offConfig);
+  const on = await start('trust on', onConfig);
+  try {
+    const cpu = cpuMeter({ off: off.child, on: on.child });
+    const { trustOff, trustOn } = await compareThroughput(
+      [
+        { name: 'trustOff', url: off.url },
+        { name: 'trustOn', url: on.url, headers: { authorization: `Bearer ${key}` } },
+      ],
+      p,
+    );
+    log(`trust off   ${rate(trustOff)}`);
+    log(`trust on    ${rate(trustOn)}`);
+    results.trust = {
+      params: p,
+      off: trustOff,
+      on: trustOn,
+      cost: 1 - trustOn.callsPerSec / trustOff.callsPerSec,
+      ...cpuFields(cpu, { off: trustOff.completed, on: trustOn.completed }),
+    };
+  } finally {
+    await Promise.all([stop(off.child), stop(on.child)]);
   }
 }
 
@@ -626,6 +693,27 @@ function report(results) {
       ],
     );
   }
+  const S = results.trust;
+  if (S) {
+    rows.push(
+      [
+        'tools/call with auth+policy+ledger+validation (calls/s)',
+        `${int(S.off.callsPerSec)} all off`,
+        int(S.on.callsPerSec),
+        `${(S.cost * 100).toFixed(1)}% cost`,
+        TARGETS.trustCost,
+        S.cost,
+      ],
+      [
+        'CPU per call, trust off → on (µs)',
+        `${int(S.cpuPerCallUs.off)} all off`,
+        int(S.cpuPerCallUs.on),
+        `+${int(S.cpuPerCallUs.on - S.cpuPerCallUs.off)} µs`,
+        null,
+      ],
+    );
+  }
+
   const header = ['measurement', 'baseline', 'switchyard', 'result', 'target', ''];
   const table = rows.map(([what, base, sy, result, target, value]) => [
     what,
@@ -779,6 +867,7 @@ async function main() {
     if (only.includes('memory')) await measureMemory(results, upstream);
     if (only.includes('ready')) await measureReady(results, upstream);
     if (only.includes('a2a')) await measureA2a(results);
+    if (only.includes('trust')) await measureTrust(results, upstream);
     if (opts.profile) await profileGateway(results, upstream);
   } finally {
     await stopAll();

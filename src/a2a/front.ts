@@ -14,12 +14,22 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AGENT_CARD_PATH, AgentCard, type Part, type SendMessageRequest } from '@a2a-js/sdk';
-import { DefaultRequestHandler, type A2ARequestHandler, type ServerCallContext } from '@a2a-js/sdk/server';
-import { agentCardHandler, jsonRpcHandler, restHandler, UserBuilder } from '@a2a-js/sdk/server/express';
+import {
+  DefaultRequestHandler,
+  UnauthenticatedUser,
+  type A2ARequestHandler,
+  type ServerCallContext,
+  type User,
+} from '@a2a-js/sdk/server';
+import { agentCardHandler, jsonRpcHandler, restHandler } from '@a2a-js/sdk/server/express';
+import { legacyAgentCardRouter } from '@a2a-js/sdk/compat/v0_3/server/express';
 import { A2A_ERROR_CODE, RequestMalformedError, toRestErrorBody } from '@a2a-js/sdk/errors';
 import express from 'express';
 import { readBody } from '../http/body.js';
 import type { GatewayCore } from '../gateway/gateway.js';
+import { asGatewayError, toJsonRpcError } from '../gateway/errors.js';
+import { newRecord } from '../gateway/request-record.js';
+import { credentialFromHeader, type Principal } from '../policy/principal.js';
 import { McpToolsExecutor, servedCard, type ServedTool } from '../bridge/mcp-to-a2a.js';
 import { VERSION } from '../version.js';
 import { gatewayInterfaces, rewriteCard } from './card.js';
@@ -73,7 +83,7 @@ export class A2aFront {
         name: u.name,
         kind: 'proxy',
         upstream: u.name,
-        card: (base) => (u.card ? rewriteCard(u.card, base) : undefined),
+        card: (base) => (u.card ? { ...rewriteCard(u.card, base), ...this.security() } : undefined),
       });
     }
     const cfg = this.core.config.a2a;
@@ -129,38 +139,86 @@ export class A2aFront {
 
   private served(name: string, description: string, tools: ServedTool[], base: string): AgentCard {
     const card = servedCard({ name, description, version: VERSION }, tools);
-    return { ...card, supportedInterfaces: gatewayInterfaces(base) };
+    return { ...card, supportedInterfaces: gatewayInterfaces(base), ...this.security() };
+  }
+
+  /**
+   * What the cards the gateway serves say about authentication: the gateway's own (a bearer API
+   * key or access token) when it requires one. A proxied agent's own schemes are not the client's
+   * business: the gateway authenticates to it with the configured headers.
+   */
+  private security(): Pick<AgentCard, 'securitySchemes' | 'securityRequirements'> {
+    if (!this.core.config.auth.required) return { securitySchemes: {}, securityRequirements: [] };
+    return {
+      securitySchemes: {
+        bearer: {
+          scheme: {
+            $case: 'httpAuthSecurityScheme',
+            value: {
+              description: 'A Switchyard API key or access token',
+              scheme: 'Bearer',
+              bearerFormat: '',
+            },
+          },
+        },
+      },
+      securityRequirements: [{ schemes: { bearer: { list: [] } } }],
+    };
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> {
     const origin = baseUrl(req, this.core.config.server.publicUrl);
-    if (path === `/${AGENT_CARD_PATH}`) return sendJson(res, 200, this.gatewayCard(origin));
-    if (path === '/a2a' || path === '/a2a/')
-      return sendJson(res, 200, this.catalog(origin, new URLSearchParams(query)));
-    const rest = path.slice('/a2a/'.length);
+    const rest = path.startsWith('/a2a/') ? path.slice('/a2a/'.length) : '';
     const slash = rest.indexOf('/');
     const name = decodeURIComponent(slash === -1 ? rest : rest.slice(0, slash));
     const sub = slash === -1 ? '' : rest.slice(slash);
+    const jsonRpc = name !== '' && (sub === '' || sub === '/');
+    // An agent's card is public (it says how to authenticate); everything else needs a principal.
+    const isCard = req.method === 'GET' && sub === `/${AGENT_CARD_PATH}`;
+    let principal: Principal | undefined;
+    if (!isCard) {
+      try {
+        principal = await this.core.pipeline.authenticate(
+          credentialFromHeader(req.headers.authorization),
+          'a2a',
+        );
+      } catch (err) {
+        return sendError(res, err, jsonRpc);
+      }
+    }
+    if (path === `/${AGENT_CARD_PATH}`) return sendJson(res, 200, this.gatewayCard(origin, principal!));
+    if (name === '') return sendJson(res, 200, this.catalog(origin, new URLSearchParams(query), principal!));
     const agent = this.agents().find((a) => a.name === name);
     if (!agent) return sendJson(res, 404, { error: `no A2A agent named "${name}"`, agents: `${origin}/a2a` });
+
+    // The request record: metrics, ledger entry and debug line when the response ends.
+    const rec = newRecord('a2a', undefined, restOperation(req.method ?? 'GET', sub), 0);
+    rec.target = name;
+    rec.upstream = agent.kind === 'group' ? undefined : agent.upstream;
+    if (principal) rec.principal = principal.name;
+    res.once('close', () => {
+      rec.outcome = res.statusCode < 400 ? 'ok' : res.statusCode < 500 ? 'error' : 'upstream_error';
+      if (res.statusCode >= 400) rec.errorCode = `HTTP ${res.statusCode}`;
+      const status = `${Math.floor(res.statusCode / 100)}xx`;
+      this.core.metrics.a2aRequests.labels(name, rec.method, status).inc();
+      this.core.metrics.a2aDuration.labels(name, rec.method).observe((performance.now() - rec.start) / 1000);
+      this.core.pipeline.recordA2a(rec);
+    });
+    if (principal) {
+      try {
+        this.core.pipeline.authorizeAgent(rec, principal, name);
+      } catch (err) {
+        return sendError(res, err, jsonRpc);
+      }
+    }
+    if (!(await this.readJson(req, res, jsonRpc))) return;
+    if (jsonRpc) {
+      const body = (req as IncomingMessage & { body?: { method?: unknown } }).body;
+      rec.method = rpcOperation(body?.method);
+    }
+    if (principal) principals.set(req, principal);
     const app = this.appFor(agent);
     // POST /a2a/<name> is the JSON-RPC endpoint; the SDK mounts it at a path of its own.
-    const jsonRpc = sub === '' || sub === '/';
-    const started = performance.now();
-    let operation = restOperation(req.method ?? 'GET', sub);
-    res.once('close', () => {
-      const status = `${Math.floor(res.statusCode / 100)}xx`;
-      this.core.metrics.a2aRequests.labels(name, operation, status).inc();
-      this.core.metrics.a2aDuration.labels(name, operation).observe((performance.now() - started) / 1000);
-      if (this.core.log.isLevelEnabled('debug'))
-        this.core.log.debug(
-          { agent: name, operation, status: res.statusCode, ms: performance.now() - started },
-          'a2a request',
-        );
-    });
-    if (!(await this.readJson(req, res, jsonRpc))) return;
-    if (jsonRpc)
-      operation = rpcOperation((req as IncomingMessage & { body?: { method?: unknown } }).body?.method);
     req.url = (jsonRpc ? '/jsonrpc' : sub) + (query ? `?${query}` : '');
     const base = `${origin}/a2a/${encodeURIComponent(name)}`;
     await new Promise<void>((resolve) => {
@@ -173,6 +231,13 @@ export class A2aFront {
         }),
       );
     });
+  }
+
+  /** May the principal see this agent (catalog, gateway card)? */
+  private visible(principal: Principal | undefined, agent: AgentEntry): boolean {
+    return (
+      !principal || this.core.authz.decide(principal, { kind: 'agent', name: agent.name }).effect === 'allow'
+    );
   }
 
   /**
@@ -224,13 +289,15 @@ export class A2aFront {
     app.disable('x-powered-by');
     app.use(
       `/${AGENT_CARD_PATH}`,
-      agentCardHandler({ agentCardProvider: handler, legacyCompat: { enabled: true }, cache: { maxAge: 0 } }),
+      // v0.3 clients get the v0.3 shape; v1.0 clients the card in its JSON form (the SDK's handler
+      // would serialize the in-process model, whose `$case` fields are not the wire format).
+      legacyAgentCardRouter({ agentCardProvider: handler, cache: { maxAge: 0 } }),
+      agentCardHandler({
+        agentCardProvider: async () => AgentCard.toJSON(await handler.getAgentCard()) as AgentCard,
+        cache: { maxAge: 0 },
+      }),
     );
-    const opts = {
-      requestHandler: handler,
-      userBuilder: UserBuilder.noAuthentication,
-      legacyCompat: { enabled: true },
-    };
+    const opts = { requestHandler: handler, userBuilder: principalUser, legacyCompat: { enabled: true } };
     app.use('/jsonrpc', jsonRpcHandler(opts));
     app.use('/rest', restHandler(opts));
     this.mounted.set(agent.name, { key, app });
@@ -250,7 +317,7 @@ export class A2aFront {
     if (agent.kind === 'proxy') {
       return proxyHandler(
         this.core.upstream(agent.name) as A2aUpstream,
-        () => currentBase.getStore() ?? '',
+        (card) => ({ ...rewriteCard(card, currentBase.getStore() ?? ''), ...this.security() }),
         this.core.log,
       );
     }
@@ -263,7 +330,7 @@ export class A2aFront {
           const c = card();
           return c.skills.flatMap((s) => this.toolsOf((t) => t.name === s.id));
         },
-        callTool: (name, args, opts) => this.core.pipeline.callTool(name, args, opts),
+        callTool: (principal, name, args, opts) => this.core.pipeline.callTool(principal, name, args, opts),
       });
       inner = new DefaultRequestHandler(
         card(),
@@ -287,7 +354,7 @@ export class A2aFront {
   }
 
   /** The gateway's own card: each agent it offers is a skill. */
-  gatewayCard(origin: string): unknown {
+  gatewayCard(origin: string, principal?: Principal): unknown {
     const card: AgentCard = {
       name: this.core.config.server.name,
       description:
@@ -301,29 +368,32 @@ export class A2aFront {
       securityRequirements: [],
       defaultInputModes: ['text/plain'],
       defaultOutputModes: ['text/plain'],
-      skills: this.agents().map((a) => {
-        const card = a.card(`${origin}/a2a/${a.name}`);
-        return {
-          id: a.name,
-          name: card?.name ?? a.name,
-          description: `${card?.description ?? 'unavailable'} Card: ${origin}/a2a/${a.name}/${AGENT_CARD_PATH}`,
-          tags: [...new Set([a.kind, ...(card?.skills.flatMap((s) => s.tags) ?? [])])],
-          examples: [],
-          inputModes: [],
-          outputModes: [],
-          securityRequirements: [],
-        };
-      }),
+      skills: this.agents()
+        .filter((a) => this.visible(principal, a))
+        .map((a) => {
+          const card = a.card(`${origin}/a2a/${a.name}`);
+          return {
+            id: a.name,
+            name: card?.name ?? a.name,
+            description: `${card?.description ?? 'unavailable'} Card: ${origin}/a2a/${a.name}/${AGENT_CARD_PATH}`,
+            tags: [...new Set([a.kind, ...(card?.skills.flatMap((s) => s.tags) ?? [])])],
+            examples: [],
+            inputModes: [],
+            outputModes: [],
+            securityRequirements: [],
+          };
+        }),
       signatures: [],
     };
     return AgentCard.toJSON(card);
   }
 
   /** The agent catalog, searchable by text (`q`) and tag (`tag`). */
-  catalog(origin: string, params: URLSearchParams): unknown {
+  catalog(origin: string, params: URLSearchParams, principal?: Principal): unknown {
     const q = params.get('q')?.toLowerCase();
     const tag = params.get('tag')?.toLowerCase();
     const agents = this.agents().flatMap((a) => {
+      if (!this.visible(principal, a)) return [];
       const base = `${origin}/a2a/${a.name}`;
       const card = a.card(base);
       const tags = [a.kind, ...(card?.skills.flatMap((s) => s.tags) ?? [])];
@@ -459,6 +529,35 @@ export function globs(patterns: readonly string[]): (name: string) => boolean {
       ),
   );
   return (name) => res.some((r) => r.test(name));
+}
+
+/** The principal of each A2A request, for the SDK's UserBuilder (tasks are kept per user). */
+const principals = new WeakMap<IncomingMessage, Principal>();
+
+/** An A2A SDK user carrying the gateway's principal: task stores scope tasks by its name. */
+export class PrincipalUser implements User {
+  constructor(readonly principal: Principal) {}
+  get isAuthenticated(): boolean {
+    return this.principal.via !== 'anonymous';
+  }
+  get userName(): string {
+    return this.principal.name;
+  }
+}
+
+const principalUser = (req: express.Request): Promise<User> => {
+  const principal = principals.get(req);
+  return Promise.resolve(principal ? new PrincipalUser(principal) : new UnauthenticatedUser());
+};
+
+/** A refused request, in the error shape of the binding it came on (WWW-Authenticate kept). */
+function sendError(res: ServerResponse, err: unknown, jsonRpc: boolean): void {
+  const ge = asGatewayError(err);
+  const headers = { 'content-type': 'application/json', ...ge.headers };
+  const body = jsonRpc
+    ? { jsonrpc: '2.0', id: null, error: toJsonRpcError(ge) }
+    : { error: { code: ge.status, status: ge.code, message: ge.message } };
+  res.writeHead(ge.status, headers).end(JSON.stringify(body));
 }
 
 function baseUrl(req: IncomingMessage, publicUrl: string | undefined): string {

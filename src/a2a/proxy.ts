@@ -29,17 +29,20 @@ import {
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import type { Logger } from '../telemetry/logger.js';
 import type { A2aUpstream } from './upstream.js';
-import { rewriteCard } from './card.js';
 
-export function proxyHandler(upstream: A2aUpstream, base: () => string, log: Logger): A2ARequestHandler {
-  return new ProxyHandler(upstream, base, log);
+/** `present` turns the upstream's card into the one clients see (interfaces, security). */
+export function proxyHandler(
+  upstream: A2aUpstream,
+  present: (card: AgentCard) => AgentCard,
+  log: Logger,
+): A2ARequestHandler {
+  return new ProxyHandler(upstream, present, log);
 }
 
 class ProxyHandler implements A2ARequestHandler {
   constructor(
     private readonly upstream: A2aUpstream,
-    /** The base URL the gateway serves this agent at, for the current request. */
-    private readonly base: () => string,
+    private readonly present: (card: AgentCard) => AgentCard,
     private readonly log: Logger,
   ) {}
 
@@ -75,12 +78,12 @@ class ProxyHandler implements A2ARequestHandler {
   }
 
   getAgentCard(): Promise<AgentCard> {
-    return Promise.resolve(rewriteCard(this.upstream.requireReady().card, this.base()));
+    return Promise.resolve(this.present(this.upstream.requireReady().card));
   }
 
   async getAuthenticatedExtendedAgentCard(params: GetExtendedAgentCardRequest, ctx: ServerCallContext) {
     const card = await this.transport.getExtendedAgentCard(params, this.options(ctx));
-    return rewriteCard(card, this.base());
+    return this.present(card);
   }
 
   sendMessage(params: SendMessageRequest, ctx: ServerCallContext) {

@@ -27,6 +27,7 @@ import {
   type RequestContext,
 } from '@a2a-js/sdk/server';
 import type { JsonObject } from '../mcp/jsonrpc.js';
+import type { Principal } from '../policy/principal.js';
 import { Cancellation, type CallOutcome, type RelatedSink } from '../mcp/upstream/forwarder.js';
 import { dataPart, mcpToParts, partsText, textPart } from './parts.js';
 
@@ -43,6 +44,7 @@ export interface ServedAgentDeps {
   /** The tools this agent offers now (they follow the upstream's list). */
   tools(): ServedTool[];
   callTool(
+    principal: Principal,
     name: string,
     args: JsonObject,
     opts: { related: RelatedSink; cancellation: Cancellation; progressToken?: string; context?: string },
@@ -143,6 +145,12 @@ export function helpText(tools: ServedTool[]): string {
   );
 }
 
+/** The caller's principal, as the A2A front put it in the call context (anonymous if none). */
+function principalOf(ctx: RequestContext): Principal {
+  const user = ctx.context.user as { principal?: Principal } | undefined;
+  return user?.principal ?? { name: 'anonymous', groups: [], via: 'anonymous' };
+}
+
 interface Running {
   cancellation: Cancellation;
   contextId: string;
@@ -194,7 +202,7 @@ export class McpToolsExecutor implements AgentExecutor {
     const entry: Running = { cancellation, contextId, done: new Promise<void>((r) => (finish = r)) };
     this.running.set(taskId, entry);
     try {
-      const outcome = await this.deps.callTool(ask.tool, ask.args, {
+      const outcome = await this.deps.callTool(principalOf(ctx), ask.tool, ask.args, {
         cancellation,
         progressToken: `a2a-${taskId}`,
         context: contextId,

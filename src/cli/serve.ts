@@ -3,16 +3,30 @@ import { validateConfig } from '../config/load.js';
 import { Gateway } from '../gateway/runtime.js';
 import { isLoopbackHost } from '../http/guards.js';
 import { createLogger } from '../telemetry/logger.js';
-import { configPath, loadOrExit, withListen } from './shared.js';
+import { configPath, fail, loadOrExit, withListen } from './shared.js';
 
-export async function serve(opts: { config?: string; host?: string; port?: string }): Promise<void> {
+export async function serve(opts: {
+  config?: string;
+  host?: string;
+  port?: string;
+  insecureNoAuth?: boolean;
+}): Promise<void> {
   const path = configPath(opts.config);
   const config = validateConfig(withListen(await loadOrExit(path), opts.host, opts.port));
   const log = createLogger(config.log.level);
-  if (!isLoopbackHost(config.server.host)) {
+  // Secure by default: beyond loopback, every caller must authenticate unless explicitly waived.
+  if (!isLoopbackHost(config.server.host) && !config.auth.required) {
+    if (!opts.insecureNoAuth) {
+      fail(
+        `refusing to listen on ${config.server.host} without authentication: anyone who can reach this ` +
+          'address could use every upstream. Set auth.required: true (and create keys with ' +
+          '`switchyard keys create`), bind to 127.0.0.1, or pass --insecure-no-auth if a proxy in front ' +
+          'authenticates callers.',
+      );
+    }
     log.warn(
       { host: config.server.host },
-      'listening beyond loopback: anyone who can reach this address can use every upstream',
+      'listening beyond loopback WITHOUT authentication (--insecure-no-auth): anyone who can reach this address can use every upstream',
     );
   }
   const gateway = new Gateway(config, log, { configPath: path });

@@ -1,7 +1,14 @@
-/** `switchyard tools`: start the configured upstreams and print the federated tool list. */
+/**
+ * `switchyard tools`: start the configured upstreams and print the federated tool list.
+ * `switchyard tools diff|approve`: review and accept tool definitions that changed since they
+ * were pinned (the rug-pull defence; see docs/security.md).
+ */
 import { Gateway } from '../gateway/runtime.js';
+import { lineDiff, prettyDefinition } from '../policy/diff.js';
+import { openStore } from '../store/open.js';
+import type { StoredPin } from '../store/types.js';
 import { createLogger } from '../telemetry/logger.js';
-import { configPath, loadOrExit } from './shared.js';
+import { configPath, fail, loadOrExit } from './shared.js';
 
 export async function tools(opts: { config?: string; json?: boolean }): Promise<void> {
   const config = await loadOrExit(configPath(opts.config));
@@ -30,4 +37,68 @@ export async function tools(opts: { config?: string; json?: boolean }): Promise<
   for (const u of down) out.push(`(upstream ${u.name} is ${u.state}${u.error ? `: ${u.error}` : ''})`);
   process.stdout.write(`${out.join('\n')}\n`);
   if (down.length > 0) process.exitCode = 2;
+}
+
+async function pendingPins(config: string | undefined, upstream?: string, tool?: string) {
+  const cfg = await loadOrExit(configPath(config));
+  const store = await openStore(cfg.store);
+  const pins = (await store.pins.list(upstream)).filter(
+    (p) => p.pendingHash !== null && (tool === undefined || p.tool === tool),
+  );
+  return { store, pins };
+}
+
+export async function toolsDiff(opts: { config?: string; upstream?: string; tool?: string; json?: boolean }) {
+  const { store, pins } = await pendingPins(opts.config, opts.upstream, opts.tool);
+  await store.close();
+  if (opts.json) {
+    const rows = pins.map((p) => ({
+      upstream: p.upstream,
+      tool: p.tool,
+      pinned: { hash: p.hash, definition: JSON.parse(p.definition) as unknown },
+      offered: {
+        hash: p.pendingHash,
+        definition: JSON.parse(p.pendingDefinition!) as unknown,
+        since: p.pendingSince,
+      },
+    }));
+    process.stdout.write(`${JSON.stringify({ changed: rows }, null, 2)}\n`);
+    return;
+  }
+  if (pins.length === 0) {
+    process.stdout.write('no changed tool definitions await approval\n');
+    return;
+  }
+  const out: string[] = [];
+  for (const p of pins) out.push(...describeChange(p), '');
+  process.stdout.write(out.join('\n'));
+}
+
+function describeChange(p: StoredPin): string[] {
+  return [
+    `${p.upstream}/${p.tool}: changed ${new Date(p.pendingSince ?? 0).toISOString()}`,
+    `--- pinned  ${p.hash}`,
+    `+++ offered ${p.pendingHash}`,
+    ...lineDiff(prettyDefinition(p.definition), prettyDefinition(p.pendingDefinition!)),
+  ];
+}
+
+export async function toolsApprove(
+  upstream: string | undefined,
+  tool: string | undefined,
+  opts: { config?: string; all?: boolean },
+) {
+  if (!opts.all && (upstream === undefined || tool === undefined))
+    fail('name the tool (`tools approve UPSTREAM TOOL`) or pass --all');
+  const { store, pins } = await pendingPins(opts.config, upstream, tool);
+  try {
+    if (pins.length === 0)
+      fail(`no changed definition${upstream ? ` of ${upstream}/${tool ?? '*'}` : ''} awaits approval`);
+    for (const p of pins) {
+      await store.pins.approve(p.upstream, p.tool, p.pendingHash!, p.pendingDefinition!, Date.now());
+      process.stdout.write(`approved ${p.upstream}/${p.tool} ${p.pendingHash}\n`);
+    }
+  } finally {
+    await store.close();
+  }
 }

@@ -39,6 +39,15 @@ const durationMs = (description: string, dflt: number) =>
 
 const stringMap = z.record(z.string(), z.string());
 
+const pinningSchema = z
+  .enum(['pin', 'warn', 'off'])
+  .default('pin')
+  .describe(
+    'Tool-definition pinning (rug-pull defence): `pin` quarantines a tool whose definition changed since it ' +
+      'was first seen until an admin approves it (`switchyard tools diff|approve`); `warn` only logs and ' +
+      'records the change; `off` does not track definitions.',
+  );
+
 /** Shared by every kind of upstream. */
 const prefixSchema = z
   .enum(['always', 'conditional', 'never'])
@@ -82,6 +91,7 @@ export const UpstreamSchema = z
       })
       .describe('How to reach the upstream MCP server.'),
     prefix: prefixSchema,
+    pinning: pinningSchema,
     timeoutMs: durationMs(
       'Per-request timeout towards this upstream. Progress notifications from the upstream reset it.',
       120_000,
@@ -153,6 +163,7 @@ export const A2aUpstreamSchema = z
     ),
     a2a: A2aEndpointSchema,
     prefix: prefixSchema,
+    pinning: pinningSchema,
     timeoutMs: durationMs('How long one A2A call may take before it is abandoned.', 120_000),
     startTimeoutMs: durationMs('How long fetching the Agent Card may take at start.', 30_000),
     enabled: z.boolean().default(true).describe('Set to false to keep the entry but not start it.'),
@@ -444,6 +455,32 @@ export const ServerSchema = z
       .min(1024)
       .default(4 * 1024 * 1024)
       .describe('Largest request body accepted on /mcp and the admin API (413 beyond).'),
+    headersTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(10_000)
+      .describe('A client must send its request headers within this time (slow-loris defence).'),
+    requestTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(30_000)
+      .describe('A client must send its whole request (headers and body) within this time.'),
+    trustedProxies: z
+      .array(z.string())
+      .default([])
+      .describe(
+        'Addresses of reverse proxies whose X-Forwarded-For is believed. From anyone else X-Forwarded-* ' +
+          'headers are ignored.',
+      ),
+    maxJsonDepth: z
+      .number()
+      .int()
+      .min(4)
+      .max(1000)
+      .default(64)
+      .describe('Deepest nesting of objects and arrays accepted in request params (deeper: refused).'),
     responseMode: z
       .enum(['auto', 'json', 'sse'])
       .default('auto')
@@ -465,6 +502,198 @@ export const ServerSchema = z
     shutdownGraceMs: durationMs('On SIGTERM, how long in-flight calls may take to finish.', 10_000),
   })
   .describe('The HTTP listener and the MCP endpoint at /mcp.');
+
+/** Argument keys redacted from stored arguments by default (case-insensitive substrings). */
+export const DEFAULT_REDACT_KEYS = [
+  'password',
+  'passwd',
+  'secret',
+  'token',
+  'apikey',
+  'api_key',
+  'authorization',
+  'cookie',
+  'credential',
+  'private_key',
+];
+
+export const AuthSchema = z
+  .strictObject({
+    required: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Require a credential (API key or JWT bearer token) on /mcp. Off: requests without one run as ' +
+          '`anonymous`; a credential that is sent is still checked.',
+      ),
+    anonymous: name
+      .default('anonymous')
+      .describe('The principal of unauthenticated requests when not required.'),
+    stdio: z
+      .strictObject({
+        principal: name.default('local').describe('The principal `switchyard stdio` runs as.'),
+        groups: z.array(name).default([]).describe('Its groups.'),
+      })
+      .prefault({})
+      .describe('The stdio front serves one local client, which runs as this configured principal.'),
+    admins: z
+      .array(z.string().regex(/^(group:)?\S{1,256}$/, 'expected NAME or group:NAME'))
+      .default([])
+      .describe(
+        'Principals (`alice`) and groups (`group:ops`) that may use the admin API. `admin.token` always may.',
+      ),
+    jwt: z
+      .strictObject({
+        issuer: z.string().min(1).describe('Required `iss`.'),
+        audience: z
+          .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+          .optional()
+          .describe(
+            'Accepted `aud` value(s): this gateway as a resource (RFC 8707). Default: `auth.oauth.resource`.',
+          ),
+        jwksUrl: z.url().optional().describe("The issuer's JWKS URL (keys are fetched and cached)."),
+        keys: z
+          .array(z.record(z.string(), z.unknown()))
+          .optional()
+          .describe('Static verification keys as JWKs (public keys), instead of or besides a JWKS URL.'),
+        algorithms: z
+          .array(z.string())
+          .default(['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'])
+          .describe('Accepted signature algorithms.'),
+        clockToleranceSec: z
+          .number()
+          .int()
+          .min(0)
+          .default(30)
+          .describe('Allowed clock skew for exp/nbf/iat.'),
+        principalClaim: z.string().default('sub').describe('The claim that names the principal.'),
+        groupsClaim: z
+          .string()
+          .default('groups')
+          .describe("The claim with the principal's groups (array or space-separated)."),
+        requiredScopes: z
+          .array(z.string())
+          .default([])
+          .describe('Scopes every token must carry (403 insufficient_scope otherwise).'),
+      })
+      .refine((j) => j.jwksUrl !== undefined || (j.keys?.length ?? 0) > 0, {
+        message: 'give jwksUrl or keys',
+      })
+      .optional()
+      .describe('JWT bearer tokens (OAuth 2.1 access tokens), verified with `jose`.'),
+    oauth: z
+      .strictObject({
+        resource: z
+          .url()
+          .optional()
+          .describe(
+            "The MCP endpoint's public URL (the resource identifier). Default: http://HOST:PORT/mcp.",
+          ),
+        authorizationServers: z
+          .array(z.url())
+          .min(1)
+          .describe(
+            'Authorization servers that issue tokens for this gateway (RFC 9728 `authorization_servers`).',
+          ),
+        scopesSupported: z.array(z.string()).optional().describe('Advertised `scopes_supported`.'),
+      })
+      .optional()
+      .describe(
+        'The gateway as an OAuth 2.1 resource server (MCP authorization 2025-11-25): Protected Resource ' +
+          'Metadata at /.well-known/oauth-protected-resource[/mcp] and `resource_metadata` in 401 challenges.',
+      ),
+    keyCacheMs: durationMs(
+      'How long a looked-up API key is cached; a key revoked from the CLI stops working within this time ' +
+        '(revoked through the admin API: at once).',
+      2000,
+    ),
+  })
+  .describe('Authentication (docs/security.md).');
+
+const globs = (what: string) =>
+  z
+    .array(z.string().min(1))
+    .optional()
+    .describe(`${what} (globs: \`*\` any run of characters, \`?\` one; case-insensitive).`);
+
+export const PolicySchema = z
+  .strictObject({
+    name: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Shown by `policy explain` and in the ledger (default `policies[i]`).'),
+    effect: z.enum(['allow', 'deny']).describe('Deny overrides allow.'),
+    principals: z
+      .array(z.string().regex(/^(\*|(group:)?\S{1,256})$/, 'expected NAME, group:NAME or *'))
+      .min(1)
+      .describe('Who the rule is about: principal names, `group:NAME`, or `*` for everyone.'),
+    upstreams: globs('Upstreams (for A2A: agents) the rule covers; absent: all'),
+    tools: globs("Tools, by federated name (`docs.search`) or the upstream's own name (`search`)"),
+    prompts: globs('Prompts, by federated or own name'),
+    resources: globs('Resource URIs'),
+    agents: globs('A2A agents'),
+    skills: globs('A2A skills'),
+  })
+  .describe(
+    'One authorization rule. Without any of tools/prompts/resources/agents/skills it covers everything ' +
+      '(of its upstreams); with some, only those kinds.',
+  );
+
+export const RateLimitSchema = z
+  .strictObject({
+    name: z.string().min(1).optional().describe('Named in errors and metrics (default `rateLimits[i]`).'),
+    principals: z
+      .array(z.string().regex(/^(\*|(group:)?\S{1,256})$/, 'expected NAME, group:NAME or *'))
+      .default(['*'])
+      .describe('Who the limit applies to.'),
+    tools: globs('Only calls of these tools count (absent: every request)'),
+    rate: z.number().positive().describe('Requests allowed per `per` (the refill rate).'),
+    per: z.enum(['second', 'minute', 'hour', 'day']).default('minute').describe('The period of `rate`.'),
+    burst: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Bucket size: how many may come at once (default: rate).'),
+    key: z
+      .enum(['principal', 'principal-tool', 'tool'])
+      .default('principal')
+      .describe(
+        'One bucket per principal, per principal and tool, or per tool shared by everyone (a quota on the tool).',
+      ),
+  })
+  .describe('A token-bucket rate limit or quota.');
+
+export const AuditSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Write one hash-chained ledger record per operation.'),
+    storeArguments: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Keep call arguments in the ledger (secret-looking keys redacted). Off: only their SHA-256 digest.',
+      ),
+    redactKeys: z
+      .array(z.string().min(1))
+      .default(DEFAULT_REDACT_KEYS)
+      .describe('Argument keys whose values are replaced by `[redacted]` (case-insensitive substrings).'),
+    batchSize: z.number().int().min(1).default(256).describe('Records written per transaction at most.'),
+    flushIntervalMs: durationMs('Queued records are written at least this often.', 200),
+    maxQueue: z
+      .number()
+      .int()
+      .min(1)
+      .default(50_000)
+      .describe('Records waiting to be written at most; beyond, new requests are refused (503).'),
+    checkpointEvery: z
+      .number()
+      .int()
+      .min(0)
+      .default(1000)
+      .describe('Write a checkpoint (seq, hash) every this many records (0: only at stop).'),
+  })
+  .describe('The audit ledger (docs/security.md).');
 
 export const ConfigSchema = z
   .strictObject({
@@ -526,6 +755,36 @@ export const ConfigSchema = z
       })
       .prefault({})
       .describe('The admin HTTP API (upstreams at runtime).'),
+    auth: AuthSchema.prefault({}),
+    rateLimits: z
+      .array(RateLimitSchema)
+      .default([])
+      .describe(
+        'Rate limits and quotas (token buckets); a request must pass every limit that applies (429 otherwise).',
+      ),
+    validation: z
+      .strictObject({
+        arguments: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Check tool arguments against the tool's inputSchema (JSON Schema 2020-12) before forwarding.",
+          ),
+        output: z
+          .boolean()
+          .default(true)
+          .describe('Check structured tool results against the outputSchema, when the tool declares one.'),
+      })
+      .prefault({})
+      .describe('Schema validation of tool calls.'),
+    policies: z
+      .array(PolicySchema)
+      .default([])
+      .describe(
+        'Authorization rules. None: everything is allowed. Once any exists, what no rule allows is denied; ' +
+          'deny overrides allow. Lists show only what the caller may use.',
+      ),
+    audit: AuditSchema.prefault({}),
     reload: z
       .strictObject({
         watch: z.boolean().default(true).describe('Reload when the config file changes.'),
@@ -634,6 +893,7 @@ export type AnyUpstreamConfig = UpstreamConfig | A2aUpstreamConfig;
 export function isA2a(spec: AnyUpstreamConfig): spec is A2aUpstreamConfig {
   return 'a2a' in spec;
 }
+export type PolicyConfig = z.output<typeof PolicySchema>;
 export type StdioMcpConfig = z.output<typeof StdioMcpSchema>;
 export type HttpMcpConfig = z.output<typeof HttpMcpSchema>;
 export type CatalogEntry = z.output<typeof CatalogEntrySchema>;

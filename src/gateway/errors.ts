@@ -21,6 +21,7 @@ export const JSONRPC = {
   UPSTREAM_UNAVAILABLE: -32010,
   UPSTREAM_FAILED: -32011,
   SHUTTING_DOWN: -32012,
+  RATE_LIMITED: -32013,
 } as const;
 
 interface CatalogueEntry {
@@ -267,6 +268,90 @@ export const ERRORS = {
     'Upstream "{upstream}" is refused by the license policy: {detail}',
     'Change the artifacts it declares, their catalog entries or `licensePolicy` (see `switchyard catalog check`).',
   ),
+  SWY_AUTH_REQUIRED: entry(
+    401,
+    JSONRPC.SERVER_ERROR,
+    'Unauthorized: a credential is required',
+    'Send Authorization: Bearer <API key or access token>.',
+  ),
+  SWY_AUTH_INVALID: entry(
+    401,
+    JSONRPC.SERVER_ERROR,
+    'Unauthorized: {reason}',
+    'Send a valid, unexpired credential (`switchyard keys create` issues API keys).',
+  ),
+  SWY_INSUFFICIENT_SCOPE: entry(
+    403,
+    JSONRPC.SERVER_ERROR,
+    'Forbidden: the token lacks scope {scope}',
+    'Request a token with the scopes named in the WWW-Authenticate header.',
+  ),
+  SWY_ADMIN_NOT_ADMIN: entry(
+    403,
+    JSONRPC.SERVER_ERROR,
+    'Admin API: principal "{principal}" is not an admin',
+    'Add the principal or one of its groups (group:NAME) to auth.admins.',
+  ),
+  SWY_KEY_NOT_FOUND: entry(
+    404,
+    JSONRPC.INVALID_PARAMS,
+    'API key "{id}" not found or already revoked',
+    'List keys with `switchyard keys list` or GET /admin/keys.',
+  ),
+  SWY_POLICY_DENIED: entry(
+    403,
+    JSONRPC.INVALID_PARAMS,
+    'Forbidden: {principal} may not use {kind} {name}',
+    'Ask an admin for access; `switchyard policy explain --principal P --{kind} NAME` shows the deciding rule.',
+  ),
+  SWY_TOOL_QUARANTINED: entry(
+    403,
+    JSONRPC.INVALID_PARAMS,
+    'Tool {name} is quarantined: upstream "{upstream}" changed its definition since it was approved',
+    'An admin reviews the change with `switchyard tools diff` and accepts it with `switchyard tools approve {upstream} {tool}`.',
+  ),
+  SWY_TOOL_NAME_REJECTED: entry(
+    403,
+    JSONRPC.INVALID_PARAMS,
+    'Tool {name} is refused: {reason}',
+    "Ask the upstream's maintainer to rename the tool; names must be plain ASCII and not imitate other tools.",
+  ),
+  SWY_NOTHING_TO_APPROVE: entry(
+    404,
+    JSONRPC.INVALID_PARAMS,
+    'No changed definition of {upstream}/{tool} awaits approval',
+    'See what awaits approval with `switchyard tools diff` or GET /admin/pins.',
+  ),
+  SWY_INVALID_ARGUMENTS: entry(
+    200,
+    JSONRPC.INVALID_PARAMS,
+    'Invalid arguments for tool {name}: {detail}',
+    "Check the arguments against the tool's inputSchema (tools/list).",
+  ),
+  SWY_TOOL_OUTPUT_INVALID: entry(
+    502,
+    JSONRPC.UPSTREAM_FAILED,
+    'Upstream "{upstream}" answered tool {name} with output that does not match its outputSchema: {detail}',
+    "Report it to the upstream server's maintainer; the gateway does not pass on results that break the schema.",
+  ),
+  SWY_TOO_DEEP: entry(
+    400,
+    JSONRPC.INVALID_PARAMS,
+    'Invalid params: nested deeper than {limit} levels',
+    'Send flatter data, or raise server.maxJsonDepth.',
+  ),
+  SWY_RATE_LIMITED: entry(
+    429,
+    JSONRPC.RATE_LIMITED,
+    'Too many requests: limit {limit} allows {rate} per {per}; retry after {retryAfter} s',
+    'Slow down and retry after the given time (Retry-After), or ask an admin to raise rateLimits.',
+  ),
+  SWY_AUDIT_BACKLOG: entry(
+    503,
+    JSONRPC.SERVER_ERROR,
+    'The audit ledger is behind; the request was not accepted',
+    'Retry shortly; check the store (the gateway log says why writes are slow or failing).',
+  ),
   SWY_NOT_FOUND: entry(
     404,
     JSONRPC.SERVER_ERROR,
@@ -281,6 +366,8 @@ export class GatewayError extends Error {
   readonly status: number;
   readonly rpcCode: number;
   readonly fix: string;
+  /** HTTP headers the answer must carry (WWW-Authenticate on 401, Retry-After on 429). */
+  headers?: Record<string, string>;
 
   constructor(
     readonly code: ErrorCode,
@@ -315,6 +402,7 @@ export function toJsonRpcError(err: unknown, requestId?: string): JsonRpcErrorOb
   const ge = err instanceof GatewayError ? err : new GatewayError('SWY_INTERNAL', { requestId });
   const data: Record<string, unknown> = { code: ge.code, fix: ge.fix };
   if (ge.params.upstream !== undefined) data.upstream = ge.params.upstream;
+  if (ge.params.retryAfter !== undefined) data.retryAfter = ge.params.retryAfter;
   return { code: ge.rpcCode, message: ge.message, data };
 }
 

@@ -42,6 +42,12 @@ import type { Store } from '../store/types.js';
 import type { Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { VERSION } from '../version.js';
+import { LedgerWriter } from '../ledger/writer.js';
+import { Authenticator } from '../policy/authn.js';
+import { Authorizer } from '../policy/authz.js';
+import { RateLimiter } from '../policy/limits.js';
+import { PinRegistry } from '../policy/pinning.js';
+import { ToolSchemas } from '../policy/validation.js';
 import { GatewayError } from './errors.js';
 import { Pipeline, withLogger, type Core } from './pipeline.js';
 
@@ -86,6 +92,14 @@ export class GatewayCore implements Core, UpstreamHooks {
   sessions!: SessionRegistry;
   events!: EventLog;
   server?: Server;
+  ledger: LedgerWriter | undefined;
+  auth!: Authenticator;
+  readonly authz: Authorizer;
+  pins!: PinRegistry;
+  readonly schemas: ToolSchemas;
+  readonly limits: RateLimiter;
+  /** The tool list each upstream had when its definitions were last checked against the pins. */
+  private readonly pinned = new Map<string, readonly JsonObject[]>();
   /** Hooks for the fronts (close a session's streams, …). */
   onSessionClosed?: (s: Session) => void;
 
@@ -110,8 +124,13 @@ export class GatewayCore implements Core, UpstreamHooks {
   ) {
     this.config = config;
     this.metrics = metrics ?? new Metrics();
+    this.authz = new Authorizer(() => this.config);
+    this.schemas = new ToolSchemas(log);
+    this.limits = new RateLimiter(() => this.config);
+    this.limits.onLimited = (limit) => this.metrics.rateLimited.labels(limit).inc();
     this.local = new LocalHandlers({
       catalog: () => this.catalog(),
+      visible: (principal) => this.authz.visible(this.catalog(), principal),
       upstreams: () => [...this.upstreams.values()],
       pageSize: () => this.config.server.pageSize,
       sessions: () => this.sessions,
@@ -144,6 +163,24 @@ export class GatewayCore implements Core, UpstreamHooks {
       () => this.config,
       (entry, problem) => this.log.error({ entry, problem }, 'stored catalog entry skipped'),
     );
+    this.auth = new Authenticator(() => this.config, this.store.apiKeys);
+    this.pins = new PinRegistry(this.store.pins, this.log, {
+      alert: (a) => this.ledger?.append({ ...a, kind: 'alert', time: Date.now(), front: 'mcp' }),
+      quarantined: () => this.metrics.quarantines.inc(),
+      changed: () => {
+        this.catalogCache = undefined;
+        this.authz.invalidate();
+        const n: RpcNotification = { jsonrpc: '2.0', method: 'notifications/tools/list_changed' };
+        for (const s of this.sessions.values()) s.notify(n);
+      },
+    });
+    await this.pins.load();
+    this.authz.quarantine = this.pins;
+    if (this.config.audit.enabled) {
+      this.ledger = new LedgerWriter(this.store.ledger, this.config.audit, this.log);
+      this.ledger.onDrop = () => this.metrics.ledgerRefused.inc();
+      await this.ledger.open();
+    }
     this.sessions = new SessionRegistry(
       this.store.sessions,
       this.log,
@@ -165,6 +202,7 @@ export class GatewayCore implements Core, UpstreamHooks {
 
   catalog(): Catalog {
     if (!this.catalogCache) {
+      this.checkPins();
       this.catalogCache = buildCatalog([...this.upstreams.values()], this.config.naming.separator);
       this.reportCollisions(this.catalogCache);
     }
@@ -447,10 +485,13 @@ export class GatewayCore implements Core, UpstreamHooks {
     while (this.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     clearTimeout(this.relayTimer);
     clearInterval(this.pruneTimer);
+    this.pins?.stop();
     await Promise.all([...this.upstreams.values()].map((u) => u.stop(Math.max(0, deadline - Date.now()))));
     this.upstreams.clear();
     await this.sessions?.stop();
     await this.events?.flush();
+    // After the upstreams: the last calls' records are queued by now.
+    await this.ledger?.close();
     await this.store?.close();
   }
 
@@ -554,6 +595,19 @@ export class GatewayCore implements Core, UpstreamHooks {
       if (v.verdict === 'refuse') {
         this.log.error({ upstream: v.name, findings }, 'upstream refused by the license policy; not started');
       } else this.log.warn({ upstream: v.name, findings }, 'upstream allowed with license-policy warnings');
+    }
+  }
+
+  /**
+   * Compare each ready upstream's tools with their pins when its list changed — here, as the
+   * catalog is rebuilt, so no request is routed to a changed tool before the check.
+   */
+  private checkPins(): void {
+    if (!this.pins) return;
+    for (const u of this.upstreams.values()) {
+      if (u.state !== 'ready' || this.pinned.get(u.name) === u.lists.tools) continue;
+      this.pinned.set(u.name, u.lists.tools);
+      this.pins.observe(u.name, u.lists.tools, u.spec.pinning);
     }
   }
 

@@ -4,15 +4,21 @@
  * Every MCP message a client sends — over Streamable HTTP or stdio, once the front has framed it
  * and found its session — enters here and goes through the same steps, in this order:
  *
+ *   authenticate  the front's credential → a principal, or 401        → policy/authn.ts
+ *               (once per HTTP exchange, before the messages are read out of it)
  *   accept      open a request record; refuse new work while draining
  *   route       find the upstream (or local handler) and rewrite names   → router.ts
+ *   authorize   policy on the routed target (never on the name as typed)  → policy/authz.ts
+ *               rate limits (429 + Retry-After)                           → policy/limits.ts
+ *               pinning and name checks; arguments against inputSchema    → policy/pinning.ts, validation.ts
  *   call        forward upstream with a fresh id, relaying progress,
  *               server-to-client requests and cancellation               → upstream/forwarder.ts
  *               (or answer locally: lists, ping, log level, subscriptions → federation/local.ts)
  *   respond     send the upstream's result or error back unchanged (task ids mapped → federation/tasks.ts)
  *   record      close the record: metrics and the log line               → request-record.ts
  *
- * Authentication and authorization slot in between accept and route (see docs/architecture.md).
+ * The record is also the ledger entry (ledger/) — the same path serves every front, so an A2A
+ * front calls the same authenticate step and ledger with its own record.
  * Initialize creates the session and is handled by `initialize` below; notifications and the
  * client's answers to our requests take the short paths at the end of the file.
  */
@@ -41,7 +47,15 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { VERSION } from '../version.js';
 import { GatewayError, toJsonRpcError } from './errors.js';
-import { newRecord, type RequestRecord } from './request-record.js';
+import type { LedgerSink } from '../ledger/writer.js';
+import type { Authenticator } from '../policy/authn.js';
+import { mcpSubject, type Authorizer } from '../policy/authz.js';
+import type { RateLimiter } from '../policy/limits.js';
+import type { PinRegistry } from '../policy/pinning.js';
+import type { PolicyTarget } from '../policy/rules.js';
+import type { ToolSchemas } from '../policy/validation.js';
+import type { Credential, Principal } from '../policy/principal.js';
+import { newRecord, toLedgerInput, type RequestRecord } from './request-record.js';
 import { route, type Local, type Target } from './router.js';
 
 type UpstreamTarget = Extract<Target, { kind: 'upstream' }>;
@@ -58,6 +72,13 @@ export interface Core {
   readonly tasks: TaskDirectory;
   readonly metrics: Metrics;
   readonly log: Logger;
+  readonly auth: Authenticator;
+  readonly authz: Authorizer;
+  readonly pins: PinRegistry;
+  readonly limits: RateLimiter;
+  readonly schemas: ToolSchemas;
+  /** Where finished records go (absent when `audit.enabled` is false). */
+  readonly ledger: LedgerSink | undefined;
   readonly draining: boolean;
   catalog(): Catalog;
   capabilities(): JsonObject;
@@ -67,16 +88,37 @@ export interface Core {
 export class Pipeline {
   constructor(private readonly core: Core) {}
 
+  /**
+   * authenticate: who is asking. A refused credential is recorded (ledger, metrics) and thrown as
+   * a 401 carrying its WWW-Authenticate challenge for the front to send.
+   */
+  async authenticate(cred: Credential, transport: RequestRecord['transport']): Promise<Principal> {
+    try {
+      return await this.core.auth.authenticate(cred);
+    } catch (err) {
+      const rec = newRecord(transport, undefined, 'authenticate', null);
+      rec.outcome = 'error';
+      rec.errorCode = err instanceof GatewayError ? err.code : 'SWY_INTERNAL';
+      if (!(err instanceof GatewayError)) this.core.log.error({ err }, 'authentication failed internally');
+      this.finish(rec);
+      throw err;
+    }
+  }
+
   /** initialize: negotiate the version, create the session, announce what the gateway offers. */
   async initialize(
     msg: RpcRequest,
     transport: 'http' | 'stdio',
+    principal: Principal,
   ): Promise<{ session?: Session; response: RpcResponse }> {
     const rec = newRecord(transport, undefined, msg.method, msg.id);
+    rec.principal = principal.name;
     const parsed = InitializeRequestSchema.safeParse(msg);
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      return { response: this.fail(rec, msg, new GatewayError('SWY_INVALID_PARAMS', { detail })) };
+      const response = this.fail(rec, msg, new GatewayError('SWY_INVALID_PARAMS', { detail }));
+      this.finish(rec);
+      return { response };
     }
     const requested = parsed.data.params.protocolVersion;
     const protocolVersion = (SUPPORTED_VERSIONS as readonly string[]).includes(requested)
@@ -87,6 +129,7 @@ export class Pipeline {
       protocolVersion,
       clientInfo: parsed.data.params.clientInfo as JsonObject,
       clientCapabilities: (msg.params?.capabilities ?? {}) as JsonObject,
+      principal: principal.name,
     });
     const instructions = this.core.instructions();
     const result: JsonObject = {
@@ -100,28 +143,56 @@ export class Pipeline {
   }
 
   /** One request from a client in an initialized session. */
-  async request(session: Session, msg: RpcRequest, reply: Reply): Promise<void> {
+  async request(session: Session, msg: RpcRequest, reply: Reply, principal: Principal): Promise<void> {
     // accept
     const rec = newRecord(session.transport, session.id, msg.method, msg.id);
-    if (this.core.draining) return reply.respond(this.fail(rec, msg, new GatewayError('SWY_SHUTTING_DOWN')));
-    if (msg.method === 'initialize') {
-      return reply.respond(this.fail(rec, msg, new GatewayError('SWY_ALREADY_INITIALIZED')));
+    rec.principal = principal.name;
+    const refused = this.core.draining
+      ? 'SWY_SHUTTING_DOWN'
+      : this.core.ledger && !this.core.ledger.accepting
+        ? 'SWY_AUDIT_BACKLOG'
+        : msg.method === 'initialize'
+          ? 'SWY_ALREADY_INITIALIZED'
+          : undefined;
+    if (refused) {
+      reply.respond(this.fail(rec, msg, new GatewayError(refused)));
+      return this.finish(rec);
     }
     const cancellation = new Cancellation();
     session.inFlight.set(msg.id, { cancellation, reply, startedAt: rec.start });
     try {
       // route
-      const target = route(this.core.catalog(), msg.method, msg.params, {
+      const catalog = this.core.catalog();
+      const target = route(catalog, msg.method, msg.params, {
         session: session.id,
         directory: this.core.tasks,
       });
-      // call: the upstream, or the gateway's own handler
-      const outcome =
-        target.kind === 'local'
-          ? await this.answerLocally(target.method, session, msg, cancellation)
-          : await this.callUpstream(target, session, msg, reply, cancellation, rec);
+      if (target.kind === 'upstream') {
+        rec.target = target.target;
+        rec.upstream = target.upstream.name;
+        rec.upstreamTarget = target.upstreamTarget;
+        if (msg.params?.arguments !== undefined) rec.args = msg.params.arguments;
+      }
+      // authorize: policy, then whether the tool is still the one that was approved
+      const subject = this.authorize(rec, principal, msg, target);
+      const limited = this.core.limits.check(principal, subject);
+      if (limited) await limited;
+      const invalid =
+        msg.method === 'tools/call' && target.kind === 'upstream'
+          ? this.checkTool(rec, catalog, target, msg)
+          : undefined;
+      // call: the upstream, or the gateway's own handler (invalid arguments are not forwarded)
+      const outcome = invalid
+        ? { result: toolError(invalid) }
+        : target.kind === 'local'
+          ? await this.answerLocally(target.method, session, msg, cancellation, principal)
+          : await this.callUpstream(target, session, msg, reply, cancellation);
       // respond: the answer goes back as it came, under the client's id
-      if ('result' in outcome) {
+      if (invalid) {
+        rec.outcome = 'error';
+        rec.errorCode = invalid.code;
+        reply.respond({ jsonrpc: '2.0', id: msg.id, result: toolError(invalid) });
+      } else if ('result' in outcome) {
         rec.outcome = 'ok';
         reply.respond({ jsonrpc: '2.0', id: msg.id, result: outcome.result });
       } else {
@@ -145,29 +216,46 @@ export class Pipeline {
 
   /**
    * A tools/call made on behalf of an A2A client (an MCP server served as an A2A agent): the same
-   * route → call → record steps as a client's call, with the bridge as the caller.
+   * route → authorize → call → record steps as a client's call, as the A2A caller's principal.
    */
   async callTool(
+    principal: Principal,
     name: string,
     args: JsonObject,
     opts: { related: RelatedSink; cancellation: Cancellation; progressToken?: string; context?: string },
   ): Promise<CallOutcome> {
     const rec = newRecord('a2a', opts.context, 'tools/call', 0);
+    rec.principal = principal.name;
     const params: JsonObject = {
       name,
       arguments: args,
       ...(opts.progressToken ? { _meta: { progressToken: opts.progressToken } } : {}),
     };
+    const msg: RpcRequest = { jsonrpc: '2.0', id: 0, method: 'tools/call', params };
     try {
       if (this.core.draining) throw new GatewayError('SWY_SHUTTING_DOWN');
-      const target = route(this.core.catalog(), 'tools/call', params, {
+      if (this.core.ledger && !this.core.ledger.accepting) throw new GatewayError('SWY_AUDIT_BACKLOG');
+      // route
+      const catalog = this.core.catalog();
+      const target = route(catalog, 'tools/call', params, {
         session: '',
         directory: this.core.tasks,
       }) as UpstreamTarget;
       rec.target = target.target;
       rec.upstream = target.upstream.name;
       rec.upstreamTarget = target.upstreamTarget;
-      // Messages a shared-channel upstream sends during the call (elicitation …) find this caller.
+      rec.args = args;
+      // authorize: policy, rate limits, pinning and argument validation, as for a client's call
+      const subject = this.authorize(rec, principal, msg, target);
+      const limited = this.core.limits.check(principal, subject);
+      if (limited) await limited;
+      const invalid = this.checkTool(rec, catalog, target, msg);
+      if (invalid) {
+        rec.outcome = 'error';
+        rec.errorCode = invalid.code;
+        return { result: toolError(invalid) };
+      }
+      // call. Messages a shared-channel upstream sends during the call (elicitation …) find this caller.
       const related = opts.related;
       const ref = this.core.affinity.enter(
         target.upstream.name,
@@ -197,6 +285,25 @@ export class Pipeline {
     }
   }
 
+  /**
+   * An A2A operation at the front (any agent, any binding): its record becomes the metric, the
+   * ledger entry and the debug line, like an MCP request's. Bridged tool calls are recorded again,
+   * as tool calls, by `callTool`.
+   */
+  recordA2a(rec: RequestRecord): void {
+    this.finish(rec);
+  }
+
+  /** May this principal use this A2A agent? (policy kind `agent`; throws SWY_POLICY_DENIED) */
+  authorizeAgent(rec: RequestRecord, principal: Principal, agent: string): void {
+    const decision = this.core.authz.decide(principal, { kind: 'agent', name: agent, upstream: agent });
+    rec.decision = decision;
+    if (decision.effect === 'deny') {
+      this.core.metrics.policyDenials.labels('agent').inc();
+      throw new GatewayError('SWY_POLICY_DENIED', { principal: principal.name, kind: 'agent', name: agent });
+    }
+  }
+
   /** Forward to the routed upstream; relay what it sends about the call; map the answer back. */
   private async callUpstream(
     target: UpstreamTarget,
@@ -204,12 +311,8 @@ export class Pipeline {
     msg: RpcRequest,
     reply: Reply,
     cancellation: Cancellation,
-    rec: RequestRecord,
   ): Promise<CallOutcome> {
     const upstream = target.upstream;
-    rec.target = target.target;
-    rec.upstream = upstream.name;
-    rec.upstreamTarget = target.upstreamTarget;
     const ref = this.core.affinity.enter(upstream.name, session, reply);
     let outcome: CallOutcome;
     try {
@@ -220,6 +323,11 @@ export class Pipeline {
     } finally {
       this.core.affinity.leave(ref);
     }
+    if (msg.method === 'tools/call' && 'result' in outcome && this.core.config.validation.output) {
+      const definition = this.core.schemas.find(upstream.lists.tools, target.upstreamTarget!);
+      if (definition && outcome.result.task === undefined)
+        this.core.schemas.checkResult(definition, target.target!, upstream.name, outcome.result);
+    }
     // Task ids get their upstream's prefix (and a task created here, its owner).
     if ('result' in outcome && (msg.method === 'tools/call' || TASK_METHODS.has(msg.method))) {
       const creates = msg.method === 'tools/call' ? session.id : undefined;
@@ -228,14 +336,82 @@ export class Pipeline {
     return outcome;
   }
 
+  /** Policy on what the request reaches; the decision goes on the record either way. */
+  private authorize(
+    rec: RequestRecord,
+    principal: Principal,
+    msg: RpcRequest,
+    target: Target,
+  ): PolicyTarget | undefined {
+    const subject =
+      target.kind === 'upstream'
+        ? mcpSubject({
+            method: msg.method,
+            params: target.params,
+            upstream: target.upstream.name,
+            target: target.target,
+            upstreamTarget: target.upstreamTarget,
+          })
+        : target.method === 'resources/subscribe' && typeof msg.params?.uri === 'string'
+          ? mcpSubject({
+              method: msg.method,
+              params: msg.params,
+              upstream: this.core.catalog().resource(msg.params.uri)?.name,
+              target: msg.params.uri,
+            })
+          : undefined;
+    if (!subject) return undefined;
+    const decision = this.core.authz.decide(principal, subject);
+    rec.decision = decision;
+    if (decision.effect === 'deny') {
+      this.core.metrics.policyDenials.labels(subject.kind).inc();
+      throw new GatewayError('SWY_POLICY_DENIED', {
+        principal: principal.name,
+        kind: subject.kind,
+        name: subject.name,
+      });
+    }
+    return subject;
+  }
+
+  /** Pinning and name checks: a refused name or a quarantined definition never reaches the upstream. */
+  /**
+   * Pinning, name checks and argument validation. Invalid arguments come back as the error (MCP
+   * 2025-11-25 §Tools: input validation errors are tool execution errors, so a model can correct
+   * itself); everything else is thrown.
+   */
+  private checkTool(
+    rec: RequestRecord,
+    catalog: Catalog,
+    target: UpstreamTarget,
+    msg: RpcRequest,
+  ): GatewayError | undefined {
+    const name = target.target!;
+    const reason = this.core.authz.rejectedNames(catalog).get(name);
+    if (reason) throw new GatewayError('SWY_TOOL_NAME_REJECTED', { name, reason });
+    const upstream = target.upstream.name;
+    const tool = target.upstreamTarget!;
+    rec.definitionHash = this.core.pins.hashOf(upstream, tool);
+    if (this.core.pins.isQuarantined(upstream, tool))
+      throw new GatewayError('SWY_TOOL_QUARANTINED', { name, upstream, tool });
+    if (this.core.config.validation.arguments) {
+      const definition = this.core.schemas.find(target.upstream.lists.tools, tool);
+      const problem =
+        definition && this.core.schemas.argumentProblem(definition, name, msg.params?.arguments);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+
   /** Lists, ping, log level, subscriptions: the gateway answers these itself. */
   private answerLocally(
     method: Local,
     session: Session,
     msg: RpcRequest,
     cancellation: Cancellation,
+    principal: Principal,
   ): Promise<CallOutcome> {
-    return this.core.local.handle(method, session, msg.params, cancellation).then(
+    return this.core.local.handle(method, session, msg.params, cancellation, principal).then(
       (result): CallOutcome => ({ result }),
       (err: unknown): CallOutcome => {
         // An upstream's own error (a failed resources/subscribe, say) is passed on as it came.
@@ -282,8 +458,14 @@ export class Pipeline {
   private finish(rec: RequestRecord): void {
     rec.durationMs = performance.now() - rec.start;
     this.core.metrics.record(rec);
+    this.core.ledger?.append(toLedgerInput(rec));
     if (this.core.log.isLevelEnabled('debug')) this.core.log.debug({ req: rec }, 'request');
   }
+}
+
+/** A tool execution error (`isError: true`) carrying a gateway error's message. */
+function toolError(err: GatewayError): JsonObject {
+  return { content: [{ type: 'text', text: err.message }], isError: true };
 }
 
 /** Messages an upstream ties to a call go to the caller, on the call's own reply. */

@@ -1,8 +1,10 @@
 /**
  * The request record: one per downstream request, filled in by each step of the pipeline
- * (accept → route → call upstream → respond). When the request ends it becomes the log line and
- * the metric labels — one source for every account of what happened.
+ * (accept → authenticate → route → authorize → call upstream → respond). When the request ends it
+ * becomes the ledger entry, the log line and the metric labels — one source for every account of
+ * what happened.
  */
+import type { LedgerInput } from '../ledger/entry.js';
 import type { RequestId } from '../mcp/jsonrpc.js';
 
 export type Outcome = 'ok' | 'error' | 'upstream_error' | 'cancelled';
@@ -15,8 +17,9 @@ export interface RequestRecord {
   /** Which front it came in on: MCP over HTTP or stdio, or an A2A client (the MCP → A2A bridge). */
   readonly transport: 'http' | 'stdio' | 'a2a';
   readonly session: string | undefined;
-  readonly method: string;
-  readonly rpcId: RequestId;
+  /** The MCP method, or the A2A operation (known once the body is read). */
+  method: string;
+  readonly rpcId: RequestId | null;
   /** The tool/prompt name or resource URI the client asked for. */
   target?: string;
   /** Which upstream served it, and the name it knows the target by. */
@@ -26,6 +29,14 @@ export interface RequestRecord {
   /** SWY_… for gateway errors, the JSON-RPC code for upstream errors. */
   errorCode?: string;
   durationMs?: number;
+  /** Who asked (authenticate). */
+  principal?: string;
+  /** What policy said, and which rule (authorize). */
+  decision?: { effect: 'allow' | 'deny'; rule: string };
+  /** The call's arguments (digested by the ledger writer, off the hot path). */
+  args?: unknown;
+  /** Hash of the tool definition the call was checked against (pinning). */
+  definitionHash?: string;
 }
 
 let seq = 0;
@@ -35,7 +46,7 @@ export function newRecord(
   transport: RequestRecord['transport'],
   session: string | undefined,
   method: string,
-  rpcId: RequestId,
+  rpcId: RequestId | null,
 ): RequestRecord {
   return {
     id: `${prefix}-${(++seq).toString(36)}`,
@@ -45,5 +56,26 @@ export function newRecord(
     session,
     method,
     rpcId,
+  };
+}
+
+/** The ledger's view of a finished MCP request. */
+export function toLedgerInput(r: RequestRecord): LedgerInput {
+  return {
+    time: r.time,
+    front: r.transport === 'a2a' ? 'a2a' : 'mcp',
+    id: r.id,
+    transport: r.transport,
+    session: r.session,
+    principal: r.principal,
+    method: r.method,
+    upstream: r.upstream,
+    target: r.target,
+    args: r.args,
+    outcome: r.outcome,
+    errorCode: r.errorCode,
+    latencyMs: r.durationMs,
+    decision: r.decision,
+    definitionHash: r.definitionHash,
   };
 }

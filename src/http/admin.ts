@@ -12,10 +12,18 @@
  *   GET    /admin/catalog/<name>     one entry (URL-encode the name: org%2Fmodel)
  *   DELETE /admin/catalog/<name>     remove an entry added here
  *   GET    /admin/bom?format=cyclonedx|spdx[&upstream=NAME]   an AI bill of materials
+ *   GET    /admin/keys               API keys (never their secrets or hashes)
+ *   POST   /admin/keys               create one: { principal, groups?, expiresAt? } → the key, once
+ *   DELETE /admin/keys/<id>          revoke one (effective at once)
+ *   GET    /admin/policies           the authorization rules in force
+ *   GET    /admin/pins               pinned tool definitions; changed ones with `offered` and `quarantined`
+ *   POST   /admin/pins/<upstream>/<tool>/approve   accept the offered definition (lifts the quarantine)
+ *   GET    /admin/policies/explain?principal=P&group=G&tool=T (or prompt, resource, agent, skill; upstream)
  *
- * Access: with `admin.token` set, a matching bearer token; without, loopback clients only.
+ * Access: an admin principal — the `admin.token` bearer, or a credential whose principal or group
+ * is listed in `auth.admins`. With neither admin.token nor auth.required set, loopback clients
+ * without a credential are admins too (a gateway on one's own machine).
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   ImportError,
@@ -29,7 +37,10 @@ import {
 } from '../catalog/index.js';
 import type { GatewayCore } from '../gateway/gateway.js';
 import { GatewayError } from '../gateway/errors.js';
+import { createKey, describeKey } from '../policy/keys.js';
+import { credentialFromHeader, isAdmin } from '../policy/principal.js';
 import { readBody } from './body.js';
+import { clientAddress } from '../policy/client-address.js';
 import { isLoopbackHost } from './guards.js';
 
 export async function handleAdmin(
@@ -38,15 +49,30 @@ export async function handleAdmin(
   res: ServerResponse,
   path: string,
 ) {
-  authorize(core, req);
+  await authorize(core, req);
   const parts = path.split('/').filter(Boolean); // ['admin', 'upstreams', name?]
   const resource = parts[1];
   if (resource === 'upstreams' && parts.length === 2) {
     if (req.method === 'GET') return json(res, 200, { upstreams: core.status() });
-    if (req.method === 'POST') {
-      const body = await readBody(req, core.config.server.maxBodyBytes);
-      return json(res, 201, await core.addUpstream(parseJson(body)));
+    if (req.method === 'POST') return json(res, 201, await core.addUpstream(await readJson(core, req)));
+  }
+  if (resource === 'keys' && parts.length === 2) {
+    if (req.method === 'GET') {
+      return json(res, 200, { keys: (await core.store.apiKeys.list()).map((k) => describeKey(k)) });
     }
+    if (req.method === 'POST') {
+      const spec = keySpec(await readJson(core, req));
+      const { key, record } = await createKey(core.store.apiKeys, spec);
+      return json(res, 201, { ...describeKey(record), key });
+    }
+  }
+  if (resource === 'keys' && parts.length === 3 && req.method === 'DELETE') {
+    const id = decodeURIComponent(parts[2]!);
+    if (!(await core.store.apiKeys.revoke(id, Date.now())))
+      throw new GatewayError('SWY_KEY_NOT_FOUND', { id });
+    core.auth.keys.forget(id);
+    res.writeHead(204).end();
+    return;
   }
   if (resource === 'upstreams' && parts.length === 3 && req.method === 'DELETE') {
     await core.removeUpstream(decodeURIComponent(parts[2]!));
@@ -62,6 +88,32 @@ export async function handleAdmin(
       return { name: t.name, upstream: r.upstream.name, upstreamName: r.name, description: t.description };
     });
     return json(res, 200, { tools, collisions: catalog.collisions });
+  }
+  if (resource === 'pins' && parts.length === 2 && req.method === 'GET') {
+    await core.pins.settled();
+    const pins = (await core.store.pins.list()).map((p) => ({
+      upstream: p.upstream,
+      tool: p.tool,
+      hash: p.hash,
+      pinnedAt: new Date(p.pinnedAt).toISOString(),
+      ...(p.pendingHash
+        ? { offered: { hash: p.pendingHash, definition: JSON.parse(p.pendingDefinition!) as unknown } }
+        : {}),
+      quarantined: core.pins.isQuarantined(p.upstream, p.tool),
+    }));
+    return json(res, 200, { pins });
+  }
+  if (resource === 'pins' && parts.length === 5 && parts[4] === 'approve' && req.method === 'POST') {
+    const upstream = decodeURIComponent(parts[2]!);
+    const tool = decodeURIComponent(parts[3]!);
+    const by = adminName(req);
+    if (!(await core.pins.approve(upstream, tool, by)))
+      throw new GatewayError('SWY_NOTHING_TO_APPROVE', { upstream, tool });
+    return json(res, 200, { approved: { upstream, tool } });
+  }
+  if (resource === 'policies' && req.method === 'GET') {
+    if (parts.length === 2) return json(res, 200, { policies: core.config.policies });
+    if (parts.length === 3 && parts[2] === 'explain') return json(res, 200, explain(core, req));
   }
   throw new GatewayError('SWY_NOT_FOUND', { path });
 }
@@ -155,17 +207,82 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
-function authorize(core: GatewayCore, req: IncomingMessage): void {
-  const token = core.config.admin.token;
-  if (token) {
-    const given = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-    const a = Buffer.from(given);
-    const b = Buffer.from(token);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) throw new GatewayError('SWY_ADMIN_UNAUTHORIZED');
+function explain(core: GatewayCore, req: IncomingMessage) {
+  const q = new URL(req.url ?? '/', 'http://admin').searchParams;
+  const principal = q.get('principal');
+  const kinds = (['tool', 'prompt', 'resource', 'agent', 'skill'] as const).filter((k) => q.has(k));
+  if (!principal || kinds.length !== 1) {
+    throw new GatewayError('SWY_ADMIN_BAD_REQUEST', {
+      detail: 'give principal and exactly one of tool, prompt, resource, agent, skill',
+    });
+  }
+  const kind = kinds[0]!;
+  const name = q.get(kind)!;
+  let upstream = q.get('upstream') ?? undefined;
+  let alias: string | undefined;
+  if (!upstream && (kind === 'tool' || kind === 'prompt')) {
+    const route = kind === 'tool' ? core.catalog().tool(name) : core.catalog().prompt(name);
+    upstream = route?.upstream.name;
+    alias = route?.name;
+  }
+  const target = { kind, name, ...(alias ? { alias } : {}), ...(upstream ? { upstream } : {}) };
+  const who = { name: principal, groups: q.getAll('group'), via: 'api-key' as const };
+  return { target, ...core.authz.rules.explain(who, target) };
+}
+
+const principals = new WeakMap<IncomingMessage, string>();
+
+/** Who made an admin request (recorded with approvals). */
+function adminName(req: IncomingMessage): string {
+  return principals.get(req) ?? 'local-admin';
+}
+
+async function authorize(core: GatewayCore, req: IncomingMessage): Promise<void> {
+  const cred = credentialFromHeader(req.headers.authorization);
+  const { auth, admin } = core.config;
+  if (cred.bearer === undefined && !cred.malformed && !admin.token && !auth.required) {
+    // The peer address, or what a trusted proxy says; a forged X-Forwarded-For counts for nothing.
+    if (!isLoopbackHost(clientAddress(req, core.config.server.trustedProxies)))
+      throw new GatewayError('SWY_ADMIN_FORBIDDEN');
     return;
   }
-  const remote = req.socket.remoteAddress ?? '';
-  if (!isLoopbackHost(remote.replace(/^::ffff:/, ''))) throw new GatewayError('SWY_ADMIN_FORBIDDEN');
+  if (cred.bearer === undefined) throw new GatewayError('SWY_ADMIN_UNAUTHORIZED');
+  const principal = await core.auth.authenticate(cred).catch((err: unknown) => {
+    if (err instanceof GatewayError && err.status === 401) throw new GatewayError('SWY_ADMIN_UNAUTHORIZED');
+    throw err;
+  });
+  if (!isAdmin(principal, auth.admins))
+    throw new GatewayError('SWY_ADMIN_NOT_ADMIN', { principal: principal.name });
+  principals.set(req, principal.name);
+}
+
+async function readJson(core: GatewayCore, req: IncomingMessage): Promise<unknown> {
+  const body = await readBody(req, core.config.server.maxBodyBytes);
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail: `invalid JSON: ${(err as Error).message}` });
+  }
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
+
+function keySpec(input: unknown): { principal: string; groups: string[]; expiresAt: number | null } {
+  const o = (input ?? {}) as Record<string, unknown>;
+  const bad = (detail: string) => new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail });
+  if (typeof input !== 'object' || Array.isArray(input)) throw bad('expected an object');
+  for (const k of Object.keys(o))
+    if (!['principal', 'groups', 'expiresAt'].includes(k)) throw bad(`${k}: unknown key`);
+  if (typeof o.principal !== 'string' || !NAME.test(o.principal)) throw bad('principal: expected a name');
+  const groups = o.groups ?? [];
+  if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string' && NAME.test(g)))
+    throw bad('groups: expected a list of names');
+  let expiresAt: number | null = null;
+  if (o.expiresAt !== undefined && o.expiresAt !== null) {
+    expiresAt = typeof o.expiresAt === 'number' ? o.expiresAt : Date.parse(String(o.expiresAt));
+    if (!Number.isFinite(expiresAt)) throw bad('expiresAt: expected an ISO time or epoch milliseconds');
+  }
+  return { principal: o.principal, groups: groups as string[], expiresAt };
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -8,18 +8,23 @@
  *   /readyz       config loaded, store open, upstreams started
  *   /metrics      Prometheus metrics
  *   /admin/…      the admin API                                → admin.ts
+ *   /.well-known/oauth-protected-resource[/mcp]   RFC 9728 metadata (with auth.oauth) → policy/oauth.ts
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { A2aFront } from '../a2a/front.js';
 import type { GatewayCore } from '../gateway/gateway.js';
 import { GatewayError } from '../gateway/errors.js';
 import { sendError, type HttpFront } from '../mcp/front/http.js';
+import { METADATA_PATHS, protectedResourceMetadata } from '../policy/oauth.js';
 import { handleAdmin } from './admin.js';
 import { readBody } from './body.js';
 import { checkHostAndOrigin } from './guards.js';
 
 export function createHttpServer(core: GatewayCore, mcp: HttpFront): Server {
-  const server = createServer((req, res) => {
+  const { headersTimeoutMs, requestTimeoutMs } = core.config.server;
+  // Timeouts are enforced by a periodic sweep; sweep often enough for the shortest one.
+  const sweep = Math.max(50, Math.min(5_000, Math.floor(headersTimeoutMs / 4)));
+  const server = createServer({ connectionsCheckingInterval: sweep }, (req, res) => {
     void route(core, mcp, req, res).catch((err: unknown) => {
       if (!res.headersSent) sendError(res, err);
       else res.end();
@@ -27,8 +32,8 @@ export function createHttpServer(core: GatewayCore, mcp: HttpFront): Server {
     });
   });
   // Slow clients cannot hold a connection open forever while sending headers or a body.
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 120_000;
+  server.headersTimeout = headersTimeoutMs;
+  server.requestTimeout = Math.max(requestTimeoutMs, headersTimeoutMs);
   server.keepAliveTimeout = 65_000;
   return server;
 }
@@ -47,6 +52,10 @@ async function route(core: GatewayCore, mcp: HttpFront, req: IncomingMessage, re
     return core.a2a.handle(req, res, path, q === -1 ? '' : url.slice(q + 1));
   }
   if (path === '/healthz') return json(res, 200, { status: 'ok' });
+  if (METADATA_PATHS.includes(path)) {
+    const doc = protectedResourceMetadata(core.config);
+    if (doc) return json(res, 200, doc);
+  }
   if (path === '/readyz') {
     const upstreams = core.status();
     const ready = core.ready;

@@ -38,6 +38,8 @@ export interface SessionInit {
   clientCapabilities: JsonObject;
   logLevel?: LogLevel | null;
   createdAt?: number;
+  /** The principal that opened the session (every later request must be theirs). */
+  principal?: string;
 }
 
 interface InFlight {
@@ -61,6 +63,7 @@ export class Session {
   readonly clientInfo: JsonObject;
   readonly clientCapabilities: JsonObject;
   readonly createdAt: number;
+  readonly principal: string | undefined;
   logLevel: LogLevel | null;
   lastSeen = Date.now();
   closed = false;
@@ -78,6 +81,7 @@ export class Session {
     this.clientCapabilities = init.clientCapabilities;
     this.logLevel = init.logLevel ?? null;
     this.createdAt = init.createdAt ?? Date.now();
+    this.principal = init.principal;
   }
 
   /** Does the client accept server-to-client requests of this method? (MCP §Capabilities) */

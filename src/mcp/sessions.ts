@@ -60,6 +60,7 @@ export class SessionRegistry {
         logLevel: session.logLevel,
         createdAt: session.createdAt,
         lastSeenAt: session.lastSeen,
+        principal: session.principal ?? null,
       });
     }
     this.held.set(session.id, session);
@@ -88,6 +89,7 @@ export class SessionRegistry {
       clientCapabilities: stored.clientCapabilities,
       logLevel: LOG_LEVELS.includes(stored.logLevel as LogLevel) ? (stored.logLevel as LogLevel) : null,
       createdAt: stored.createdAt,
+      ...(stored.principal ? { principal: stored.principal } : {}),
     });
     this.held.set(id, session);
     this.touch(session);

@@ -3,10 +3,14 @@
  */
 import type { Kysely } from 'kysely';
 import { DatabasePushNotificationStore, DatabaseTaskStore } from '@a2a-js/sdk/server/database';
+import { ApiKeys, Ledger, Pins, type TrustTables } from './trust-repos.js';
 import type {
   A2aRepos,
+  ApiKeyRepo,
   CatalogRepo,
   EventRepo,
+  LedgerRepo,
+  PinRepo,
   SessionRepo,
   Store,
   StoredCatalogEntry,
@@ -16,7 +20,7 @@ import type {
   UpstreamRepo,
 } from './types.js';
 
-export interface Tables {
+export interface Tables extends TrustTables {
   upstreams: { name: string; spec: string; created_at: number; updated_at: number };
   mcp_sessions: {
     id: string;
@@ -26,6 +30,7 @@ export interface Tables {
     log_level: string | null;
     created_at: number;
     last_seen_at: number;
+    principal?: string | null;
   };
   mcp_events: { stream_id: string; seq: number; session_id: string; message: string; created_at: number };
   catalog_entries: { name: string; kind: string; spec: string; created_at: number; updated_at: number };
@@ -40,6 +45,9 @@ export class KyselyStore implements Store {
   readonly events: EventRepo;
   readonly a2a: A2aRepos;
   readonly catalog: CatalogRepo;
+  readonly apiKeys: ApiKeyRepo;
+  readonly pins: PinRepo;
+  readonly ledger: LedgerRepo;
 
   constructor(
     private readonly db: Kysely<Tables>,
@@ -55,6 +63,11 @@ export class KyselyStore implements Store {
       pushConfigs: new DatabasePushNotificationStore(db, { tableName: A2A_PUSH_CONFIGS }),
     };
     this.catalog = new CatalogEntries(db);
+    // The trust repositories only see their own tables.
+    const trust = db as unknown as Kysely<TrustTables>;
+    this.apiKeys = new ApiKeys(trust);
+    this.pins = new Pins(trust);
+    this.ledger = new Ledger(trust);
   }
 
   async close(): Promise<void> {
@@ -182,6 +195,7 @@ class Sessions implements SessionRepo {
         log_level: s.logLevel,
         created_at: s.createdAt,
         last_seen_at: s.lastSeenAt,
+        principal: s.principal ?? null,
       })
       .execute();
   }
@@ -197,6 +211,7 @@ class Sessions implements SessionRepo {
       logLevel: row.log_level,
       createdAt: Number(row.created_at),
       lastSeenAt: Number(row.last_seen_at),
+      ...(row.principal ? { principal: row.principal } : {}),
     };
   }
 

@@ -22,6 +22,8 @@ export interface StoredSession {
   logLevel: string | null;
   createdAt: number;
   lastSeenAt: number;
+  /** Who opened the session; later requests must come from the same principal. */
+  principal?: string | null;
 }
 
 export interface StoredEvent {
@@ -97,5 +99,83 @@ export interface Store {
   /** A2A tasks and push-notification configs of the agents the gateway serves (the SDK's stores). */
   readonly a2a: A2aRepos;
   readonly catalog: CatalogRepo;
+  readonly apiKeys: ApiKeyRepo;
+  readonly pins: PinRepo;
+  readonly ledger: LedgerRepo;
   close(): Promise<void>;
+}
+
+// ---- identity, pinning and audit (issue 4) -------------------------------------------------
+
+export interface StoredApiKey {
+  /** The public part of the key (`swy_<id>_…`), used to find it. */
+  id: string;
+  /** SHA-256 (hex) of the whole key; the key itself is never stored. */
+  hash: string;
+  principal: string;
+  groups: string[];
+  createdAt: number;
+  expiresAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface ApiKeyRepo {
+  insert(k: StoredApiKey): Promise<void>;
+  get(id: string): Promise<StoredApiKey | undefined>;
+  list(): Promise<StoredApiKey[]>;
+  /** Returns false when no such key exists or it was already revoked. */
+  revoke(id: string, at: number): Promise<boolean>;
+}
+
+export interface StoredPin {
+  upstream: string;
+  tool: string;
+  /** Definition hash (`sha256:…`) an admin accepted, and the definition it covers. */
+  hash: string;
+  definition: string;
+  pinnedAt: number;
+  /** A changed definition the upstream now offers, awaiting approval. */
+  pendingHash: string | null;
+  pendingDefinition: string | null;
+  pendingSince: number | null;
+}
+
+export interface PinRepo {
+  list(upstream?: string): Promise<StoredPin[]>;
+  get(upstream: string, tool: string): Promise<StoredPin | undefined>;
+  /** Record a first-seen definition; returns false (and changes nothing) when one is pinned. */
+  insert(p: StoredPin): Promise<boolean>;
+  /** Note a changed definition awaiting approval. */
+  setPending(upstream: string, tool: string, hash: string, definition: string, at: number): Promise<void>;
+  /** Make the pending (or the given) definition the pinned one. */
+  approve(upstream: string, tool: string, hash: string, definition: string, at: number): Promise<void>;
+}
+
+export interface LedgerRow {
+  seq: number;
+  time: number;
+  /** The entry as canonical JSON (the exact bytes that were hashed). */
+  entry: string;
+  prevHash: string;
+  hash: string;
+}
+
+export interface LedgerCheckpoint {
+  seq: number;
+  hash: string;
+  time: number;
+}
+
+export interface LedgerRepo {
+  /** The last row's seq and hash (the head of the chain). */
+  head(): Promise<{ seq: number; hash: string } | undefined>;
+  /** Append rows (and a checkpoint) in one transaction. */
+  append(rows: readonly LedgerRow[], checkpoint?: LedgerCheckpoint): Promise<void>;
+  /** Rows with seq > afterSeq in seq order, at most `limit`. */
+  after(afterSeq: number, limit: number): Promise<LedgerRow[]>;
+  /** The first row at or after `time`'s seq (for exports `--since`). */
+  firstSeqSince(time: number): Promise<number | undefined>;
+  /** The last `n` rows, oldest first. */
+  last(n: number): Promise<LedgerRow[]>;
+  checkpoints(): Promise<LedgerCheckpoint[]>;
 }

@@ -20,6 +20,10 @@ export class Metrics {
   /** A2A requests to the agents the gateway serves, by agent, operation and HTTP status class. */
   readonly a2aRequests: Counter<'agent' | 'operation' | 'status'>;
   readonly a2aDuration: Histogram<'agent' | 'operation'>;
+  readonly ledgerRefused: Counter;
+  readonly policyDenials: Counter<'kind'>;
+  readonly quarantines: Counter;
+  readonly rateLimited: Counter<'limit'>;
   private readonly children = new Map<
     string,
     { count: Counter.Internal; dur: Histogram.Internal<'method' | 'upstream' | 'tool'> }
@@ -55,6 +59,28 @@ export class Metrics {
     this.sessions = new Gauge({
       name: 'switchyard_mcp_sessions',
       help: 'Downstream MCP sessions held by this process.',
+      registers: [this.registry],
+    });
+    this.policyDenials = new Counter({
+      name: 'switchyard_policy_denials_total',
+      help: 'Requests denied by policy, by target kind (tool, prompt, resource, agent, skill).',
+      labelNames: ['kind'],
+      registers: [this.registry],
+    });
+    this.rateLimited = new Counter({
+      name: 'switchyard_rate_limited_total',
+      help: 'Requests refused by a rate limit or quota, by limit name.',
+      labelNames: ['limit'],
+      registers: [this.registry],
+    });
+    this.quarantines = new Counter({
+      name: 'switchyard_tool_quarantines_total',
+      help: 'Tools quarantined because their upstream changed a pinned definition.',
+      registers: [this.registry],
+    });
+    this.ledgerRefused = new Counter({
+      name: 'switchyard_ledger_refused_total',
+      help: 'Ledger records refused because the write queue was full (their requests were refused too).',
       registers: [this.registry],
     });
     this.collisions = new Gauge({

@@ -124,6 +124,13 @@ describe('A2A proxy: SDK client → gateway → SDK agent', () => {
       ]),
     );
     expect(JSON.stringify(card)).not.toContain(agent.url);
+    // A v0.3 client (no A2A-Version header) gets the v0.3 card shape, pointing at the gateway too.
+    const legacy = (await (await fetch(`${base}/a2a/travel/.well-known/agent-card.json`)).json()) as {
+      url: string;
+      protocolVersion: string;
+    };
+    expect(legacy.url).toBe(`${base}/a2a/travel`);
+    expect(legacy.protocolVersion).toMatch(/^0\.3/);
   });
 
   for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {

@@ -93,3 +93,33 @@ export function describeEachStoreFresh(name: string, body: (db: StoreFixture) =>
     body(db);
   });
 }
+
+/** Run one SQL statement directly against a store URL (tests that tamper with stored rows). */
+export async function rawSql(url: string, text: string, params: unknown[] = []): Promise<void> {
+  if (url.startsWith('sqlite:')) {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(url.slice('sqlite:'.length));
+    try {
+      db.prepare(text).run(...params);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(
+      text.replace(
+        /\?/g,
+        (() => {
+          let i = 0;
+          return () => `$${++i}`;
+        })(),
+      ),
+      params,
+    );
+  } finally {
+    await client.end();
+  }
+}

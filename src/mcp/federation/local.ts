@@ -6,6 +6,8 @@
 import { isGatewayResource } from '../../catalog/resources.js';
 import { GatewayError } from '../../gateway/errors.js';
 import type { Local } from '../../gateway/router.js';
+import type { VisibleLists } from '../../policy/authz.js';
+import type { Principal } from '../../policy/principal.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { JsonObject } from '../jsonrpc.js';
 import { LOG_LEVELS, type LogLevel, type Session } from '../session.js';
@@ -17,6 +19,8 @@ import { decodeCursor, encodeCursor, type Catalog } from './catalog.js';
 
 export interface LocalDeps {
   catalog(): Catalog;
+  /** The merged lists as a principal may see them (policy, quarantine). */
+  visible(principal: Principal): VisibleLists;
   upstreams(): readonly Upstream[];
   pageSize(): number;
   sessions(): SessionRegistry;
@@ -49,6 +53,7 @@ export class LocalHandlers {
     session: Session,
     params: JsonObject | undefined,
     cancellation: Cancellation,
+    principal: Principal,
   ): Promise<JsonObject> {
     switch (method) {
       case 'ping':
@@ -59,7 +64,7 @@ export class LocalHandlers {
       case 'prompts/list':
       case 'resources/list':
       case 'resources/templates/list':
-        return this.list(method, params);
+        return this.list(method, params, principal);
       case 'logging/setLevel':
         return this.setLevel(session, params);
       case 'resources/subscribe':
@@ -96,9 +101,9 @@ export class LocalHandlers {
     void this.applyLevels();
   }
 
-  private list(method: keyof typeof LISTS, params: JsonObject | undefined): JsonObject {
+  private list(method: keyof typeof LISTS, params: JsonObject | undefined, principal: Principal): JsonObject {
     const [field, key] = LISTS[method];
-    const all = this.deps.catalog()[field];
+    const all = this.deps.visible(principal)[field];
     if (method !== 'resources/list') return this.page(key, all, params);
     return this.page(key, [...all, ...this.deps.gatewayResources.list()], params);
   }

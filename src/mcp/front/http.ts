@@ -13,6 +13,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config/schema.js';
 import { GatewayError, toJsonRpcError } from '../../gateway/errors.js';
 import { SUPPORTED_VERSIONS, type Pipeline } from '../../gateway/pipeline.js';
+import { credentialFromHeader, type Principal } from '../../policy/principal.js';
+import { exceedsDepth } from '../../policy/validation.js';
 import type { Logger } from '../../telemetry/logger.js';
 import {
   classify,
@@ -72,11 +74,11 @@ export class HttpFront {
     try {
       switch (req.method) {
         case 'POST':
-          return await this.post(req, res, body!);
+          return await this.post(req, res, body!, await this.authenticate(req));
         case 'GET':
-          return await this.get(req, res);
+          return await this.get(req, res, await this.authenticate(req));
         case 'DELETE':
-          return await this.delete(req, res);
+          return await this.delete(req, res, await this.authenticate(req));
         default:
           res.setHeader('allow', 'GET, POST, DELETE');
           throw new GatewayError('SWY_METHOD_NOT_ALLOWED', { method: req.method });
@@ -92,7 +94,16 @@ export class HttpFront {
     }
   }
 
-  private async post(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+  private authenticate(req: IncomingMessage): Promise<Principal> {
+    return this.deps.pipeline.authenticate(credentialFromHeader(req.headers.authorization), 'http');
+  }
+
+  private async post(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    principal: Principal,
+  ): Promise<void> {
     const accept = req.headers.accept ?? '';
     if (!acceptsAll(accept)) {
       throw new GatewayError('SWY_NOT_ACCEPTABLE', {
@@ -109,6 +120,9 @@ export class HttpFront {
     } catch (err) {
       throw new GatewayError('SWY_PARSE_ERROR', { detail: (err as Error).message });
     }
+    // A JSON bomb (deep nesting) stops here, before anything walks it recursively.
+    const limit = this.deps.config().server.maxJsonDepth;
+    if (exceedsDepth(parsed, limit + 3)) throw new GatewayError('SWY_TOO_DEEP', { limit });
     const batch = Array.isArray(parsed);
     const items = batch ? (parsed as unknown[]) : [parsed];
     if (items.length === 0) throw new GatewayError('SWY_INVALID_REQUEST', { detail: 'empty batch' });
@@ -135,7 +149,7 @@ export class HttpFront {
       const existing = header(req, SESSION_HEADER);
       if (existing && (await this.deps.sessions.get(existing)))
         throw new GatewayError('SWY_ALREADY_INITIALIZED');
-      const { session, response } = await this.deps.pipeline.initialize(init, 'http');
+      const { session, response } = await this.deps.pipeline.initialize(init, 'http', principal);
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (session) {
         headers[SESSION_HEADER] = session.id;
@@ -145,7 +159,7 @@ export class HttpFront {
       return;
     }
 
-    const session = await this.session(req);
+    const session = await this.session(req, principal);
     this.checkVersion(req);
     if (batch && session.protocolVersion >= '2025-06-18') {
       // JSON-RPC batching was removed from MCP in 2025-06-18.
@@ -165,17 +179,17 @@ export class HttpFront {
       return;
     }
     const exchange = new PostExchange(res, session, requests, batch, this.deps, this.streams);
-    for (const r of requests) void this.deps.pipeline.request(session, r, exchange.reply(r.id));
+    for (const r of requests) void this.deps.pipeline.request(session, r, exchange.reply(r.id), principal);
   }
 
-  private async get(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async get(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
     if (
       !(req.headers.accept ?? '').includes('text/event-stream') &&
       !(req.headers.accept ?? '').includes('*/*')
     ) {
       throw new GatewayError('SWY_NOT_ACCEPTABLE', { detail: 'GET needs Accept: text/event-stream' });
     }
-    const session = await this.session(req);
+    const session = await this.session(req, principal);
     this.checkVersion(req);
     const lastEventId = header(req, 'last-event-id');
     if (lastEventId) return this.resume(session, lastEventId, res);
@@ -219,17 +233,20 @@ export class HttpFront {
     res.end();
   }
 
-  private async delete(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const session = await this.session(req);
+  private async delete(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
+    const session = await this.session(req, principal);
     await this.deps.sessions.close(session);
     res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   }
 
-  private async session(req: IncomingMessage): Promise<Session> {
+  private async session(req: IncomingMessage, principal: Principal): Promise<Session> {
     const id = header(req, SESSION_HEADER);
     if (!id) throw new GatewayError('SWY_SESSION_REQUIRED');
     const session = await this.deps.sessions.get(id);
     if (!session || session.transport !== 'http') throw new GatewayError('SWY_SESSION_NOT_FOUND');
+    // A session belongs to the principal that opened it; to anyone else it does not exist.
+    if (session.principal !== undefined && session.principal !== principal.name)
+      throw new GatewayError('SWY_SESSION_NOT_FOUND');
     if (!session.outlet) session.outlet = this.outletFor(session);
     return session;
   }
@@ -345,9 +362,14 @@ class PostExchange {
       return;
     }
     const body = this.batch ? JSON.stringify(this.answers) : JSON.stringify(this.answers[0]);
-    this.res
-      .writeHead(200, { 'content-type': 'application/json', [SESSION_HEADER]: this.session.id })
-      .end(body);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      [SESSION_HEADER]: this.session.id,
+    };
+    // A lone request refused by a rate limit is also refused at the HTTP level: 429 + Retry-After.
+    const limited = !this.batch && rateLimited(this.answers[0]!);
+    if (limited) headers['retry-after'] = limited;
+    this.res.writeHead(limited ? 429 : 200, headers).end(body);
   }
 
   private startStream(): SseStream {
@@ -381,6 +403,12 @@ class PostExchange {
   }
 }
 
+function rateLimited(answer: RpcResponse): string | undefined {
+  if (!('error' in answer)) return undefined;
+  const data = answer.error.data as { code?: unknown; retryAfter?: unknown } | undefined;
+  return data?.code === 'SWY_RATE_LIMITED' ? String(data.retryAfter) : undefined;
+}
+
 function acceptsAll(accept: string): boolean {
   if (accept.includes('*/*')) return true;
   return accept.includes('application/json') && accept.includes('text/event-stream');
@@ -401,12 +429,18 @@ function sseHeaders(sessionId: string): Record<string, string> {
   };
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { ...headers, 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
 /** Transport-level failures: the HTTP status from the catalogue, a JSON-RPC error body. */
 export function sendError(res: ServerResponse, err: unknown): void {
   const status = err instanceof GatewayError ? err.status : 500;
-  sendJson(res, status, { jsonrpc: '2.0', id: null, error: toJsonRpcError(err) });
+  const headers = err instanceof GatewayError ? err.headers : undefined;
+  sendJson(res, status, { jsonrpc: '2.0', id: null, error: toJsonRpcError(err) }, headers);
 }

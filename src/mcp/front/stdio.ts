@@ -7,6 +7,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { GatewayCore } from '../../gateway/gateway.js';
 import { GatewayError, toJsonRpcError } from '../../gateway/errors.js';
+import { exceedsDepth } from '../../policy/validation.js';
 import { classify, errorResponse, type RpcMessage } from '../jsonrpc.js';
 import type { Reply, Session } from '../session.js';
 
@@ -23,6 +24,8 @@ export async function serveStdio(
 ): Promise<StdioFront> {
   const transport = new StdioServerTransport(stdin as never, stdout as never);
   let session: Session | undefined;
+  // One local client: it runs as the configured stdio principal.
+  const principal = core.auth.local();
   const send = (msg: RpcMessage) => {
     transport
       .send(msg as JSONRPCMessage)
@@ -47,6 +50,14 @@ export async function serveStdio(
   let initializing: Promise<void> | undefined;
 
   const handle = (raw: unknown) => {
+    const limit = core.config.server.maxJsonDepth;
+    if (exceedsDepth(raw, limit + 3)) {
+      // A JSON bomb stops here, before anything walks it recursively.
+      const id = (raw as { id?: unknown }).id;
+      const rid = typeof id === 'string' || typeof id === 'number' ? id : null;
+      send(errorResponse(rid, toJsonRpcError(new GatewayError('SWY_TOO_DEEP', { limit }))));
+      return;
+    }
     const c = classify(raw);
     if (c.kind === 'invalid') {
       send(
@@ -59,7 +70,7 @@ export async function serveStdio(
       if (initializing) {
         void initializing.then(() => handle(raw));
       } else if ('method' in msg && msg.method === 'initialize' && 'id' in msg) {
-        initializing = core.pipeline.initialize(msg, 'stdio').then(({ session: s, response }) => {
+        initializing = core.pipeline.initialize(msg, 'stdio', principal).then(({ session: s, response }) => {
           if (s) {
             session = s;
             s.outlet = { send: (m) => (send(m), true) };
@@ -73,7 +84,7 @@ export async function serveStdio(
       return;
     }
     core.sessions.touch(session);
-    if ('method' in msg && 'id' in msg) void core.pipeline.request(session, msg, reply);
+    if ('method' in msg && 'id' in msg) void core.pipeline.request(session, msg, reply, principal);
     else if ('method' in msg) core.pipeline.notification(session, msg);
     else core.pipeline.response(session, msg);
   };

@@ -114,8 +114,63 @@ const m0003: Migration = {
   },
 };
 
+/**
+ * Identity, pinning and audit (issue 4): API keys (hashed), tool-definition pins, the hash-chained
+ * ledger and its checkpoints; sessions remember the principal that opened them.
+ */
+const m0004: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('api_keys')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addColumn('principal', 'text', (c) => c.notNull())
+      .addColumn('groups', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint')
+      .addColumn('revoked_at', 'bigint')
+      .execute();
+    await db.schema
+      .createTable('tool_pins')
+      .addColumn('upstream', 'text', (c) => c.notNull())
+      .addColumn('tool', 'text', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addColumn('definition', 'text', (c) => c.notNull())
+      .addColumn('pinned_at', 'bigint', (c) => c.notNull())
+      .addColumn('pending_hash', 'text')
+      .addColumn('pending_definition', 'text')
+      .addColumn('pending_since', 'bigint')
+      .addPrimaryKeyConstraint('tool_pins_pk', ['upstream', 'tool'])
+      .execute();
+    await db.schema
+      .createTable('audit_ledger')
+      .addColumn('seq', 'bigint', (c) => c.primaryKey())
+      .addColumn('time', 'bigint', (c) => c.notNull())
+      .addColumn('entry', 'text', (c) => c.notNull())
+      .addColumn('prev_hash', 'text', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('audit_ledger_time').on('audit_ledger').column('time').execute();
+    await db.schema
+      .createTable('audit_checkpoints')
+      .addColumn('seq', 'bigint', (c) => c.primaryKey())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addColumn('time', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.alterTable('mcp_sessions').addColumn('principal', 'text').execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.alterTable('mcp_sessions').dropColumn('principal').execute();
+    await db.schema.dropTable('audit_checkpoints').execute();
+    await db.schema.dropTable('audit_ledger').execute();
+    await db.schema.dropTable('tool_pins').execute();
+    await db.schema.dropTable('api_keys').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_a2a': m0002,
   '0003_catalog': m0003,
+  '0004_trust': m0004,
 };

@@ -1,0 +1,69 @@
+/**
+ * The ledger entry: what the audit log keeps of one operation. It is built from the request
+ * record the data path filled in (MCP here; the A2A front builds the same input from its own
+ * record), so the ledger, the log line and the metrics tell one story.
+ */
+import { digest } from './canonical.js';
+
+export const LEDGER_VERSION = 1;
+
+/** What a front hands the ledger for one operation. Only `time`, `front` and `method` are required. */
+export interface LedgerInput {
+  kind?: 'request' | 'alert';
+  time: number;
+  front: 'mcp' | 'a2a' | 'admin';
+  id?: string;
+  transport?: string;
+  session?: string;
+  principal?: string;
+  /** The route: MCP method, A2A method, admin operation. */
+  method: string;
+  upstream?: string;
+  /** Tool or prompt name, resource URI (MCP); agent and skill (A2A). */
+  target?: string;
+  agent?: string;
+  skill?: string;
+  /** The call's arguments: digested always, stored only when `audit.storeArguments` is on. */
+  args?: unknown;
+  outcome?: string;
+  errorCode?: string;
+  latencyMs?: number;
+  decision?: { effect: 'allow' | 'deny'; rule: string };
+  definitionHash?: string;
+  /** Alerts: what happened (e.g. `tool_quarantined`) and details. */
+  alert?: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface EntryOptions {
+  storeArguments: boolean;
+  /** Argument keys whose values are replaced by `[redacted]` (case-insensitive substrings). */
+  redactKeys: readonly string[];
+}
+
+/** The JSON object that is hashed and stored (before `seq` is assigned). */
+export function toEntry(input: LedgerInput, opts: EntryOptions): Record<string, unknown> {
+  const { args, latencyMs, kind, ...rest } = input;
+  const entry: Record<string, unknown> = { v: LEDGER_VERSION, kind: kind ?? 'request', ...rest };
+  if (args !== undefined) {
+    entry.argsDigest = digest(args);
+    if (opts.storeArguments) entry.args = redact(args, opts.redactKeys);
+  }
+  if (latencyMs !== undefined) entry.latencyMs = Math.round(latencyMs * 1000) / 1000;
+  return entry;
+}
+
+/** A copy with the values of secret-looking keys replaced, at any depth. */
+export function redact(value: unknown, keys: readonly string[], depth = 0): unknown {
+  if (depth > 64) return '[too deep]';
+  if (Array.isArray(value)) return value.map((v) => redact(v, keys, depth + 1));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const lower = k.toLowerCase();
+      out[k] = keys.some((s) => lower.includes(s)) ? '[redacted]' : redact(v, keys, depth + 1);
+    }
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,138 @@
+/**
+ * The authorize step: a routed MCP request (or an A2A one) and its principal → a decision, and
+ * the lists each principal sees. Policy sets are compiled once per config snapshot; filtered
+ * lists are cached per catalog snapshot and principal, so listing stays cheap.
+ */
+import type { Config } from '../config/schema.js';
+import type { Catalog } from '../mcp/federation/catalog.js';
+import type { JsonObject } from '../mcp/jsonrpc.js';
+import { screenToolNames } from './names.js';
+import type { Principal } from './principal.js';
+import { PolicySet, type Decision, type PolicyTarget } from './rules.js';
+
+export interface VisibleLists {
+  tools: readonly JsonObject[];
+  prompts: readonly JsonObject[];
+  resources: readonly JsonObject[];
+  resourceTemplates: readonly JsonObject[];
+}
+
+/** What of a routed MCP request policy looks at. */
+export interface RoutedRequest {
+  method: string;
+  params: JsonObject | undefined;
+  upstream?: string;
+  /** What the client named, and what the upstream calls it. */
+  target?: string;
+  upstreamTarget?: string;
+}
+
+export class Authorizer {
+  private policies: Config['policies'] | undefined;
+  private set = new PolicySet([]);
+  private lists = new WeakMap<Catalog, Map<string, VisibleLists>>();
+  private readonly screened = new WeakMap<Catalog, Map<string, string>>();
+  /** Quarantined tools (pinning) are hidden from every list. */
+  quarantine?: { readonly active: boolean; isQuarantined(upstream: string, tool: string): boolean };
+
+  constructor(private readonly config: () => Config) {}
+
+  get rules(): PolicySet {
+    const policies = this.config().policies;
+    if (policies !== this.policies) {
+      this.policies = policies;
+      this.set = new PolicySet(policies);
+      this.lists = new WeakMap();
+    }
+    return this.set;
+  }
+
+  /** The decision for one target; a front refuses with SWY_POLICY_DENIED on deny. */
+  decide(principal: Principal, target: PolicyTarget): Decision {
+    return this.rules.decide(principal, target);
+  }
+
+  /** Tools refused for their names (confusables, case/delimiter twins, borrowed prefixes). */
+  rejectedNames(catalog: Catalog): Map<string, string> {
+    let out = this.screened.get(catalog);
+    if (!out) {
+      out = screenToolNames(
+        catalog,
+        this.config().upstreams.map((u) => u.name),
+      );
+      this.screened.set(catalog, out);
+    }
+    return out;
+  }
+
+  /** Forget cached lists (the quarantine changed without a new catalog). */
+  invalidate(): void {
+    this.lists = new WeakMap();
+  }
+
+  /** The merged lists as this principal may see them. */
+  visible(catalog: Catalog, principal: Principal): VisibleLists {
+    const rules = this.rules;
+    const rejected = this.rejectedNames(catalog);
+    if (rules.empty && !this.quarantine?.active && rejected.size === 0) return catalog;
+    let perPrincipal = this.lists.get(catalog);
+    if (!perPrincipal) {
+      perPrincipal = new Map();
+      this.lists.set(catalog, perPrincipal);
+    }
+    const key = `${principal.name}\u0000${principal.groups.join('\u0000')}`;
+    let out = perPrincipal.get(key);
+    if (out) return out;
+    const allowed = (t: PolicyTarget) => rules.decide(principal, t).effect === 'allow';
+    out = {
+      tools: catalog.tools.filter((t) => {
+        const r = catalog.tool(String(t.name));
+        if (rejected.has(String(t.name))) return false;
+        if (r && this.quarantine?.isQuarantined(r.upstream.name, r.name)) return false;
+        return allowed({ kind: 'tool', name: String(t.name), alias: r?.name, upstream: r?.upstream.name });
+      }),
+      prompts: catalog.prompts.filter((p) => {
+        const r = catalog.prompt(String(p.name));
+        return allowed({ kind: 'prompt', name: String(p.name), alias: r?.name, upstream: r?.upstream.name });
+      }),
+      resources: catalog.resources.filter((res) => {
+        const uri = String(res.uri);
+        return allowed({ kind: 'resource', name: uri, upstream: catalog.resource(uri)?.name });
+      }),
+      resourceTemplates: catalog.resourceTemplates.filter((t) => {
+        const raw = String(t.uriTemplate);
+        return allowed({ kind: 'resource', name: raw, upstream: catalog.template(raw)?.name });
+      }),
+    };
+    if (perPrincipal.size > 1000) perPrincipal.clear(); // bounded: principals are many only under attack
+    perPrincipal.set(key, out);
+    return out;
+  }
+}
+
+/** What policy decides on for a routed MCP request; undefined for requests it does not govern. */
+export function mcpSubject(r: RoutedRequest): PolicyTarget | undefined {
+  const name = r.target;
+  if (name === undefined) return undefined;
+  const alias = r.upstreamTarget !== name ? r.upstreamTarget : undefined;
+  const base = {
+    name,
+    ...(alias !== undefined ? { alias } : {}),
+    ...(r.upstream ? { upstream: r.upstream } : {}),
+  };
+  switch (r.method) {
+    case 'tools/call':
+      return { kind: 'tool', ...base };
+    case 'prompts/get':
+      return { kind: 'prompt', ...base };
+    case 'resources/read':
+    case 'resources/subscribe':
+      return { kind: 'resource', ...base };
+    case 'completion/complete': {
+      const ref = r.params?.ref as JsonObject | undefined;
+      return { kind: ref?.type === 'ref/prompt' ? 'prompt' : 'resource', ...base };
+    }
+    default:
+      return undefined; // tasks/* follow the call that created them
+  }
+}

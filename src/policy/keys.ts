@@ -1,0 +1,105 @@
+/**
+ * API keys: `swy_<id>_<secret>`, where the id (8 random bytes, hex) finds the key and the secret
+ * (32 random bytes) proves it. Only SHA-256 of the whole key is stored; the key is shown once at
+ * creation and cannot be recovered. Checks compare hashes in constant time.
+ */
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { GatewayError } from '../gateway/errors.js';
+import type { ApiKeyRepo, StoredApiKey } from '../store/types.js';
+import type { Principal } from './principal.js';
+
+const KEY = /^swy_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+
+export function hashKey(key: string): string {
+  return hash('sha256', key, 'hex');
+}
+
+export function keyId(key: string): string | undefined {
+  return KEY.exec(key)?.[1];
+}
+
+export interface NewKey {
+  principal: string;
+  groups?: readonly string[];
+  expiresAt?: number | null;
+}
+
+/** Create and store a key; the returned `key` is the only time it exists in clear. */
+export async function createKey(
+  repo: ApiKeyRepo,
+  spec: NewKey,
+  now = Date.now(),
+): Promise<{ key: string; record: StoredApiKey }> {
+  const id = randomBytes(8).toString('hex');
+  const key = `swy_${id}_${randomBytes(32).toString('base64url')}`;
+  const record: StoredApiKey = {
+    id,
+    hash: hashKey(key),
+    principal: spec.principal,
+    groups: [...(spec.groups ?? [])],
+    createdAt: now,
+    expiresAt: spec.expiresAt ?? null,
+    revokedAt: null,
+  };
+  await repo.insert(record);
+  return { key, record };
+}
+
+/** What listing shows of a key: never its hash. */
+export function describeKey(k: StoredApiKey, now = Date.now()) {
+  const status =
+    k.revokedAt !== null ? 'revoked' : k.expiresAt !== null && k.expiresAt <= now ? 'expired' : 'active';
+  return {
+    id: k.id,
+    principal: k.principal,
+    groups: k.groups,
+    createdAt: new Date(k.createdAt).toISOString(),
+    expiresAt: k.expiresAt === null ? null : new Date(k.expiresAt).toISOString(),
+    revokedAt: k.revokedAt === null ? null : new Date(k.revokedAt).toISOString(),
+    status,
+  };
+}
+
+const MAX_CACHED = 10_000;
+
+/** Verifies presented keys against the store, with a short cache so the hot path stays cheap. */
+export class ApiKeyVerifier {
+  private readonly cache = new Map<string, { key: StoredApiKey | undefined; at: number }>();
+
+  constructor(
+    private readonly repo: ApiKeyRepo,
+    private readonly cacheMs: () => number,
+  ) {}
+
+  /** The principal for a key, or a SWY_AUTH_INVALID error saying why not. */
+  async verify(presented: string, now = Date.now()): Promise<Principal> {
+    const id = keyId(presented);
+    if (!id) throw new GatewayError('SWY_AUTH_INVALID', { reason: 'unknown credential' });
+    const stored = await this.lookup(id, now);
+    const given = Buffer.from(hashKey(presented), 'hex');
+    // Compare against a stand-in when the id is unknown, so timing says nothing about ids.
+    const expected = Buffer.from(stored?.hash ?? '0'.repeat(64), 'hex');
+    if (!timingSafeEqual(given, expected) || !stored) {
+      throw new GatewayError('SWY_AUTH_INVALID', { reason: 'unknown credential' });
+    }
+    if (stored.revokedAt !== null)
+      throw new GatewayError('SWY_AUTH_INVALID', { reason: 'the key was revoked' });
+    if (stored.expiresAt !== null && stored.expiresAt <= now)
+      throw new GatewayError('SWY_AUTH_INVALID', { reason: 'the key has expired' });
+    return { name: stored.principal, groups: stored.groups, via: 'api-key' };
+  }
+
+  /** Forget a key at once (revoked through the admin API). */
+  forget(id: string): void {
+    this.cache.delete(id);
+  }
+
+  private async lookup(id: string, now: number): Promise<StoredApiKey | undefined> {
+    const hit = this.cache.get(id);
+    if (hit && now - hit.at < this.cacheMs()) return hit.key;
+    const key = await this.repo.get(id);
+    if (this.cache.size >= MAX_CACHED) this.cache.clear();
+    this.cache.set(id, { key, at: now });
+    return key;
+  }
+}

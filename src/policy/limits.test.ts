@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../config/load.js';
+import type { GatewayError } from '../gateway/errors.js';
+import { MemoryBuckets, RateLimiter, type BucketStore } from './limits.js';
+import type { Principal } from './principal.js';
+
+const who = (name: string, ...groups: string[]): Principal => ({ name, groups, via: 'api-key' });
+const tool = (name: string, alias?: string) => ({ kind: 'tool' as const, name, ...(alias ? { alias } : {}) });
+
+function limiter(rateLimits: unknown[], store?: BucketStore) {
+  const config = validateConfig({ rateLimits });
+  return new RateLimiter(() => config, store);
+}
+
+function outcome(f: () => void | Promise<void>): string {
+  try {
+    f();
+    return 'ok';
+  } catch (e) {
+    const g = e as GatewayError;
+    return `${g.code} retry-after=${g.headers?.['retry-after']}`;
+  }
+}
+
+describe('token buckets', () => {
+  it('refills at the configured rate and answers with Retry-After', () => {
+    const b = new MemoryBuckets();
+    const refill = 1 / 60_000; // one per minute
+    expect([0, 0, 0].map(() => b.take('k', 2, refill, 0).ok)).toEqual([true, true, false]);
+    expect(b.take('k', 2, refill, 0).retryAfterMs).toBe(60_000);
+    expect(b.take('k', 2, refill, 30_000).ok).toBe(false);
+    expect(b.take('k', 2, refill, 60_000).ok).toBe(true);
+  });
+
+  it('applies limits by principal, principal and tool, or tool, matching tools by either name', () => {
+    const l = limiter([
+      { name: 'per-user', principals: ['group:dev'], rate: 2, per: 'minute' },
+      { name: 'search-quota', tools: ['search'], rate: 1, per: 'day', key: 'tool' },
+    ]);
+    const ann = who('ann', 'dev');
+    expect(outcome(() => l.check(ann, undefined, 0))).toBe('ok');
+    expect(outcome(() => l.check(ann, tool('x.other', 'other'), 0))).toBe('ok');
+    expect(outcome(() => l.check(ann, undefined, 0))).toBe('SWY_RATE_LIMITED retry-after=30');
+    expect(outcome(() => l.check(ann, undefined, 30_000))).toBe('ok');
+    // Not in the group: only the tool quota applies to bob, and it is shared by everyone.
+    expect(outcome(() => l.check(who('bob'), tool('docs.search', 'search'), 0))).toBe('ok');
+    expect(outcome(() => l.check(who('cy'), tool('docs.search', 'search'), 0))).toBe(
+      'SWY_RATE_LIMITED retry-after=86400',
+    );
+    expect(outcome(() => l.check(who('bob'), undefined, 0))).toBe('ok');
+  });
+
+  it('works with an asynchronous (shared) bucket store', async () => {
+    const mem = new MemoryBuckets();
+    const shared: BucketStore = { take: async (...a) => mem.take(...a) };
+    const l = limiter([{ rate: 1, per: 'hour' }], shared);
+    await l.check(who('a'), undefined, 0);
+    await expect(Promise.resolve(l.check(who('a'), undefined, 0))).rejects.toThrow('Too many requests');
+  });
+});

@@ -1,0 +1,255 @@
+/**
+ * Store repositories for identity, pinning and audit (API keys, tool pins, the ledger), written
+ * once with Kysely for SQLite and Postgres like the rest of the store.
+ */
+import type { Kysely } from 'kysely';
+import type {
+  ApiKeyRepo,
+  LedgerCheckpoint,
+  LedgerRepo,
+  LedgerRow,
+  PinRepo,
+  StoredApiKey,
+  StoredPin,
+} from './types.js';
+
+export interface TrustTables {
+  api_keys: {
+    id: string;
+    hash: string;
+    principal: string;
+    groups: string;
+    created_at: number;
+    expires_at: number | null;
+    revoked_at: number | null;
+  };
+  tool_pins: {
+    upstream: string;
+    tool: string;
+    hash: string;
+    definition: string;
+    pinned_at: number;
+    pending_hash: string | null;
+    pending_definition: string | null;
+    pending_since: number | null;
+  };
+  audit_ledger: { seq: number; time: number; entry: string; prev_hash: string; hash: string };
+  audit_checkpoints: { seq: number; hash: string; time: number };
+}
+
+const num = (v: number | null): number | null => (v === null ? null : Number(v));
+
+export class ApiKeys implements ApiKeyRepo {
+  constructor(private readonly db: Kysely<TrustTables>) {}
+
+  async insert(k: StoredApiKey): Promise<void> {
+    await this.db
+      .insertInto('api_keys')
+      .values({
+        id: k.id,
+        hash: k.hash,
+        principal: k.principal,
+        groups: JSON.stringify(k.groups),
+        created_at: k.createdAt,
+        expires_at: k.expiresAt,
+        revoked_at: k.revokedAt,
+      })
+      .execute();
+  }
+
+  async get(id: string): Promise<StoredApiKey | undefined> {
+    const row = await this.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toKey(row);
+  }
+
+  async list(): Promise<StoredApiKey[]> {
+    const rows = await this.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toKey);
+  }
+
+  async revoke(id: string, at: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('api_keys')
+      .set({ revoked_at: at })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+}
+
+function toKey(row: TrustTables['api_keys']): StoredApiKey {
+  return {
+    id: row.id,
+    hash: row.hash,
+    principal: row.principal,
+    groups: JSON.parse(row.groups) as string[],
+    createdAt: Number(row.created_at),
+    expiresAt: num(row.expires_at),
+    revokedAt: num(row.revoked_at),
+  };
+}
+
+export class Pins implements PinRepo {
+  constructor(private readonly db: Kysely<TrustTables>) {}
+
+  async list(upstream?: string): Promise<StoredPin[]> {
+    let q = this.db.selectFrom('tool_pins').selectAll();
+    if (upstream !== undefined) q = q.where('upstream', '=', upstream);
+    const rows = await q.orderBy('upstream').orderBy('tool').execute();
+    return rows.map(toPin);
+  }
+
+  async get(upstream: string, tool: string): Promise<StoredPin | undefined> {
+    const row = await this.db
+      .selectFrom('tool_pins')
+      .selectAll()
+      .where('upstream', '=', upstream)
+      .where('tool', '=', tool)
+      .executeTakeFirst();
+    return row && toPin(row);
+  }
+
+  async insert(p: StoredPin): Promise<boolean> {
+    const r = await this.db
+      .insertInto('tool_pins')
+      .values({
+        upstream: p.upstream,
+        tool: p.tool,
+        hash: p.hash,
+        definition: p.definition,
+        pinned_at: p.pinnedAt,
+        pending_hash: p.pendingHash,
+        pending_definition: p.pendingDefinition,
+        pending_since: p.pendingSince,
+      })
+      .onConflict((oc) => oc.columns(['upstream', 'tool']).doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async setPending(upstream: string, tool: string, hash: string, definition: string, at: number) {
+    await this.db
+      .updateTable('tool_pins')
+      .set({ pending_hash: hash, pending_definition: definition, pending_since: at })
+      .where('upstream', '=', upstream)
+      .where('tool', '=', tool)
+      .execute();
+  }
+
+  async approve(upstream: string, tool: string, hash: string, definition: string, at: number) {
+    await this.db
+      .updateTable('tool_pins')
+      .set({
+        hash,
+        definition,
+        pinned_at: at,
+        pending_hash: null,
+        pending_definition: null,
+        pending_since: null,
+      })
+      .where('upstream', '=', upstream)
+      .where('tool', '=', tool)
+      .execute();
+  }
+}
+
+function toPin(row: TrustTables['tool_pins']): StoredPin {
+  return {
+    upstream: row.upstream,
+    tool: row.tool,
+    hash: row.hash,
+    definition: row.definition,
+    pinnedAt: Number(row.pinned_at),
+    pendingHash: row.pending_hash,
+    pendingDefinition: row.pending_definition,
+    pendingSince: num(row.pending_since),
+  };
+}
+
+export class Ledger implements LedgerRepo {
+  constructor(private readonly db: Kysely<TrustTables>) {}
+
+  async head(): Promise<{ seq: number; hash: string } | undefined> {
+    const row = await this.db
+      .selectFrom('audit_ledger')
+      .select(['seq', 'hash'])
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && { seq: Number(row.seq), hash: row.hash };
+  }
+
+  async append(rows: readonly LedgerRow[], checkpoint?: LedgerCheckpoint): Promise<void> {
+    if (rows.length === 0 && !checkpoint) return;
+    await this.db.transaction().execute(async (tx) => {
+      if (rows.length > 0) {
+        await tx
+          .insertInto('audit_ledger')
+          .values(
+            rows.map((r) => ({
+              seq: r.seq,
+              time: r.time,
+              entry: r.entry,
+              prev_hash: r.prevHash,
+              hash: r.hash,
+            })),
+          )
+          .execute();
+      }
+      if (checkpoint) {
+        await tx
+          .insertInto('audit_checkpoints')
+          .values(checkpoint)
+          .onConflict((oc) => oc.column('seq').doNothing())
+          .execute();
+      }
+    });
+  }
+
+  async after(afterSeq: number, limit: number): Promise<LedgerRow[]> {
+    const rows = await this.db
+      .selectFrom('audit_ledger')
+      .selectAll()
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map(toRow);
+  }
+
+  async firstSeqSince(time: number): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('audit_ledger')
+      .select('seq')
+      .where('time', '>=', time)
+      .orderBy('seq')
+      .limit(1)
+      .executeTakeFirst();
+    return row && Number(row.seq);
+  }
+
+  async last(n: number): Promise<LedgerRow[]> {
+    const rows = await this.db
+      .selectFrom('audit_ledger')
+      .selectAll()
+      .orderBy('seq', 'desc')
+      .limit(n)
+      .execute();
+    return rows.map(toRow).reverse();
+  }
+
+  async checkpoints(): Promise<LedgerCheckpoint[]> {
+    const rows = await this.db.selectFrom('audit_checkpoints').selectAll().orderBy('seq').execute();
+    return rows.map((r) => ({ seq: Number(r.seq), hash: r.hash, time: Number(r.time) }));
+  }
+}
+
+function toRow(r: TrustTables['audit_ledger']): LedgerRow {
+  return { seq: Number(r.seq), time: Number(r.time), entry: r.entry, prevHash: r.prev_hash, hash: r.hash };
+}
