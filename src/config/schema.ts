@@ -407,6 +407,18 @@ export const ConfigSchema = z
       })
       .prefault({})
       .describe('Structured JSON logs on stderr.'),
+    telemetry: z
+      .strictObject({
+        otlpEndpoint: z
+          .url()
+          .optional()
+          .describe(
+            'Export traces over OTLP/HTTP to this URL (e.g. http://127.0.0.1:4318/v1/traces). Unset: no tracing.',
+          ),
+        serviceName: z.string().default('switchyard').describe('`service.name` of the exported spans.'),
+      })
+      .prefault({})
+      .describe('OpenTelemetry traces: a span per request and per upstream call.'),
     metrics: z
       .strictObject({
         enabled: z.boolean().default(true).describe('Serve Prometheus metrics at /metrics.'),
