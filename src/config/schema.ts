@@ -68,6 +68,36 @@ export const StdioMcpSchema = z
   })
   .describe('An MCP server started as a child process and spoken to over stdio.');
 
+export const UpstreamOAuthSchema = z
+  .strictObject({
+    grant: z
+      .enum(['client_credentials', 'token_exchange'])
+      .describe('`client_credentials` (OAuth 2.1) or `token_exchange` (RFC 8693).'),
+    tokenUrl: z.url().describe('The token endpoint.'),
+    clientId: z.string().min(1).describe("The gateway's client id at that authorization server."),
+    clientSecret: z
+      .string()
+      .optional()
+      .describe('Its secret (use `${VAR}`), sent with HTTP Basic authentication.'),
+    clientSecretFile: z
+      .string()
+      .optional()
+      .describe('Or a file holding the secret (e.g. a mounted Kubernetes secret).'),
+    scope: z.string().optional().describe('`scope` to request.'),
+    audience: z.string().optional().describe('`audience` to request.'),
+    resource: z.url().optional().describe("`resource` to request (RFC 8707): usually the upstream's URL."),
+    subjectToken: z.string().optional().describe('token_exchange: the token to exchange (use `${VAR}`).'),
+    subjectTokenFile: z.string().optional().describe('token_exchange: or a file holding it.'),
+    subjectTokenType: z
+      .string()
+      .default('urn:ietf:params:oauth:token-type:access_token')
+      .describe('token_exchange: the type of the subject token.'),
+  })
+  .describe(
+    'Credentials the gateway obtains for itself from an OAuth authorization server; the access token is ' +
+      "sent as `Authorization: Bearer …` and refreshed before it expires. Clients' tokens are never used.",
+  );
+
 export const HttpMcpSchema = z
   .strictObject({
     url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).describe('The MCP endpoint URL.'),
@@ -78,6 +108,12 @@ export const HttpMcpSchema = z
     headers: stringMap
       .default({})
       .describe('Headers sent on every request, e.g. `Authorization: Bearer ${DOCS_TOKEN}`.'),
+    headerFiles: stringMap
+      .default({})
+      .describe(
+        'Headers whose values are read from files (trimmed), e.g. `Authorization: /run/secrets/docs`.',
+      ),
+    oauth: UpstreamOAuthSchema.optional(),
   })
   .describe('An MCP server reached over HTTP.');
 
@@ -736,6 +772,18 @@ export const ConfigSchema = z
       })
       .prefault({})
       .describe('Structured JSON logs on stderr.'),
+    telemetry: z
+      .strictObject({
+        otlpEndpoint: z
+          .url()
+          .optional()
+          .describe(
+            'Export traces over OTLP/HTTP to this URL (e.g. http://127.0.0.1:4318/v1/traces). Unset: no tracing.',
+          ),
+        serviceName: z.string().default('switchyard').describe('`service.name` of the exported spans.'),
+      })
+      .prefault({})
+      .describe('OpenTelemetry traces: a span per request and per upstream call.'),
     metrics: z
       .strictObject({
         enabled: z.boolean().default(true).describe('Serve Prometheus metrics at /metrics.'),

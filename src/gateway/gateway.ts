@@ -42,6 +42,8 @@ import type { Store } from '../store/types.js';
 import type { Logger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { VERSION } from '../version.js';
+import { Tracing } from '../telemetry/traces.js';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { LedgerWriter } from '../ledger/writer.js';
 import { Authenticator } from '../policy/authn.js';
 import { Authorizer } from '../policy/authz.js';
@@ -98,6 +100,9 @@ export class GatewayCore implements Core, UpstreamHooks {
   pins!: PinRegistry;
   readonly schemas: ToolSchemas;
   readonly limits: RateLimiter;
+  tracing: Tracing | undefined;
+  /** Where spans go instead of OTLP (an embedding application, tests). */
+  traceExporter?: SpanExporter;
   /** The tool list each upstream had when its definitions were last checked against the pins. */
   private readonly pinned = new Map<string, readonly JsonObject[]>();
   /** Hooks for the fronts (close a session's streams, …). */
@@ -156,6 +161,7 @@ export class GatewayCore implements Core, UpstreamHooks {
 
   /** Open the store and start every upstream; resolves when each has made its first attempt. */
   async open(): Promise<void> {
+    this.tracing = await Tracing.create(this.config, this.traceExporter);
     this.store = await openStore(this.config.store);
     this.log.info({ store: this.store.location }, 'store open');
     this.artifacts = new ArtifactCatalog(
@@ -493,6 +499,7 @@ export class GatewayCore implements Core, UpstreamHooks {
     // After the upstreams: the last calls' records are queued by now.
     await this.ledger?.close();
     await this.store?.close();
+    await this.tracing?.shutdown().catch(() => {});
   }
 
   inFlight(): number {

@@ -45,6 +45,7 @@ import {
 } from '../mcp/upstream/forwarder.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import type { Tracing } from '../telemetry/traces.js';
 import { VERSION } from '../version.js';
 import { GatewayError, toJsonRpcError } from './errors.js';
 import type { LedgerSink } from '../ledger/writer.js';
@@ -76,6 +77,7 @@ export interface Core {
   readonly authz: Authorizer;
   readonly pins: PinRegistry;
   readonly limits: RateLimiter;
+  readonly tracing: Tracing | undefined;
   readonly schemas: ToolSchemas;
   /** Where finished records go (absent when `audit.enabled` is false). */
   readonly ledger: LedgerSink | undefined;
@@ -147,6 +149,7 @@ export class Pipeline {
     // accept
     const rec = newRecord(session.transport, session.id, msg.method, msg.id);
     rec.principal = principal.name;
+    if (this.core.tracing) rec.span = this.core.tracing.startRequest(rec);
     const refused = this.core.draining
       ? 'SWY_SHUTTING_DOWN'
       : this.core.ledger && !this.core.ledger.accepting
@@ -186,7 +189,7 @@ export class Pipeline {
         ? { result: toolError(invalid) }
         : target.kind === 'local'
           ? await this.answerLocally(target.method, session, msg, cancellation, principal)
-          : await this.callUpstream(target, session, msg, reply, cancellation);
+          : await this.callUpstream(target, session, msg, reply, cancellation, rec);
       // respond: the answer goes back as it came, under the client's id
       if (invalid) {
         rec.outcome = 'error';
@@ -311,16 +314,23 @@ export class Pipeline {
     msg: RpcRequest,
     reply: Reply,
     cancellation: Cancellation,
+    rec: RequestRecord,
   ): Promise<CallOutcome> {
     const upstream = target.upstream;
     const ref = this.core.affinity.enter(upstream.name, session, reply);
+    const span = rec.span && this.core.tracing?.startUpstream(rec.span, rec);
     let outcome: CallOutcome;
     try {
       outcome = await upstream.call(msg.method, target.params, {
         cancellation,
         related: relatedSink(session, reply, upstream.name, this.core.tasks),
       });
+      if (span && 'error' in outcome) span.setAttribute('error.type', String(outcome.error.code));
+    } catch (err) {
+      span?.setAttribute('error.type', err instanceof GatewayError ? err.code : 'SWY_INTERNAL');
+      throw err;
     } finally {
+      span?.end();
       this.core.affinity.leave(ref);
     }
     if (msg.method === 'tools/call' && 'result' in outcome && this.core.config.validation.output) {
@@ -459,6 +469,7 @@ export class Pipeline {
     rec.durationMs = performance.now() - rec.start;
     this.core.metrics.record(rec);
     this.core.ledger?.append(toLedgerInput(rec));
+    if (rec.span) this.core.tracing!.endRequest(rec.span, rec);
     if (this.core.log.isLevelEnabled('debug')) this.core.log.debug({ req: rec }, 'request');
   }
 }

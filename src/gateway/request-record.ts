@@ -5,6 +5,7 @@
  * what happened.
  */
 import type { LedgerInput } from '../ledger/entry.js';
+import type { Span } from '@opentelemetry/api';
 import type { RequestId } from '../mcp/jsonrpc.js';
 
 export type Outcome = 'ok' | 'error' | 'upstream_error' | 'cancelled';
@@ -37,6 +38,8 @@ export interface RequestRecord {
   args?: unknown;
   /** Hash of the tool definition the call was checked against (pinning). */
   definitionHash?: string;
+  /** The request's trace span, when tracing is on. */
+  span?: Span;
 }
 
 let seq = 0;

@@ -9,6 +9,7 @@ import type { Config } from '../config/schema.js';
 import { HttpFront } from '../mcp/front/http.js';
 import { createHttpServer } from '../http/server.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { GatewayCore } from './gateway.js';
 
 export interface GatewayOptions {
@@ -17,6 +18,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Serve HTTP (default). The stdio front runs without a listener. */
   listen?: boolean;
+  /** Send trace spans here (instead of, or without, `telemetry.otlpEndpoint`). */
+  traceExporter?: SpanExporter;
 }
 
 export class Gateway {
@@ -32,6 +35,7 @@ export class Gateway {
     private readonly options: GatewayOptions = {},
   ) {
     this.core = new GatewayCore(config, logger);
+    if (options.traceExporter) this.core.traceExporter = options.traceExporter;
   }
 
   get config(): Config {

@@ -48,7 +48,43 @@ export async function handleAdmin(
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
-) {
+): Promise<void> {
+  if (req.method === 'GET') return serve(core, req, res, path);
+  // Every change made through the admin API is an operation on the ledger too.
+  const start = performance.now();
+  const parts = path.split('/').filter(Boolean);
+  const entry = {
+    time: Date.now(),
+    front: 'admin' as const,
+    method: `${req.method} /admin/${parts[1] ?? ''}`,
+    ...(parts[2] ? { target: decodeURIComponent(parts.slice(2).join('/')) } : {}),
+  };
+  try {
+    await serve(core, req, res, path);
+    core.ledger?.append({
+      ...entry,
+      principal: adminName(req),
+      outcome: 'ok',
+      latencyMs: performance.now() - start,
+    });
+  } catch (err) {
+    core.ledger?.append({
+      ...entry,
+      principal: principals.get(req),
+      outcome: 'error',
+      errorCode: err instanceof GatewayError ? err.code : 'SWY_INTERNAL',
+      latencyMs: performance.now() - start,
+    });
+    throw err;
+  }
+}
+
+async function serve(
+  core: GatewayCore,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Promise<void> {
   await authorize(core, req);
   const parts = path.split('/').filter(Boolean); // ['admin', 'upstreams', name?]
   const resource = parts[1];

@@ -134,6 +134,22 @@ describe('authentication (auth.required)', () => {
     expect(res.status).toBe(401);
     expect(await res.text()).toContain('the key was revoked');
     expect((await admin(`/admin/keys/${id}`, { method: 'DELETE' })).status).toBe(404);
+    // Changes through the admin API are on the ledger too (never with the key itself).
+    const entries = await ledgerEntries(gw.gateway);
+    const adminOps = entries.filter((e) => e.front === 'admin');
+    expect(adminOps).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ method: 'POST /admin/keys', principal: 'admin', outcome: 'ok' }),
+        expect.objectContaining({
+          method: 'DELETE /admin/keys',
+          target: id,
+          principal: 'admin',
+          outcome: 'ok',
+        }),
+        expect.objectContaining({ method: 'DELETE /admin/keys', target: id, errorCode: 'SWY_KEY_NOT_FOUND' }),
+      ]),
+    );
+    expect(JSON.stringify(entries)).not.toContain(key);
   });
 
   it('refuses an expired key', async () => {

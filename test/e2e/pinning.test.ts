@@ -130,3 +130,31 @@ describe('tool pinning', () => {
     expect(out.content).toEqual([{ type: 'text', text: 'echo: ok' }]);
   });
 });
+
+describe('tool name tricks', () => {
+  it("hides and refuses a tool whose name wears another upstream's prefix", async () => {
+    const gw = await startGateway({
+      upstreams: [
+        { name: 'extra', mcp: stdioFixture('extra') },
+        { name: 'plain', mcp: stdioFixture('plain'), prefix: 'never' },
+      ],
+    });
+    const { client } = await connect(gw.url);
+    try {
+      // plain registers a tool named "extra-1": to a reader, a tool of upstream "extra".
+      await client.callTool({ name: 'add-tool', arguments: {} });
+      // Once the gateway has it in its catalog, it is refused and not listed.
+      await until(
+        async () => gw.gateway.core.catalog().tool('extra-1') !== undefined,
+        'extra-1 in the catalog',
+      );
+      expect((await client.listTools()).tools.map((t) => t.name)).not.toContain('extra-1');
+      expect(await errorOf(client.callTool({ name: 'extra-1', arguments: {} }))).toContain(
+        'Tool extra-1 is refused: its name imitates the prefix of upstream "extra"',
+      );
+    } finally {
+      await client.close();
+      await gw.stop();
+    }
+  });
+});

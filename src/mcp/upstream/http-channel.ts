@@ -41,12 +41,19 @@ export class HttpChannel implements Channel {
   /** A request failed at the connection level (refused, reset): the upstream may be gone. */
   onTransportError?: (err: Error) => void;
   private cachedHeaders:
-    { sessionId?: string; protocolVersion?: string; headers: Record<string, string> } | undefined;
+    | {
+        base: Readonly<Record<string, string>>;
+        sessionId?: string;
+        protocolVersion?: string;
+        headers: Record<string, string>;
+      }
+    | undefined;
 
   constructor(
     readonly upstream: string,
     url: URL,
-    private readonly headers: Readonly<Record<string, string>>,
+    /** The upstream's own headers; the same object until a credential changes. */
+    private readonly headers: () => Readonly<Record<string, string>>,
     private readonly session: () => HttpSession,
     /** Called when the upstream forgot our session (404): the connection must re-initialize. */
     readonly onSessionLost: () => void,
@@ -122,20 +129,27 @@ export class HttpChannel implements Channel {
     this.forwarder?.fail(call.id, err);
   }
 
-  /** The same for every request of one MCP session, so built once per session. */
+  /** The same for every request of one MCP session (until a token is refreshed), so built rarely. */
   private requestHeaders(): Record<string, string> {
     const { sessionId, protocolVersion } = this.session();
+    const base = this.headers();
     const cached = this.cachedHeaders;
-    if (cached && cached.sessionId === sessionId && cached.protocolVersion === protocolVersion)
+    if (
+      cached &&
+      cached.base === base &&
+      cached.sessionId === sessionId &&
+      cached.protocolVersion === protocolVersion
+    )
       return cached.headers;
     const headers: Record<string, string> = {
-      ...this.headers,
+      ...base,
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
     };
     if (sessionId) headers['mcp-session-id'] = sessionId;
     if (protocolVersion) headers['mcp-protocol-version'] = protocolVersion;
     this.cachedHeaders = {
+      base,
       sessionId,
       protocolVersion,
       headers: Object.freeze(headers) as Record<string, string>,

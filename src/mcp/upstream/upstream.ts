@@ -31,6 +31,8 @@ import type {
   RpcResponse,
 } from '../jsonrpc.js';
 import { Forwarder, type CallOptions, type CallOutcome, type Channel } from './forwarder.js';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { UpstreamCredentials } from '../../policy/upstream-credentials.js';
 import type { HttpChannel } from './http-channel.js';
 import { MuxTransport } from './mux-transport.js';
 import { StdioUpstreamTransport } from './stdio-transport.js';
@@ -102,6 +104,8 @@ interface Connection {
   forwarder: Forwarder;
   transport: Transport;
   http?: HttpChannel;
+  /** Headers from secret files and OAuth tokens (HTTP upstreams that configure them). */
+  credentials?: UpstreamCredentials;
   since: number;
   /** A liveness probe is under way. */
   probing?: boolean;
@@ -292,29 +296,48 @@ export class Upstream implements Backend {
       inner = new StdioUpstreamTransport(spec.mcp, (line) =>
         this.log.debug({ stderr: line }, 'upstream stderr'),
       );
-    } else if (spec.mcp.transport === 'sse') {
-      const { SSEClientTransport } = await import('@modelcontextprotocol/sdk/client/sse.js');
-      inner = new SSEClientTransport(new URL(spec.mcp.url), {
-        requestInit: { headers: { ...spec.mcp.headers } },
-      });
     } else {
-      const [{ StreamableHTTPClientTransport }, { HttpChannel }] = await Promise.all([
-        import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
-        import('./http-channel.js'),
-      ]);
-      const t = new StreamableHTTPClientTransport(new URL(spec.mcp.url), {
-        requestInit: { headers: { ...spec.mcp.headers } },
-      });
-      inner = t;
-      http = new HttpChannel(
-        this.name,
-        new URL(spec.mcp.url),
-        spec.mcp.headers,
-        () => ({ sessionId: t.sessionId, protocolVersion: t.protocolVersion }),
-        () => this.connectionLost(conn, 'the upstream ended its MCP session'),
-      );
-      http.unrelated = (m) => this.onMessage(conn, m);
-      http.onTransportError = (err) => this.probe(conn, err.message);
+      const mcp = spec.mcp;
+      const creds = UpstreamCredentials.needed(mcp) ? new UpstreamCredentials(mcp, this.log) : undefined;
+      conn.credentials = creds;
+      await creds?.start();
+      const headers = creds ? () => creds.headers() : () => mcp.headers;
+      // The SDK's transports take headers once; with refreshed tokens each request gets the current ones.
+      const withCredentials: { fetch?: FetchLike } = creds
+        ? {
+            fetch: (url, init) => {
+              const h = new Headers(init?.headers);
+              for (const [k, v] of Object.entries(creds.headers())) h.set(k, v);
+              return fetch(url, { ...init, headers: h });
+            },
+          }
+        : {};
+      if (mcp.transport === 'sse') {
+        const { SSEClientTransport } = await import('@modelcontextprotocol/sdk/client/sse.js');
+        inner = new SSEClientTransport(new URL(mcp.url), {
+          requestInit: { headers: { ...headers() } },
+          ...withCredentials,
+        });
+      } else {
+        const [{ StreamableHTTPClientTransport }, { HttpChannel }] = await Promise.all([
+          import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+          import('./http-channel.js'),
+        ]);
+        const t = new StreamableHTTPClientTransport(new URL(mcp.url), {
+          requestInit: { headers: { ...headers() } },
+          ...withCredentials,
+        });
+        inner = t;
+        http = new HttpChannel(
+          this.name,
+          new URL(mcp.url),
+          headers,
+          () => ({ sessionId: t.sessionId, protocolVersion: t.protocolVersion }),
+          () => this.connectionLost(conn, 'the upstream ended its MCP session'),
+        );
+        http.unrelated = (m) => this.onMessage(conn, m);
+        http.onTransportError = (err) => this.probe(conn, err.message);
+      }
     }
     const channel: Channel = http ?? {
       sendRequest: (req) => inner.send(req as JSONRPCMessage),
@@ -479,6 +502,7 @@ export class Upstream implements Backend {
   }
 
   private async closeConnection(conn: Connection, reason: string): Promise<void> {
+    conn.credentials?.stop();
     conn.forwarder?.close(reason);
     if (conn.http) {
       // Tell the upstream the session is over (MCP §Session Management), if it still listens.

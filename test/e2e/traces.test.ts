@@ -1,0 +1,104 @@
+/** OpenTelemetry spans end to end, collected with the SDK's in-memory exporter. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { SpanKind } from '@opentelemetry/api';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { createGateway, type Gateway } from '../../src/index.js';
+import { silentLogger } from '../../src/telemetry/logger.js';
+import { stdioFixture } from '../support/fixtures.js';
+import { connect } from '../support/gateway.js';
+
+describe('traces', () => {
+  const exporter = new InMemorySpanExporter();
+  let gateway: Gateway;
+  let client: Client;
+  beforeAll(async () => {
+    gateway = createGateway(
+      {
+        store: 'sqlite::memory:',
+        server: { port: 0 },
+        reload: { watch: false },
+        policies: [
+          { name: 'all', effect: 'allow', principals: ['*'] },
+          { name: 'no-pid', effect: 'deny', principals: ['*'], tools: ['pid'] },
+        ],
+        upstreams: [{ name: 'local', mcp: stdioFixture('local') }],
+      },
+      { logger: silentLogger(), traceExporter: exporter },
+    );
+    await gateway.start();
+    ({ client } = await connect(gateway.url!));
+  });
+  afterAll(async () => {
+    await client?.close();
+    await gateway?.stop();
+  });
+
+  it('records a server span per request and a client span per upstream call, with MCP/GenAI attributes', async () => {
+    await client.callTool({ name: 'local.echo', arguments: { text: 'traced' } });
+    await client.callTool({ name: 'local.pid', arguments: {} }).catch(() => {});
+    const spans = exporter.getFinishedSpans();
+    const call = spans.find((s) => s.name === 'tools/call local.echo')!;
+    expect(call.kind).toBe(SpanKind.SERVER);
+    expect(call.attributes).toMatchObject({
+      'mcp.method.name': 'tools/call',
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': 'local.echo',
+      'switchyard.upstream': 'local',
+      'switchyard.principal': 'anonymous',
+      'switchyard.policy.decision': 'allow:all',
+      'switchyard.outcome': 'ok',
+      'network.transport': 'tcp',
+    });
+    expect(call.attributes['mcp.session.id']).toBeTruthy();
+    const upstream = spans.find((s) => s.kind === SpanKind.CLIENT && s.name === 'tools/call echo')!;
+    expect(upstream.parentSpanContext?.spanId).toBe(call.spanContext().spanId);
+    expect(upstream.spanContext().traceId).toBe(call.spanContext().traceId);
+    expect(upstream.attributes).toMatchObject({ 'gen_ai.tool.name': 'echo', 'switchyard.upstream': 'local' });
+
+    const denied = spans.find((s) => s.name === 'tools/call local.pid')!;
+    expect(denied.attributes).toMatchObject({
+      'error.type': 'SWY_POLICY_DENIED',
+      'switchyard.policy.decision': 'deny:no-pid',
+    });
+    expect(denied.status.code).toBe(2); // ERROR
+    expect(spans.some((s) => s.kind === SpanKind.CLIENT && s.name === 'tools/call pid')).toBe(false);
+  });
+});
+
+describe('OTLP export', () => {
+  it('sends spans to telemetry.otlpEndpoint (flushed on stop)', async () => {
+    const received: { path?: string; type?: string; bytes: number }[] = [];
+    const collector = createServer((req, res) => {
+      let bytes = 0;
+      req.on('data', (d: Buffer) => (bytes += d.length));
+      req.on('end', () => {
+        received.push({ path: req.url, type: req.headers['content-type'], bytes });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+    const port = (collector.address() as AddressInfo).port;
+    const gateway = createGateway(
+      {
+        store: 'sqlite::memory:',
+        server: { port: 0 },
+        reload: { watch: false },
+        telemetry: { otlpEndpoint: `http://127.0.0.1:${port}/v1/traces` },
+        upstreams: [],
+      },
+      { logger: silentLogger() },
+    );
+    await gateway.start();
+    const { client } = await connect(gateway.url!);
+    await client.listTools();
+    await client.close();
+    await gateway.stop();
+    await new Promise<void>((r) => collector.close(() => r()));
+    expect(received.length).toBeGreaterThan(0);
+    expect(received[0]).toMatchObject({ path: '/v1/traces' });
+    expect(received[0]!.bytes).toBeGreaterThan(0);
+  });
+});
