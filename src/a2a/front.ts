@@ -206,7 +206,10 @@ export class A2aFront {
     });
     if (principal) {
       try {
+        // authorize: may this principal use the agent, and is it within its rate limits?
         this.core.pipeline.authorizeAgent(rec, principal, name);
+        const limited = this.core.limits.check(principal, { kind: 'agent', name });
+        if (limited) await limited;
       } catch (err) {
         return sendError(res, err, jsonRpc);
       }

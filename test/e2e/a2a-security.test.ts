@@ -23,6 +23,7 @@ const POLICIES = [
   },
   { name: 'alice-no-add', effect: 'deny', principals: ['alice'], tools: ['fixture.add'] },
   { name: 'bob', effect: 'allow', principals: ['bob'], agents: ['fixture'], tools: ['fixture.*'] },
+  { name: 'carol', effect: 'allow', principals: ['carol'], agents: ['fixture'] },
 ];
 
 describe('A2A front: identity, policy and ledger', () => {
@@ -31,6 +32,7 @@ describe('A2A front: identity, policy and ledger', () => {
   let base: string;
   let alice: string;
   let bob: string;
+  let carol: string;
 
   beforeAll(async () => {
     agent = await startA2aAgent();
@@ -38,6 +40,7 @@ describe('A2A front: identity, policy and ledger', () => {
       auth: { required: true },
       audit: { flushIntervalMs: 10 },
       policies: POLICIES as never,
+      rateLimits: [{ name: 'carol-a2a', principals: ['carol'], rate: 2, per: 'minute' }],
       upstreams: [
         { name: 'fixture', mcp: stdioFixture('fixture') },
         { name: 'travel', a2a: { url: agent.url } },
@@ -47,6 +50,7 @@ describe('A2A front: identity, policy and ledger', () => {
     const keys = gw.gateway.core.store.apiKeys;
     alice = (await createKey(keys, { principal: 'alice' })).key;
     bob = (await createKey(keys, { principal: 'bob' })).key;
+    carol = (await createKey(keys, { principal: 'carol' })).key;
   }, 60_000);
   afterAll(async () => {
     await gw?.stop();
@@ -126,6 +130,19 @@ describe('A2A front: identity, policy and ledger', () => {
     // Bob cannot see Alice's task.
     expect((await rpc('/a2a/fixture', 'GetTask', { id: task.id }, bob)).body.error?.code).toBe(-32001);
     expect((await rpc('/a2a/fixture', 'GetTask', { id: task.id }, alice)).body.result.id).toBe(task.id);
+  });
+
+  it('rate-limits A2A requests per principal: 429 with Retry-After', async () => {
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 3; i++) {
+      const r = await rpc('/a2a/fixture', 'GetTask', { id: 'x' }, carol);
+      statuses.push(r.status);
+      retryAfter ??= r.headers.get('retry-after');
+    }
+    // Two requests reach the agent (an unknown task: a JSON-RPC error, HTTP 200); the third is over the limit.
+    expect(statuses).toEqual([200, 200, 429]);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
   });
 
   it('records every A2A operation and bridged tool call in the ledger', async () => {
