@@ -292,6 +292,18 @@ export const ERRORS = {
     'Admin API: principal "{principal}" is not an admin',
     'Add the principal or one of its groups (group:NAME) to auth.admins.',
   ),
+  SWY_POLICY_EXISTS: entry(
+    409,
+    JSONRPC.INVALID_PARAMS,
+    'Policy "{name}" already exists ({where})',
+    'Pick another name, or delete the runtime policy first (config-file policies are edited in the file).',
+  ),
+  SWY_POLICY_NOT_FOUND: entry(
+    404,
+    JSONRPC.INVALID_PARAMS,
+    'Policy "{name}" not found among the policies added at runtime',
+    'GET /admin/policies lists them; config-file policies are edited in the file.',
+  ),
   SWY_KEY_NOT_FOUND: entry(
     404,
     JSONRPC.INVALID_PARAMS,

@@ -21,6 +21,8 @@ import {
 } from '../catalog/index.js';
 import {
   isA2a,
+  PolicySchema,
+  type PolicyConfig,
   type AnyUpstreamConfig,
   type CatalogEntry,
   type Config,
@@ -181,6 +183,7 @@ export class GatewayCore implements Core, UpstreamHooks {
       },
     });
     await this.pins.load();
+    this.authz.runtime = await this.storedPolicies();
     this.authz.quarantine = this.pins;
     if (this.config.audit.enabled) {
       this.ledger = new LedgerWriter(this.store.ledger, this.config.audit, this.log);
@@ -418,6 +421,47 @@ export class GatewayCore implements Core, UpstreamHooks {
     this.upstreams.set(spec.name, u);
     await u.start();
     return this.status().find((s) => s.name === spec.name)!;
+  }
+
+  /** Authorization rules added through the admin API, in force at once and kept in the store. */
+  async addPolicy(input: unknown): Promise<PolicyConfig> {
+    const parsed = PolicySchema.safeParse(input);
+    if (!parsed.success) {
+      const detail = parsed.error.issues
+        .map((i) => `${i.path.join('.') || '(rule)'}: ${i.message}`)
+        .join('; ');
+      throw new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail });
+    }
+    const rule = parsed.data;
+    if (!rule.name)
+      throw new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail: 'name: required for a runtime policy' });
+    if (this.config.policies.some((p) => p.name === rule.name))
+      throw new GatewayError('SWY_POLICY_EXISTS', { name: rule.name, where: 'in the config file' });
+    const inserted = await this.store.policies.insert({
+      name: rule.name,
+      rule: input as Record<string, unknown>,
+      createdAt: Date.now(),
+    });
+    if (!inserted)
+      throw new GatewayError('SWY_POLICY_EXISTS', { name: rule.name, where: 'added at runtime' });
+    this.authz.runtime = await this.storedPolicies();
+    return rule;
+  }
+
+  async removePolicy(name: string): Promise<void> {
+    if (!(await this.store.policies.delete(name))) throw new GatewayError('SWY_POLICY_NOT_FOUND', { name });
+    this.authz.runtime = await this.storedPolicies();
+  }
+
+  /** The stored runtime rules that still validate (one that does not is logged and skipped). */
+  private async storedPolicies(): Promise<PolicyConfig[]> {
+    const out: PolicyConfig[] = [];
+    for (const p of await this.store.policies.list()) {
+      const parsed = PolicySchema.safeParse(p.rule);
+      if (parsed.success) out.push(parsed.data);
+      else this.log.error({ policy: p.name, problem: parsed.error.message }, 'stored policy skipped');
+    }
+    return out;
   }
 
   async removeUpstream(name: string): Promise<void> {

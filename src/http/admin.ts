@@ -15,7 +15,9 @@
  *   GET    /admin/keys               API keys (never their secrets or hashes)
  *   POST   /admin/keys               create one: { principal, groups?, expiresAt? } → the key, once
  *   DELETE /admin/keys/<id>          revoke one (effective at once)
- *   GET    /admin/policies           the authorization rules in force
+ *   GET    /admin/policies           the authorization rules in force (config file, then runtime)
+ *   POST   /admin/policies           add a rule at runtime (body: one policies[] entry with a name)
+ *   DELETE /admin/policies/<name>    remove a runtime rule
  *   GET    /admin/pins               pinned tool definitions; changed ones with `offered` and `quarantined`
  *   POST   /admin/pins/<upstream>/<tool>/approve   accept the offered definition (lifts the quarantine)
  *   GET    /admin/policies/explain?principal=P&group=G&tool=T (or prompt, resource, agent, skill; upstream)
@@ -148,8 +150,17 @@ async function serve(
     return json(res, 200, { approved: { upstream, tool } });
   }
   if (resource === 'policies' && req.method === 'GET') {
-    if (parts.length === 2) return json(res, 200, { policies: core.config.policies });
+    if (parts.length === 2)
+      return json(res, 200, { policies: core.config.policies, runtime: core.authz.runtime });
     if (parts.length === 3 && parts[2] === 'explain') return json(res, 200, explain(core, req));
+  }
+  if (resource === 'policies' && parts.length === 2 && req.method === 'POST') {
+    return json(res, 201, { added: await core.addPolicy(await readJson(core, req)) });
+  }
+  if (resource === 'policies' && parts.length === 3 && req.method === 'DELETE') {
+    await core.removePolicy(decodeURIComponent(parts[2]!));
+    res.writeHead(204).end();
+    return;
   }
   throw new GatewayError('SWY_NOT_FOUND', { path });
 }

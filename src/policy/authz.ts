@@ -29,6 +29,9 @@ export interface RoutedRequest {
 
 export class Authorizer {
   private policies: Config['policies'] | undefined;
+  private runtimeSeen: Config['policies'] | undefined;
+  /** Rules added through the admin API (kept in the store), after the config file's. */
+  runtime: Config['policies'] = [];
   private set = new PolicySet([]);
   private lists = new WeakMap<Catalog, Map<string, VisibleLists>>();
   private readonly screened = new WeakMap<Catalog, Map<string, string>>();
@@ -39,9 +42,10 @@ export class Authorizer {
 
   get rules(): PolicySet {
     const policies = this.config().policies;
-    if (policies !== this.policies) {
+    if (policies !== this.policies || this.runtime !== this.runtimeSeen) {
       this.policies = policies;
-      this.set = new PolicySet(policies);
+      this.runtimeSeen = this.runtime;
+      this.set = new PolicySet([...policies, ...this.runtime]);
       this.lists = new WeakMap();
     }
     return this.set;

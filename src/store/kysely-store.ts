@@ -3,7 +3,7 @@
  */
 import type { Kysely } from 'kysely';
 import { DatabasePushNotificationStore, DatabaseTaskStore } from '@a2a-js/sdk/server/database';
-import { ApiKeys, Ledger, Pins, type TrustTables } from './trust-repos.js';
+import { ApiKeys, Ledger, Pins, Policies, type TrustTables } from './trust-repos.js';
 import type {
   A2aRepos,
   ApiKeyRepo,
@@ -11,6 +11,7 @@ import type {
   EventRepo,
   LedgerRepo,
   PinRepo,
+  PolicyRepo,
   SessionRepo,
   Store,
   StoredCatalogEntry,
@@ -48,6 +49,7 @@ export class KyselyStore implements Store {
   readonly apiKeys: ApiKeyRepo;
   readonly pins: PinRepo;
   readonly ledger: LedgerRepo;
+  readonly policies: PolicyRepo;
 
   constructor(
     private readonly db: Kysely<Tables>,
@@ -68,6 +70,7 @@ export class KyselyStore implements Store {
     this.apiKeys = new ApiKeys(trust);
     this.pins = new Pins(trust);
     this.ledger = new Ledger(trust);
+    this.policies = new Policies(trust);
   }
 
   async close(): Promise<void> {

@@ -114,4 +114,20 @@ describeEachStoreFresh('store', (db) => {
     expect(await db.store.catalog.delete('org/a')).toBe(false);
     expect((await db.store.catalog.list()).map((e) => e.name)).toEqual(['org/b']);
   });
+
+  it('keeps runtime policies by unique name, in the order they were added', async () => {
+    const rule = { name: 'r1', effect: 'deny', principals: ['bob'], tools: ['x.*'] };
+    expect(await db.store.policies.insert({ name: 'r1', rule, createdAt: 1 })).toBe(true);
+    expect(await db.store.policies.insert({ name: 'r1', rule, createdAt: 2 })).toBe(false);
+    expect(await db.store.policies.insert({ name: 'r0', rule: { ...rule, name: 'r0' }, createdAt: 3 })).toBe(
+      true,
+    );
+    expect((await db.store.policies.list()).map((p) => [p.name, p.createdAt])).toEqual([
+      ['r1', 1],
+      ['r0', 3],
+    ]);
+    expect((await db.store.policies.list())[0]!.rule).toEqual(rule);
+    expect(await db.store.policies.delete('r1')).toBe(true);
+    expect(await db.store.policies.delete('r1')).toBe(false);
+  });
 });

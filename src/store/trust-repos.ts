@@ -9,8 +9,10 @@ import type {
   LedgerRepo,
   LedgerRow,
   PinRepo,
+  PolicyRepo,
   StoredApiKey,
   StoredPin,
+  StoredPolicy,
 } from './types.js';
 
 export interface TrustTables {
@@ -35,6 +37,7 @@ export interface TrustTables {
   };
   audit_ledger: { seq: number; time: number; entry: string; prev_hash: string; hash: string };
   audit_checkpoints: { seq: number; hash: string; time: number };
+  policies: { name: string; rule: string; created_at: number };
 }
 
 const num = (v: number | null): number | null => (v === null ? null : Number(v));
@@ -252,4 +255,37 @@ export class Ledger implements LedgerRepo {
 
 function toRow(r: TrustTables['audit_ledger']): LedgerRow {
   return { seq: Number(r.seq), time: Number(r.time), entry: r.entry, prevHash: r.prev_hash, hash: r.hash };
+}
+
+/** Authorization rules added through the admin API (the config file's are not stored). */
+export class Policies implements PolicyRepo {
+  constructor(private readonly db: Kysely<TrustTables>) {}
+
+  async list(): Promise<StoredPolicy[]> {
+    const rows = await this.db
+      .selectFrom('policies')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('name')
+      .execute();
+    return rows.map((r) => ({
+      name: r.name,
+      rule: JSON.parse(r.rule) as Record<string, unknown>,
+      createdAt: Number(r.created_at),
+    }));
+  }
+
+  async insert(p: StoredPolicy): Promise<boolean> {
+    const r = await this.db
+      .insertInto('policies')
+      .values({ name: p.name, rule: JSON.stringify(p.rule), created_at: p.createdAt })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async delete(name: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('policies').where('name', '=', name).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
 }

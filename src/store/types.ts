@@ -102,6 +102,8 @@ export interface Store {
   readonly apiKeys: ApiKeyRepo;
   readonly pins: PinRepo;
   readonly ledger: LedgerRepo;
+  /** Authorization rules added at runtime. */
+  readonly policies: PolicyRepo;
   close(): Promise<void>;
 }
 
@@ -117,6 +119,20 @@ export interface StoredApiKey {
   createdAt: number;
   expiresAt: number | null;
   revokedAt: number | null;
+}
+
+export interface StoredPolicy {
+  name: string;
+  /** The rule as given (validated against the policy schema when loaded). */
+  rule: Record<string, unknown>;
+  createdAt: number;
+}
+
+export interface PolicyRepo {
+  list(): Promise<StoredPolicy[]>;
+  /** Returns false when a rule of that name is already stored. */
+  insert(p: StoredPolicy): Promise<boolean>;
+  delete(name: string): Promise<boolean>;
 }
 
 export interface ApiKeyRepo {

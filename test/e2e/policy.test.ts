@@ -119,6 +119,43 @@ describe('policy', () => {
     expect(metrics).toMatch(/switchyard_policy_denials_total\{kind="tool"\} [1-9]/);
   });
 
+  it('adds and removes rules through the admin API, in force at once', async () => {
+    const admin = (method: string, path: string, body?: unknown) =>
+      fetch(gw.url.replace('/mcp', path), {
+        method,
+        headers: { authorization: 'Bearer policy-admin-token-0123', 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+    expect((await alice.callTool({ name: 'local.whoami', arguments: {} })).isError).toBeFalsy();
+    const added = await admin('POST', '/admin/policies', {
+      name: 'no-whoami',
+      effect: 'deny',
+      principals: ['alice'],
+      tools: ['local.whoami'],
+    });
+    expect(added.status).toBe(201);
+    expect(await errorOf(alice.callTool({ name: 'local.whoami', arguments: {} }))).toContain(
+      'Forbidden: alice may not use tool local.whoami',
+    );
+    expect((await alice.listTools()).tools.map((t) => t.name)).not.toContain('local.whoami');
+    // Bad input: a rule without a name, a name taken by the config file, an unknown key.
+    expect((await admin('POST', '/admin/policies', { effect: 'deny', principals: ['*'] })).status).toBe(400);
+    expect(
+      (await admin('POST', '/admin/policies', { name: 'dev', effect: 'deny', principals: ['*'] })).status,
+    ).toBe(409);
+    expect(
+      (await admin('POST', '/admin/policies', { name: 'x', effect: 'deny', principals: ['*'], tool: ['y'] }))
+        .status,
+    ).toBe(400);
+    const listed = (await (await admin('GET', '/admin/policies')).json()) as { runtime: { name: string }[] };
+    expect(listed.runtime.map((p) => p.name)).toEqual(['no-whoami']);
+    expect((await admin('DELETE', '/admin/policies/no-whoami')).status).toBe(204);
+    expect((await admin('DELETE', '/admin/policies/no-whoami')).status).toBe(404);
+    expect((await alice.callTool({ name: 'local.whoami', arguments: {} })).content).toEqual([
+      { type: 'text', text: 'local' },
+    ]);
+  });
+
   it('explains a decision over the admin API', async () => {
     const res = await fetch(
       gw.url.replace('/mcp', '/admin/policies/explain?principal=alice&group=dev&tool=local.echo'),

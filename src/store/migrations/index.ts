@@ -168,9 +168,25 @@ const m0004: Migration = {
   },
 };
 
+/** Authorization rules added through the admin API. */
+const m0005: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('policies')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('rule', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('policies').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_a2a': m0002,
   '0003_catalog': m0003,
   '0004_trust': m0004,
+  '0005_policies': m0005,
 };
