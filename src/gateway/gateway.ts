@@ -138,6 +138,8 @@ export class GatewayCore implements Core, UpstreamHooks {
     this.local = new LocalHandlers({
       catalog: () => this.catalog(),
       visible: (principal) => this.authz.visible(this.catalog(), principal),
+      mayUse: (principal, uri) =>
+        this.authz.decide(principal, { kind: 'resource', name: uri }).effect === 'allow',
       upstreams: () => [...this.upstreams.values()],
       pageSize: () => this.config.server.pageSize,
       sessions: () => this.sessions,

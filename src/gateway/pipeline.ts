@@ -362,14 +362,17 @@ export class Pipeline {
             target: target.target,
             upstreamTarget: target.upstreamTarget,
           })
-        : target.method === 'resources/subscribe' && typeof msg.params?.uri === 'string'
-          ? mcpSubject({
-              method: msg.method,
-              params: msg.params,
-              upstream: this.core.catalog().resource(msg.params.uri)?.name,
-              target: msg.params.uri,
-            })
-          : undefined;
+        : // The gateway's own resources (switchyard://…) are answered locally but governed all the same.
+          target.method === 'resources/read' && typeof msg.params?.uri === 'string'
+          ? mcpSubject({ method: msg.method, params: msg.params, target: msg.params.uri })
+          : target.method === 'resources/subscribe' && typeof msg.params?.uri === 'string'
+            ? mcpSubject({
+                method: msg.method,
+                params: msg.params,
+                upstream: this.core.catalog().resource(msg.params.uri)?.name,
+                target: msg.params.uri,
+              })
+            : undefined;
     if (!subject) return undefined;
     const decision = this.core.authz.decide(principal, subject);
     rec.decision = decision;

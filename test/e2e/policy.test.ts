@@ -72,6 +72,12 @@ describe('policy', () => {
     const uris = (await alice.listResources()).resources.map((r) => r.uri);
     expect(uris).not.toContain('fixture://static/hello');
 
+    expect(uris).toContain('switchyard://catalog');
+    // The gateway's own resources follow policy too.
+    expect((await bob.listResources()).resources.map((r) => r.uri)).not.toContain('switchyard://catalog');
+    expect(await errorOf(bob.readResource({ uri: 'switchyard://a2a/agents' }))).toContain(
+      'Forbidden: bob may not use resource switchyard://a2a/agents',
+    );
     expect((await bob.listTools()).tools).toEqual([]);
     expect((await bob.listPrompts()).prompts.map((p) => p.name)).toEqual(['local.greet']);
     expect((await bob.getPrompt({ name: 'local.greet', arguments: { name: 'B' } })).messages).toHaveLength(1);

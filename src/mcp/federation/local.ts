@@ -21,6 +21,8 @@ export interface LocalDeps {
   catalog(): Catalog;
   /** The merged lists as a principal may see them (policy, quarantine). */
   visible(principal: Principal): VisibleLists;
+  /** May the principal use this gateway resource (policy kind `resource`)? */
+  mayUse(principal: Principal, uri: string): boolean;
   upstreams(): readonly Upstream[];
   pageSize(): number;
   sessions(): SessionRegistry;
@@ -105,7 +107,8 @@ export class LocalHandlers {
     const [field, key] = LISTS[method];
     const all = this.deps.visible(principal)[field];
     if (method !== 'resources/list') return this.page(key, all, params);
-    return this.page(key, [...all, ...this.deps.gatewayResources.list()], params);
+    const own = this.deps.gatewayResources.list().filter((r) => this.deps.mayUse(principal, String(r.uri)));
+    return this.page(key, [...all, ...own], params);
   }
 
   /** One page of a merged list, with the gateway's own cursor (an offset, opaque to clients). */
