@@ -2,12 +2,17 @@
  * Runs once before the test files: finds out whether Postgres is reachable so that every store
  * test can run on both dialects. In CI (CI=true) a missing Postgres is a failure, not a skip.
  */
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<() => Promise<void>> {
   const url = process.env.SWITCHYARD_TEST_POSTGRES ?? DEFAULT_PG_URL;
+  // Test schemas of this run share a prefix and are dropped together when the run ends: dropping
+  // one while another test file's migration introspects the catalog makes that query fail.
+  const prefix = `swy_t_${randomBytes(3).toString('hex')}_`;
+  process.env.SWITCHYARD_TEST_SCHEMA_PREFIX = prefix;
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();
@@ -25,4 +30,18 @@ export default async function setup(): Promise<void> {
   } finally {
     await client.end().catch(() => {});
   }
+  return async () => {
+    if (!process.env.SWITCHYARD_TEST_POSTGRES) return;
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      const { rows } = await c.query<{ nspname: string }>(
+        'select nspname from pg_namespace where starts_with(nspname, $1)',
+        [prefix],
+      );
+      for (const r of rows) await c.query(`drop schema if exists "${r.nspname}" cascade`);
+    } finally {
+      await c.end();
+    }
+  };
 }

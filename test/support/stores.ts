@@ -1,6 +1,7 @@
 /**
  * Run a test suite once per store dialect (Kysely's practice): SQLite in a temp file, and
- * Postgres in a fresh schema that is dropped afterwards.
+ * Postgres in a fresh schema (dropped with the run's other schemas when the run ends, see
+ * global-setup.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,26 +34,22 @@ export function sqliteTarget(): StoreTarget {
 }
 
 export function postgresTarget(baseUrl: string): StoreTarget {
-  const schemas: string[] = [];
   return {
     dialect: 'postgres',
     async freshUrl() {
-      const schema = `swy_t_${randomBytes(5).toString('hex')}`;
+      const prefix = process.env.SWITCHYARD_TEST_SCHEMA_PREFIX ?? 'swy_t_';
+      const schema = `${prefix}${randomBytes(5).toString('hex')}`;
       const client = new pg.Client({ connectionString: baseUrl });
       await client.connect();
       await client.query(`create schema ${schema}`);
       await client.end();
-      schemas.push(schema);
       const u = new URL(baseUrl);
       u.searchParams.set('options', `-c search_path=${schema}`);
       return u.toString();
     },
     async cleanup() {
-      if (schemas.length === 0) return;
-      const client = new pg.Client({ connectionString: baseUrl });
-      await client.connect();
-      for (const s of schemas.splice(0)) await client.query(`drop schema if exists ${s} cascade`);
-      await client.end();
+      // Schemas are dropped at the end of the run (global-setup.ts), never while other test
+      // files may be introspecting the catalog.
     },
   };
 }
