@@ -26,13 +26,16 @@ import { legacyAgentCardRouter } from '@a2a-js/sdk/compat/v0_3/server/express';
 import { A2A_ERROR_CODE, RequestMalformedError, toRestErrorBody } from '@a2a-js/sdk/errors';
 import express from 'express';
 import { readBody } from '../http/body.js';
+import type { Config } from '../config/schema.js';
 import type { GatewayCore } from '../gateway/gateway.js';
+import type { Catalog } from '../mcp/federation/catalog.js';
 import { asGatewayError, toJsonRpcError } from '../gateway/errors.js';
 import { newRecord } from '../gateway/request-record.js';
 import { credentialFromHeader, type Principal } from '../policy/principal.js';
 import { McpToolsExecutor, servedCard, type ServedTool } from '../bridge/mcp-to-a2a.js';
 import { VERSION } from '../version.js';
 import { gatewayInterfaces, rewriteCard } from './card.js';
+import { overriding } from './override.js';
 import { proxyHandler } from './proxy.js';
 import { guardedPushStore, PushDelivery } from './push.js';
 import type { A2aUpstream } from './upstream.js';
@@ -42,7 +45,10 @@ export interface AgentEntry {
   kind: 'proxy' | 'mcp' | 'group';
   /** Which upstream it reaches (proxy, mcp), or the tools it groups. */
   upstream?: string;
+  /** The agent's card as served at `base` (undefined while a proxied agent is unavailable). */
   card(base: string): AgentCard | undefined;
+  /** The gateway tools it runs (MCP servers and groups served as agents). */
+  tools?(): ServedTool[];
 }
 
 interface Mounted {
@@ -66,6 +72,7 @@ const currentBase = new AsyncLocalStorage<string>();
 export class A2aFront {
   private readonly mounted = new Map<string, Mounted>();
   private readonly executors = new Map<string, DefaultRequestHandler>();
+  private agentCache: { catalog: Catalog; config: Config; agents: AgentEntry[] } | undefined;
 
   constructor(private readonly core: GatewayCore) {}
 
@@ -73,21 +80,40 @@ export class A2aFront {
     return path === `/${AGENT_CARD_PATH}` || path === '/a2a' || path.startsWith('/a2a/');
   }
 
-  /** Every agent offered now: proxied upstreams, MCP upstreams, and configured tool groups. */
+  /**
+   * Every agent offered now: proxied upstreams, MCP upstreams, and configured tool groups. Built
+   * once per catalog and config snapshot (both are replaced whole when anything changes), so a
+   * request only looks its agent up; tools and cards are computed on first use.
+   */
   agents(): AgentEntry[] {
+    const catalog = this.core.catalog();
+    const config = this.core.config;
+    if (this.agentCache?.catalog === catalog && this.agentCache.config === config)
+      return this.agentCache.agents;
     const out: AgentEntry[] = [];
     const taken = new Set<string>();
     for (const u of this.core.a2aUpstreams()) {
       taken.add(u.name);
+      const upstreamCard = u.card;
       out.push({
         name: u.name,
         kind: 'proxy',
         upstream: u.name,
-        card: (base) => (u.card ? { ...rewriteCard(u.card, base), ...this.security() } : undefined),
+        card: perBase((base) => (upstreamCard ? this.presentProxied(upstreamCard, base) : undefined)),
       });
     }
-    const cfg = this.core.config.a2a;
-    if (cfg.serveMcpUpstreams) {
+    const served = (name: string, description: string, filter: Parameters<A2aFront['toolsOf']>[0]) => {
+      const tools = once(() => this.toolsOf(filter));
+      return {
+        tools,
+        card: perBase((base) => ({
+          ...servedCard({ name, description, version: VERSION }, tools()),
+          supportedInterfaces: gatewayInterfaces(base),
+          ...this.security(),
+        })),
+      };
+    };
+    if (config.a2a.serveMcpUpstreams) {
       for (const u of this.core.mcpUpstreams()) {
         taken.add(u.name);
         const description =
@@ -97,32 +123,28 @@ export class A2aFront {
           name: u.name,
           kind: 'mcp',
           upstream: u.name,
-          card: (base) =>
-            this.served(
-              u.name,
-              description,
-              this.toolsOf((t) => t.upstream === u.name),
-              base,
-            ),
+          ...served(u.name, description, (t) => t.upstream === u.name),
         });
       }
     }
-    for (const g of cfg.groups) {
+    for (const g of config.a2a.groups) {
       if (taken.has(g.name)) continue;
       const match = globs(g.tools);
-      out.push({
-        name: g.name,
-        kind: 'group',
-        card: (base) =>
-          this.served(
-            g.name,
-            g.description ?? `Tools of the group "${g.name}".`,
-            this.toolsOf((t) => match(t.name)),
-            base,
-          ),
-      });
+      const description = g.description ?? `Tools of the group "${g.name}".`;
+      out.push({ name: g.name, kind: 'group', ...served(g.name, description, (t) => match(t.name)) });
     }
+    this.agentCache = { catalog, config, agents: out };
     return out;
+  }
+
+  /** The agent of that name as offered now. */
+  private agent(name: string): AgentEntry | undefined {
+    return this.agents().find((a) => a.name === name);
+  }
+
+  /** A proxied agent's card as clients see it: the gateway's interfaces and security. */
+  private presentProxied(card: AgentCard, base: string): AgentCard {
+    return { ...rewriteCard(card, base), ...this.security() };
   }
 
   /** The gateway tools matching a filter, with the upstream each comes from. */
@@ -135,11 +157,6 @@ export class A2aFront {
       if (route && filter({ name, upstream: route.upstream.name })) out.push({ name, tool });
     }
     return out;
-  }
-
-  private served(name: string, description: string, tools: ServedTool[], base: string): AgentCard {
-    const card = servedCard({ name, description, version: VERSION }, tools);
-    return { ...card, supportedInterfaces: gatewayInterfaces(base), ...this.security() };
   }
 
   /**
@@ -188,7 +205,7 @@ export class A2aFront {
     }
     if (path === `/${AGENT_CARD_PATH}`) return sendJson(res, 200, this.gatewayCard(origin, principal!));
     if (name === '') return sendJson(res, 200, this.catalog(origin, new URLSearchParams(query), principal!));
-    const agent = this.agents().find((a) => a.name === name);
+    const agent = this.agent(name);
     if (!agent) return sendJson(res, 404, { error: `no A2A agent named "${name}"`, agents: `${origin}/a2a` });
 
     // The request record: metrics, ledger entry and debug line when the response ends.
@@ -313,14 +330,14 @@ export class A2aFront {
 
   private innerHandlerFor(agent: AgentEntry): A2ARequestHandler {
     const card = () => {
-      const c = agent.card(currentBase.getStore() ?? '');
+      const c = this.agent(agent.name)?.card(currentBase.getStore() ?? '');
       if (!c) throw new Error(`agent "${agent.name}" is unavailable`);
       return c;
     };
     if (agent.kind === 'proxy') {
       return proxyHandler(
         this.core.upstream(agent.name) as A2aUpstream,
-        (card) => ({ ...rewriteCard(card, currentBase.getStore() ?? ''), ...this.security() }),
+        (card) => this.presentProxied(card, currentBase.getStore() ?? ''),
         this.core.log,
       );
     }
@@ -329,10 +346,7 @@ export class A2aFront {
       const store = this.core.store.a2a;
       const push = guardedPushStore(store.pushConfigs, () => this.core.config.a2a.push);
       const executor = new McpToolsExecutor({
-        tools: () => {
-          const c = card();
-          return c.skills.flatMap((s) => this.toolsOf((t) => t.name === s.id));
-        },
+        tools: () => this.agent(agent.name)?.tools?.() ?? [],
         callTool: (principal, name, args, opts) => this.core.pipeline.callTool(principal, name, args, opts),
       });
       inner = new DefaultRequestHandler(
@@ -345,15 +359,8 @@ export class A2aFront {
       );
       this.executors.set(agent.name, inner);
     }
-    const target = inner;
     // The card follows the tools the upstream offers now; everything else is the SDK's handler.
-    return new Proxy(target, {
-      get(t, prop, receiver) {
-        if (prop === 'getAgentCard') return () => Promise.resolve(card());
-        const v: unknown = Reflect.get(t, prop, receiver);
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-      },
-    });
+    return overriding<A2ARequestHandler>(inner, { getAgentCard: () => Promise.resolve(card()) });
   }
 
   /** The gateway's own card: each agent it offers is a skill. */
@@ -494,20 +501,14 @@ function limitParts(
         );
     });
   };
-  return new Proxy(handler, {
-    get(target, prop, receiver) {
-      if (prop === 'sendMessage')
-        return (params: SendMessageRequest, ctx: ServerCallContext) => {
-          check(params);
-          return target.sendMessage(params, ctx);
-        };
-      if (prop === 'sendMessageStream')
-        return (params: SendMessageRequest, ctx: ServerCallContext) => {
-          check(params);
-          return target.sendMessageStream(params, ctx);
-        };
-      const v: unknown = Reflect.get(target, prop, receiver);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+  return overriding(handler, {
+    sendMessage: (params: SendMessageRequest, ctx: ServerCallContext) => {
+      check(params);
+      return handler.sendMessage(params, ctx);
+    },
+    sendMessageStream: (params: SendMessageRequest, ctx: ServerCallContext) => {
+      check(params);
+      return handler.sendMessageStream(params, ctx);
     },
   });
 }
@@ -518,6 +519,29 @@ function partSize(p: Part): number {
   if (c.$case === 'raw') return c.value.length;
   if (c.$case === 'data') return Buffer.byteLength(JSON.stringify(c.value ?? null));
   return Buffer.byteLength(c.value);
+}
+
+/** A value computed on first use. */
+function once<T>(make: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = make();
+      done = true;
+    }
+    return value;
+  };
+}
+
+/** A card per base URL (the host clients used), built on first use; a few hosts are kept. */
+function perBase<T>(make: (base: string) => T): (base: string) => T {
+  const byBase = new Map<string, T>();
+  return (base) => {
+    if (byBase.size >= 8 && !byBase.has(base)) byBase.clear();
+    if (!byBase.has(base)) byBase.set(base, make(base));
+    return byBase.get(base)!;
+  };
 }
 
 /** `*` matches any run of characters; everything else literally. */

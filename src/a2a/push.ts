@@ -17,6 +17,7 @@ import {
   type ServerCallContext,
 } from '@a2a-js/sdk/server';
 import type { Logger } from '../telemetry/logger.js';
+import { overriding } from './override.js';
 
 export interface PushPolicy {
   allowPrivateNetworks: boolean;
@@ -77,16 +78,10 @@ export function guardedPushStore(
   inner: PushNotificationStore,
   policy: () => PushPolicy,
 ): PushNotificationStore {
-  return new Proxy(inner, {
-    get(target, prop, receiver) {
-      if (prop === 'save') {
-        return async (taskId: string, ctx: ServerCallContext, config: TaskPushNotificationConfig) => {
-          await checkPushUrl(config.url, policy());
-          return target.save(taskId, ctx, config);
-        };
-      }
-      const v: unknown = Reflect.get(target, prop, receiver);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+  return overriding(inner, {
+    save: async (taskId: string, ctx: ServerCallContext, config: TaskPushNotificationConfig) => {
+      await checkPushUrl(config.url, policy());
+      return inner.save(taskId, ctx, config);
     },
   });
 }

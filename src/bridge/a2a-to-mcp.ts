@@ -15,9 +15,7 @@
  * the client supports it (the answer continues the same task), otherwise a result that says input
  * is required and names the taskId to continue with. The task's ids are in `_meta`.
  */
-import { randomUUID } from 'node:crypto';
 import {
-  Role,
   TaskState,
   type AgentCard,
   type Artifact,
@@ -37,7 +35,7 @@ import {
   type Cancellation,
   type RelatedSink,
 } from '../mcp/upstream/forwarder.js';
-import { dataPart, partsText, partsToMcp, textPart } from './parts.js';
+import { a2aMessage, dataPart, partsText, partsToMcp, textPart } from './parts.js';
 
 export const AGENT_TOOL = 'send_message';
 /** Where bridged results carry the A2A task's ids and state. */
@@ -134,28 +132,12 @@ export function parseToolArgs(args: unknown): AgentToolArgs {
   return a as unknown as AgentToolArgs;
 }
 
-export function userMessage(
-  parts: Part[],
-  ids: { contextId?: string; taskId?: string },
-  metadata?: JsonObject,
-): Message {
-  return {
-    messageId: randomUUID(),
-    role: Role.ROLE_USER,
-    parts,
-    contextId: ids.contextId ?? '',
-    taskId: ids.taskId ?? '',
-    metadata,
-    extensions: [],
-    referenceTaskIds: [],
-  };
-}
-
 /** The A2A message for a bridged tool call's arguments. */
 export function toolMessage(args: AgentToolArgs, skill: string | undefined): Message {
   const parts: Part[] = [textPart(args.message)];
   if (args.data) parts.push(dataPart(args.data));
-  return userMessage(
+  return a2aMessage(
+    'user',
     parts,
     { contextId: args.contextId, taskId: args.taskId },
     skill ? { skill } : undefined,
@@ -223,7 +205,7 @@ export async function callAgent(ctx: AgentCallContext, args: AgentToolArgs): Pro
       }
       const answer = await elicit(ctx, task, abort.signal);
       if (answer === undefined) return { result: taskResult(task) };
-      message = userMessage([textPart(answer)], { contextId, taskId });
+      message = a2aMessage('user', [textPart(answer)], { contextId, taskId });
     }
   } catch (err) {
     const reason: unknown = abort.signal.reason;

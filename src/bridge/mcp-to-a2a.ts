@@ -12,7 +12,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  Role,
   TaskState,
   type AgentCard,
   type Message,
@@ -29,7 +28,7 @@ import {
 import type { JsonObject } from '../mcp/jsonrpc.js';
 import type { Principal } from '../policy/principal.js';
 import { Cancellation, type CallOutcome, type RelatedSink } from '../mcp/upstream/forwarder.js';
-import { dataPart, mcpToParts, partsText, textPart } from './parts.js';
+import { a2aMessage, dataPart, mcpToParts, partsText, textPart } from './parts.js';
 
 /** Card extension carrying each skill's MCP tool schemas (documented in docs/a2a.md). */
 export const MCP_TOOLS_EXTENSION = 'https://switchyard.dev/a2a/extensions/mcp-tools/v1';
@@ -189,7 +188,7 @@ export class McpToolsExecutor implements AgentExecutor {
     const ask = parseRequest(ctx.userMessage, tools);
     if ('help' in ask) {
       // Not a task: a direct reply (A2A §3.1.1 allows a Message as the answer).
-      bus.publish(AgentEvent.message(agentMessage([textPart(ask.help)], contextId, ctx.task ? taskId : '')));
+      bus.publish(AgentEvent.message(agentSays([textPart(ask.help)], contextId, ctx.task ? taskId : '')));
       bus.finished();
       return;
     }
@@ -299,7 +298,7 @@ export class McpToolsExecutor implements AgentExecutor {
       fields.length === 1
         ? `Reply with the ${fields[0]} as text, or a data part {"${fields[0]}": …}.`
         : `Reply with a data part matching the schema (fields: ${fields.join(', ')}).`;
-    const asked = agentMessage(
+    const asked = agentSays(
       [textPart(`${question}\n${how}`), dataPart({ elicitation: { requestedSchema: schema } })],
       entry.contextId,
       taskId,
@@ -365,19 +364,6 @@ function newTask(id: string, contextId: string, first: Message): Task {
   };
 }
 
-function agentMessage(parts: Part[], contextId: string, taskId: string): Message {
-  return {
-    messageId: randomUUID(),
-    role: Role.ROLE_AGENT,
-    parts,
-    contextId,
-    taskId,
-    metadata: undefined,
-    extensions: [],
-    referenceTaskIds: [],
-  };
-}
-
 function status(taskId: string, contextId: string, state: TaskState, text?: string): TaskStatusUpdateEvent {
   return {
     taskId,
@@ -385,8 +371,12 @@ function status(taskId: string, contextId: string, state: TaskState, text?: stri
     status: {
       state,
       timestamp: new Date().toISOString(),
-      message: text ? agentMessage([textPart(text)], contextId, taskId) : undefined,
+      message: text ? agentSays([textPart(text)], contextId, taskId) : undefined,
     },
     metadata: undefined,
   };
+}
+
+function agentSays(parts: Part[], contextId: string, taskId: string): Message {
+  return a2aMessage('agent', parts, { contextId, taskId });
 }

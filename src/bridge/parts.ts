@@ -6,7 +6,8 @@
  * typed blocks (`text`, `image`, `audio`, `resource`, `resource_link`) and, separately,
  * `structuredContent`. Everything that crosses the bridge goes through these functions.
  */
-import type { Part } from '@a2a-js/sdk';
+import { randomUUID } from 'node:crypto';
+import { Role, type Message, type Part } from '@a2a-js/sdk';
 import type { JsonObject } from '../mcp/jsonrpc.js';
 
 export interface McpContent {
@@ -27,6 +28,25 @@ export function dataPart(value: unknown): Part {
     mediaType: 'application/json',
     filename: '',
     metadata: undefined,
+  };
+}
+
+/** A new A2A message from the user (the bridge calling an agent) or from the agent (the bridge answering). */
+export function a2aMessage(
+  role: 'user' | 'agent',
+  parts: Part[],
+  ids: { contextId?: string; taskId?: string },
+  metadata?: JsonObject,
+): Message {
+  return {
+    messageId: randomUUID(),
+    role: role === 'user' ? Role.ROLE_USER : Role.ROLE_AGENT,
+    parts,
+    contextId: ids.contextId ?? '',
+    taskId: ids.taskId ?? '',
+    metadata,
+    extensions: [],
+    referenceTaskIds: [],
   };
 }
 

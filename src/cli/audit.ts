@@ -3,19 +3,7 @@
  * verify exits 1 and names the first record that was edited, removed or reordered.
  */
 import { exportLedger, pagesOf, verifyChain } from '../ledger/index.js';
-import { openStore } from '../store/open.js';
-import type { Store } from '../store/types.js';
-import { configPath, fail, loadOrExit } from './shared.js';
-
-async function withStore<T>(config: string | undefined, run: (store: Store) => Promise<T>): Promise<T> {
-  const cfg = await loadOrExit(configPath(config));
-  const store = await openStore(cfg.store);
-  try {
-    return await run(store);
-  } finally {
-    await store.close();
-  }
-}
+import { fail, withStore } from './shared.js';
 
 export async function auditVerify(opts: { config?: string; json?: boolean }): Promise<void> {
   const result = await withStore(opts.config, async (store) =>

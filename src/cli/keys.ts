@@ -4,21 +4,9 @@
  * `auth.keyCacheMs` (through the admin API: at once).
  */
 import { createKey, describeKey } from '../policy/keys.js';
-import { openStore } from '../store/open.js';
-import type { Store } from '../store/types.js';
-import { configPath, fail, loadOrExit } from './shared.js';
+import { fail, withStore } from './shared.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
-
-async function withStore<T>(config: string | undefined, run: (store: Store) => Promise<T>): Promise<T> {
-  const cfg = await loadOrExit(configPath(config));
-  const store = await openStore(cfg.store);
-  try {
-    return await run(store);
-  } finally {
-    await store.close();
-  }
-}
 
 export async function keysCreate(opts: {
   config?: string;

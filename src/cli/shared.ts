@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/types.js';
 
 export const DEFAULT_CONFIG = 'switchyard.yaml';
 
@@ -37,4 +39,18 @@ export function withListen(config: Config, host?: string, port?: string): Config
   const p = port === undefined ? config.server.port : Number(port);
   if (!Number.isInteger(p) || p < 0 || p > 65535) fail(`--port must be 0-65535, got ${port}`);
   return { ...config, server: { ...config.server, host: host ?? config.server.host, port: p } };
+}
+
+/** Run with the store the config names (`--config FILE`), closing it afterwards. */
+export async function withStore<T>(
+  config: string | undefined,
+  run: (store: Store) => Promise<T>,
+): Promise<T> {
+  const cfg = await loadOrExit(configPath(config));
+  const store = await openStore(cfg.store);
+  try {
+    return await run(store);
+  } finally {
+    await store.close();
+  }
 }

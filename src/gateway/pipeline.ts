@@ -177,13 +177,7 @@ export class Pipeline {
         if (msg.params?.arguments !== undefined) rec.args = msg.params.arguments;
       }
       // authorize: policy, then whether the tool is still the one that was approved
-      const subject = this.authorize(rec, principal, msg, target);
-      const limited = this.core.limits.check(principal, subject);
-      if (limited) await limited;
-      const invalid =
-        msg.method === 'tools/call' && target.kind === 'upstream'
-          ? this.checkTool(rec, catalog, target, msg)
-          : undefined;
+      const invalid = await this.admit(rec, principal, msg, target, catalog);
       // call: the upstream, or the gateway's own handler (invalid arguments are not forwarded)
       const outcome = invalid
         ? { result: toolError(invalid) }
@@ -249,10 +243,7 @@ export class Pipeline {
       rec.upstreamTarget = target.upstreamTarget;
       rec.args = args;
       // authorize: policy, rate limits, pinning and argument validation, as for a client's call
-      const subject = this.authorize(rec, principal, msg, target);
-      const limited = this.core.limits.check(principal, subject);
-      if (limited) await limited;
-      const invalid = this.checkTool(rec, catalog, target, msg);
+      const invalid = await this.admit(rec, principal, msg, target, catalog);
       if (invalid) {
         rec.outcome = 'error';
         rec.errorCode = invalid.code;
@@ -344,6 +335,26 @@ export class Pipeline {
       outcome = { result: this.core.tasks.toClient(upstream.name, outcome.result, creates) };
     }
     return outcome;
+  }
+
+  /**
+   * authorize, for a client's request and a bridged call alike: policy, rate limits, then for a
+   * tool call whether the tool is still the one approved and its arguments are valid. Refusals
+   * are thrown; invalid arguments are returned (they are answered as a tool error).
+   */
+  private async admit(
+    rec: RequestRecord,
+    principal: Principal,
+    msg: RpcRequest,
+    target: Target,
+    catalog: Catalog,
+  ): Promise<GatewayError | undefined> {
+    const subject = this.authorize(rec, principal, msg, target);
+    const limited = this.core.limits.check(principal, subject);
+    if (limited) await limited;
+    return msg.method === 'tools/call' && target.kind === 'upstream'
+      ? this.checkTool(rec, catalog, target, msg)
+      : undefined;
   }
 
   /** Policy on what the request reaches; the decision goes on the record either way. */
