@@ -370,6 +370,48 @@ export const ERRORS = {
     'Not found: {path}',
     'See docs/http.md for the endpoints the gateway serves.',
   ),
+  SWY_MODEL_UNAVAILABLE: entry(
+    502,
+    JSONRPC.UPSTREAM_UNAVAILABLE,
+    'Model "{model}" is unavailable: {detail}',
+    'Check that the model server at models[].openai.baseUrl is running and reachable (retried {retries} times).',
+  ),
+  SWY_MODEL_TIMEOUT: entry(
+    504,
+    JSONRPC.REQUEST_TIMEOUT,
+    'Model "{model}" sent nothing for {timeoutMs} ms',
+    'Raise models[].openai.timeoutMs for slow models, or check the model server.',
+  ),
+  SWY_MODEL_BAD_RESPONSE: entry(
+    502,
+    JSONRPC.UPSTREAM_FAILED,
+    'Model "{model}" sent a response that is not valid chat-completions output: {detail}',
+    'Check that the server speaks the OpenAI chat-completions API (with tool calling) at that URL.',
+  ),
+  SWY_MODEL_REJECTED: entry(
+    502,
+    JSONRPC.UPSTREAM_FAILED,
+    'Model "{model}" refused the request (HTTP {status}): {detail}',
+    'Check models[].openai (model name, API key) against what the model server expects.',
+  ),
+  SWY_MODEL_CONTEXT_OVERFLOW: entry(
+    502,
+    JSONRPC.UPSTREAM_FAILED,
+    'The conversation does not fit the context of model "{model}": {detail}',
+    'Raise the model context (contextWindow / contextSize), or start a new conversation (a new contextId).',
+  ),
+  SWY_ENGINE_MISSING: entry(
+    503,
+    JSONRPC.UPSTREAM_UNAVAILABLE,
+    'Model "{model}" needs the embedded llama.cpp engine, which is not installed: {detail}',
+    'Install it next to the gateway: npm install node-llama-cpp@3.21.1',
+  ),
+  SWY_AGENT_DEPTH_EXCEEDED: entry(
+    508,
+    JSONRPC.SERVER_ERROR,
+    'Agent "{agent}" was called {depth} agents deep; at most {limit} are allowed',
+    'Agents calling agents form a loop or a too-long chain; check their tools, or raise agentCallDepth.',
+  ),
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof ERRORS;
