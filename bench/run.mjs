@@ -16,13 +16,16 @@
  *               polled every 10 ms; median of 5.
  *   a2a         A2A JSON-RPC SendMessage to an A2A SDK agent (bench/a2a-agent.mjs), direct and
  *               through Switchyard's A2A proxy: sequential p50/p99 and throughput with 32 in flight.
+ *   agent       a declared agent's run (2 model turns, 1 tool call) against a deterministic model
+ *               (bench/model.mjs): the same steps done directly vs through the gateway; the time
+ *               the gateway adds per step, and its own account of model vs other time.
  *
  * The upstream is bench/upstream.mjs (official SDK), the load comes from bench/client.mjs (undici,
  * keep-alive), the same client for every target. Everything listens on 127.0.0.1 and every child
  * process is stopped at the end, also on failure or Ctrl-C. The gateway is the built dist/
  * (`npm run bench` builds first). Prints a table with the targets; writes bench/results/latest.json.
  *
- *   node bench/run.mjs [--only latency,throughput,proxy,memory,ready,trust] [--profile] [--quick]
+ *   node bench/run.mjs [--only latency,throughput,proxy,memory,ready,a2a,trust,agent] [--profile] [--quick]
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -55,16 +58,18 @@ import {
 } from './processes.mjs';
 import { topSelfTime } from './profile.mjs';
 import { a2aLatency, a2aThroughput } from './a2a.mjs';
+import { agentOverhead } from './agent.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const GATEWAY_CLI = join(ROOT, 'dist/switchyard.mjs');
 const UPSTREAM = join(ROOT, 'bench/upstream.mjs');
 const NULL_PROXY = join(ROOT, 'bench/null-proxy.mjs');
 const A2A_AGENT = join(ROOT, 'bench/a2a-agent.mjs');
+const MODEL = join(ROOT, 'bench/model.mjs');
 const MCP_PROXY = join(ROOT, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs');
 const RESULTS = join(ROOT, 'bench/results');
 
-const SECTIONS = ['latency', 'throughput', 'proxy', 'memory', 'ready', 'a2a', 'trust'];
+const SECTIONS = ['latency', 'throughput', 'proxy', 'memory', 'ready', 'a2a', 'trust', 'agent'];
 
 const { values: opts } = parseArgs({
   options: {
@@ -105,6 +110,7 @@ const PARAMS = {
   ready: { repeats: 5, pollMs: 10 },
   a2aLatency: { warmup: Math.round(200 * q), calls: Math.round(1000 * q), block: 100 },
   a2aLoad: { concurrency: 32, durationMs: Math.round(3000 * q), rounds: 4 },
+  agent: { warmup: Math.round(50 * q), runs: Math.round(600 * q), block: 50 },
 };
 
 const TARGETS = {
@@ -504,6 +510,46 @@ async function measureA2a(results) {
   }
 }
 
+async function measureAgent(results, upstream) {
+  const p = PARAMS.agent;
+  section('agent', `${p.runs} agent runs (2 model turns + 1 tool call each), direct vs through the gateway`);
+  const model = spawnNode('model', [MODEL, '--port', '0']);
+  const [, modelUrl] = await waitForLine(model, /listening (\S+)/);
+  const config = gatewayConfigFile('agent', {
+    upstream: upstream.url,
+    extra: [
+      `models: [{ name: bench, openai: { baseUrl: ${JSON.stringify(modelUrl)}, model: bench } }]`,
+      'agents: [{ name: bench, model: bench, instructions: bench, tools: [echo] }]',
+    ],
+  });
+  const gw = spawnNode('switchyard (agent)', [GATEWAY_CLI, 'serve', '--config', config]);
+  try {
+    const [, url] = await waitForLine(gw, /Switchyard MCP endpoint: (\S+)/);
+    await waitFor200(new URL('/readyz', url).href, { child: gw });
+    const run = await agentOverhead({ modelUrl, upstreamUrl: upstream.url, gatewayUrl: url }, p);
+    const d = summarize(run.samples.direct);
+    const s = summarize(run.samples.switchyard);
+    const own = run.timings.map((t) => t.totalMs - t.modelMs - t.toolMs).sort((a, b) => a - b);
+    const tool = run.timings.map((t) => t.toolMs).sort((a, b) => a - b);
+    results.agent = {
+      direct: d,
+      switchyard: s,
+      stepsPerRun: 2,
+      addedPerStepP50: (s.p50 - d.p50) / 2,
+      addedPerStepP99: (s.p99 - d.p99) / 2,
+      reported: {
+        gatewayOwnPerStepP50: median(own) / 2,
+        toolCallP50: median(tool),
+      },
+    };
+    log(
+      `run p50 ${ms(d.p50)} direct → ${ms(s.p50)} ms through the gateway; +${ms(results.agent.addedPerStepP50)} ms per step`,
+    );
+  } finally {
+    await Promise.all([stop(gw), stop(model)]);
+  }
+}
+
 async function measureReady(results, upstream) {
   const p = PARAMS.ready;
   section('ready', `spawn → first 200 from /readyz (poll every ${p.pollMs} ms), ${p.repeats} times`);
@@ -868,6 +914,7 @@ async function main() {
     if (only.includes('ready')) await measureReady(results, upstream);
     if (only.includes('a2a')) await measureA2a(results);
     if (only.includes('trust')) await measureTrust(results, upstream);
+    if (only.includes('agent')) await measureAgent(results, upstream);
     if (opts.profile) await profileGateway(results, upstream);
   } finally {
     await stopAll();

@@ -9,11 +9,18 @@
  *
  * The wire work is the A2A SDK's: its Express handlers decode and encode both bindings and both
  * protocol versions. Behind them sits one `A2ARequestHandler` per agent: the proxy for an upstream
- * agent, or the SDK's DefaultRequestHandler (tasks in our store) for MCP tools served as an agent.
+ * agent, or the SDK's DefaultRequestHandler (tasks in our store) for MCP tools served as an agent
+ * and for the declared agents the gateway runs (agents/).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AGENT_CARD_PATH, AgentCard, type Part, type SendMessageRequest } from '@a2a-js/sdk';
+import {
+  AGENT_CARD_PATH,
+  AgentCard,
+  type AgentExtension,
+  type Part,
+  type SendMessageRequest,
+} from '@a2a-js/sdk';
 import {
   DefaultRequestHandler,
   UnauthenticatedUser,
@@ -33,7 +40,10 @@ import { asGatewayError, toJsonRpcError } from '../gateway/errors.js';
 import { newRecord } from '../gateway/request-record.js';
 import { credentialFromHeader, type Principal } from '../policy/principal.js';
 import { McpToolsExecutor, servedCard, type ServedTool } from '../bridge/mcp-to-a2a.js';
+import { AgentRunExecutor, agentCard } from '../agents/a2a-executor.js';
+import { modelLicenseExtension } from '../catalog/card-extension.js';
 import { VERSION } from '../version.js';
+import { globs } from '../gateway/globs.js';
 import { gatewayInterfaces, rewriteCard } from './card.js';
 import { overriding } from './override.js';
 import { proxyHandler } from './proxy.js';
@@ -42,7 +52,7 @@ import type { A2aUpstream } from './upstream.js';
 
 export interface AgentEntry {
   name: string;
-  kind: 'proxy' | 'mcp' | 'group';
+  kind: 'proxy' | 'mcp' | 'group' | 'agent';
   /** Which upstream it reaches (proxy, mcp), or the tools it groups. */
   upstream?: string;
   /** The agent's card as served at `base` (undefined while a proxied agent is unavailable). */
@@ -126,6 +136,24 @@ export class A2aFront {
           ...served(u.name, description, (t) => t.upstream === u.name),
         });
       }
+    }
+    // Declared agents, running on the gateway's models (the license policy may refuse some).
+    for (const a of this.core.servedAgents()) {
+      taken.add(a.name);
+      const model = this.core.agents.model(a);
+      const license = this.core.agentLicense(a.name);
+      const extensions: AgentExtension[] = license
+        ? [modelLicenseExtension(license.view, license.verdict) as AgentExtension]
+        : [];
+      out.push({
+        name: a.name,
+        kind: 'agent',
+        card: perBase((base) => ({
+          ...agentCard(a, model, VERSION, extensions),
+          supportedInterfaces: gatewayInterfaces(base),
+          ...this.security(),
+        })),
+      });
     }
     for (const g of config.a2a.groups) {
       if (taken.has(g.name)) continue;
@@ -341,14 +369,18 @@ export class A2aFront {
         this.core.log,
       );
     }
-    let inner = this.executors.get(agent.name);
+    let inner = this.executors.get(`${agent.kind}:${agent.name}`);
     if (!inner) {
       const store = this.core.store.a2a;
       const push = guardedPushStore(store.pushConfigs, () => this.core.config.a2a.push);
-      const executor = new McpToolsExecutor({
-        tools: () => this.agent(agent.name)?.tools?.() ?? [],
-        callTool: (principal, name, args, opts) => this.core.pipeline.callTool(principal, name, args, opts),
-      });
+      const executor =
+        agent.kind === 'agent'
+          ? new AgentRunExecutor(agent.name, this.core.agents)
+          : new McpToolsExecutor({
+              tools: () => this.agent(agent.name)?.tools?.() ?? [],
+              callTool: (principal, name, args, opts) =>
+                this.core.pipeline.callTool(principal, name, args, opts),
+            });
       inner = new DefaultRequestHandler(
         card(),
         store.tasks,
@@ -357,7 +389,7 @@ export class A2aFront {
         push,
         new PushDelivery(push, () => this.core.config.a2a.push, this.core.log),
       );
-      this.executors.set(agent.name, inner);
+      this.executors.set(`${agent.kind}:${agent.name}`, inner);
     }
     // The card follows the tools the upstream offers now; everything else is the SDK's handler.
     return overriding<A2ARequestHandler>(inner, { getAgentCard: () => Promise.resolve(card()) });
@@ -542,20 +574,6 @@ function perBase<T>(make: (base: string) => T): (base: string) => T {
     if (!byBase.has(base)) byBase.set(base, make(base));
     return byBase.get(base)!;
   };
-}
-
-/** `*` matches any run of characters; everything else literally. */
-export function globs(patterns: readonly string[]): (name: string) => boolean {
-  const res = patterns.map(
-    (p) =>
-      new RegExp(
-        `^${p
-          .split('*')
-          .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-          .join('.*')}$`,
-      ),
-  );
-  return (name) => res.some((r) => r.test(name));
 }
 
 /** The principal of each A2A request, for the SDK's UserBuilder (tasks are kept per user). */

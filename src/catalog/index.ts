@@ -71,4 +71,4 @@ export {
   readGatewayResource,
 } from './resources.js';
 export { catalogReport, entrySummary } from './report.js';
-export { Catalog, upstreamConsumer, type Judgement } from './service.js';
+export { Catalog, agentConsumer, upstreamConsumer, type Judgement } from './service.js';

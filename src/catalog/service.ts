@@ -2,7 +2,7 @@
  * The catalog as the gateway, the admin API and the CLI use it: config entries merged with the
  * store's, adding and removing stored entries (all or nothing), and policy verdicts for consumers.
  */
-import type { AnyUpstreamConfig, CatalogEntry, Config } from '../config/schema.js';
+import type { AgentConfig, AnyUpstreamConfig, CatalogEntry, Config, ModelConfig } from '../config/schema.js';
 import { GatewayError } from '../gateway/errors.js';
 import type { Store } from '../store/types.js';
 import { CatalogConflictError, CatalogEntryError, CatalogView, validateEntry } from './entry.js';
@@ -100,6 +100,17 @@ export class Catalog {
     const view = await this.view(config);
     return { view, verdicts: evaluateConsumers(config.licensePolicy, view, consumers) };
   }
+}
+
+/** A declared agent uses its model's artifacts and its own. */
+export function agentConsumer(agent: AgentConfig, models: readonly ModelConfig[]): BomConsumer {
+  const model = models.find((m) => m.name === agent.model);
+  return {
+    kind: 'agent',
+    name: agent.name,
+    artifacts: [...new Set([...(model?.artifacts ?? []), ...(agent.artifacts ?? [])])],
+    transport: model && 'llamacpp' in model ? 'llama.cpp (embedded)' : 'openai-compatible',
+  };
 }
 
 export function upstreamConsumer(spec: AnyUpstreamConfig): BomConsumer {

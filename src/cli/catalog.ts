@@ -16,6 +16,7 @@ import {
   importHuggingFaceCard,
   importModelPack,
   importMot,
+  agentConsumer,
   upstreamConsumer,
   type BomConsumer,
   type ConsumerVerdict,
@@ -71,7 +72,10 @@ export async function consumersOf(config: Config, store: Store): Promise<BomCons
       // reported by the gateway when it starts; not an artifact question
     }
   }
-  return specs.map(upstreamConsumer);
+  return [
+    ...specs.map(upstreamConsumer),
+    ...config.agents.map((a) => agentConsumer(a, config.models)),
+  ];
 }
 
 export async function catalogList(opts: ConfigOpt & { json?: boolean }): Promise<void> {

@@ -1064,6 +1064,14 @@ export const ConfigSchema = z
         });
       else models.set(m.name, i);
     });
+    // The declared agents' MCP tools are `agent.<name>`: the prefix is theirs.
+    const reserved = seen.get('agent');
+    if (cfg.agents.length > 0 && reserved !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['upstreams', reserved, 'name'],
+        message: 'the upstream name "agent" is reserved for the tools of the declared agents (agent.<name>)',
+      });
     const agents = new Map<string, number>();
     cfg.agents.forEach((a, i) => {
       const lower = a.name.toLowerCase();

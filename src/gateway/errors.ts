@@ -406,6 +406,12 @@ export const ERRORS = {
     'Model "{model}" needs the embedded llama.cpp engine, which is not installed: {detail}',
     'Install it next to the gateway: npm install node-llama-cpp@3.21.1',
   ),
+  SWY_AGENT_TOOL_REFUSED: entry(
+    403,
+    JSONRPC.SERVER_ERROR,
+    'Agent "{agent}" may not use "{name}"',
+    'Add the tool to agents[].tools (the caller must also be allowed it under policies).',
+  ),
   SWY_AGENT_DEPTH_EXCEEDED: entry(
     508,
     JSONRPC.SERVER_ERROR,

@@ -9,20 +9,25 @@
 import type { Server } from 'node:http';
 import { A2A_AGENTS_RESOURCE, A2aFront } from '../a2a/front.js';
 import { A2aUpstream } from '../a2a/upstream.js';
+import { AgentsBackend } from '../agents/backend.js';
+import { AgentRuntime } from '../agents/runtime.js';
 import type { Backend } from '../mcp/upstream/backend.js';
 import {
   Catalog as ArtifactCatalog,
   GATEWAY_RESOURCES,
   describeFinding,
   readGatewayResource,
+  agentConsumer,
   upstreamConsumer,
   type BomSource,
+  type CatalogView,
   type ConsumerVerdict,
 } from '../catalog/index.js';
 import {
   isA2a,
   PolicySchema,
   type PolicyConfig,
+  type AgentConfig,
   type AnyUpstreamConfig,
   type CatalogEntry,
   type Config,
@@ -89,6 +94,9 @@ export class GatewayCore implements Core, UpstreamHooks {
   readonly pipeline: Pipeline;
   /** The agents served at /a2a/<name>. */
   readonly a2a: A2aFront;
+  /** Declared agents: the runtime, and their MCP tools (`agent.<name>`). */
+  readonly agents: AgentRuntime;
+  private readonly agentTools: AgentsBackend;
   draining = false;
   store!: Store;
   /** The AI artifact catalog (models, datasets, …) and its license policy. */
@@ -110,13 +118,15 @@ export class GatewayCore implements Core, UpstreamHooks {
   /** Hooks for the fronts (close a session's streams, …). */
   onSessionClosed?: (s: Session) => void;
 
-  private readonly upstreams = new Map<string, Backend>();
+  private readonly upstreams = new Map<string, Upstream | A2aUpstream>();
   /** Upstreams the license policy refused: configured, not started. */
   private readonly refused = new Map<
     string,
     { spec: AnyUpstreamConfig; origin: 'config' | 'admin'; verdict: ConsumerVerdict }
   >();
   private catalogCache: Catalog | undefined;
+  /** The license verdicts of the declared agents, from the last reconcile. */
+  private agentLicenses: { view: CatalogView; verdicts: Map<string, ConsumerVerdict> } | undefined;
   private relayTimer: NodeJS.Timeout | undefined;
   private readonly pendingRelay = new Set<Relayed>();
   private fingerprints: Catalog['fingerprints'] | undefined;
@@ -161,6 +171,8 @@ export class GatewayCore implements Core, UpstreamHooks {
     });
     this.pipeline = new Pipeline(this);
     this.a2a = new A2aFront(this);
+    this.agents = new AgentRuntime(this);
+    this.agentTools = new AgentsBackend(() => this.servedAgents(), this.agents);
   }
 
   /** Open the store and start every upstream; resolves when each has made its first attempt. */
@@ -214,7 +226,9 @@ export class GatewayCore implements Core, UpstreamHooks {
   catalog(): Catalog {
     if (!this.catalogCache) {
       this.checkPins();
-      this.catalogCache = buildCatalog([...this.upstreams.values()], this.config.naming.separator);
+      const backends: Backend[] = [...this.upstreams.values()];
+      if (this.config.agents.length > 0) backends.push(this.agentTools);
+      this.catalogCache = buildCatalog(backends, this.config.naming.separator);
       this.reportCollisions(this.catalogCache);
     }
     return this.catalogCache;
@@ -521,13 +535,28 @@ export class GatewayCore implements Core, UpstreamHooks {
   async bomSource(): Promise<BomSource> {
     const running = [...this.upstreams.values()].map((u) => upstreamConsumer(u.spec));
     const refused = [...this.refused.values()].map((r) => upstreamConsumer(r.spec));
-    const { view, verdicts } = await this.artifacts.judge([...running, ...refused]);
+    const agents = this.config.agents.map((a) => agentConsumer(a, this.config.models));
+    const { view, verdicts } = await this.artifacts.judge([...running, ...refused, ...agents]);
+    const served = new Set(this.servedAgents().map((a) => a.name));
     return {
       gateway: { name: this.config.server.name, version: VERSION },
       view,
-      consumers: running,
+      consumers: [...running, ...agents.filter((a) => served.has(a.name))],
       verdicts,
     };
+  }
+
+  /** The declared agents the license policy lets run (all of them without a policy). */
+  servedAgents(): AgentConfig[] {
+    return this.config.agents.filter(
+      (a) => this.agentLicenses?.verdicts.get(a.name)?.verdict !== 'refuse',
+    );
+  }
+
+  /** What the catalog says about an agent's models, for its card (the model-license extension). */
+  agentLicense(name: string): { view: CatalogView; verdict: ConsumerVerdict } | undefined {
+    const verdict = this.agentLicenses?.verdicts.get(name);
+    return verdict && this.agentLicenses ? { view: this.agentLicenses.view, verdict } : undefined;
   }
 
   /** Graceful stop: refuse new requests, let in-flight ones finish (up to the grace), then close. */
@@ -540,6 +569,7 @@ export class GatewayCore implements Core, UpstreamHooks {
     this.pins?.stop();
     await Promise.all([...this.upstreams.values()].map((u) => u.stop(Math.max(0, deadline - Date.now()))));
     this.upstreams.clear();
+    await this.agents.close();
     await this.sessions?.stop();
     await this.events?.flush();
     // After the upstreams: the last calls' records are queued by now.
@@ -556,7 +586,7 @@ export class GatewayCore implements Core, UpstreamHooks {
 
   // ---- internals ---------------------------------------------------------------------------
 
-  private createUpstream(spec: AnyUpstreamConfig, origin: 'config' | 'admin'): Backend {
+  private createUpstream(spec: AnyUpstreamConfig, origin: 'config' | 'admin'): Upstream | A2aUpstream {
     return isA2a(spec)
       ? new A2aUpstream(spec, this, this.log, origin)
       : new Upstream(spec, this, this.log, origin);
@@ -605,20 +635,28 @@ export class GatewayCore implements Core, UpstreamHooks {
 
     // License policy: the one place upstreams are judged before they run. Refused ones are kept
     // (reported by status and `switchyard check`) but not started.
-    const { verdicts } = await this.artifacts.judge(
-      desired.map((d) => upstreamConsumer(d.spec)),
+    // Declared agents are judged alike: a refused one is not served (A2A or MCP).
+    const agents = config.agents.map((a) => agentConsumer(a, config.models));
+    const judged = await this.artifacts.judge(
+      [...desired.map((d) => upstreamConsumer(d.spec)), ...agents],
       config,
     );
-    this.reportVerdicts(verdicts);
+    const verdicts = judged.verdicts.slice(0, desired.length);
+    const agentVerdicts = judged.verdicts.slice(desired.length);
+    this.reportVerdicts(judged.verdicts);
+    this.agentLicenses = {
+      view: judged.view,
+      verdicts: new Map(agentVerdicts.map((v) => [v.name, v])),
+    };
     this.refused.clear();
     for (const [i, v] of verdicts.entries()) {
       if (v.verdict === 'refuse') this.refused.set(v.name, { ...desired[i]!, verdict: v });
     }
     const allowed = desired.filter((d) => !this.refused.has(d.spec.name));
 
-    const next = new Map<string, Backend>();
+    const next = new Map<string, Upstream | A2aUpstream>();
     const starting: Promise<void>[] = [];
-    const retiring: Backend[] = [];
+    const retiring: (Upstream | A2aUpstream)[] = [];
     for (const { spec, origin } of allowed) {
       const current = this.upstreams.get(spec.name);
       if (current && JSON.stringify(current.spec) === JSON.stringify(spec)) {
@@ -645,9 +683,10 @@ export class GatewayCore implements Core, UpstreamHooks {
     for (const v of verdicts) {
       if (v.verdict === 'allow') continue;
       const findings = v.findings.map(describeFinding);
+      const who = { [v.kind]: v.name, findings };
       if (v.verdict === 'refuse') {
-        this.log.error({ upstream: v.name, findings }, 'upstream refused by the license policy; not started');
-      } else this.log.warn({ upstream: v.name, findings }, 'upstream allowed with license-policy warnings');
+        this.log.error(who, `${v.kind} refused by the license policy; not started`);
+      } else this.log.warn(who, `${v.kind} allowed with license-policy warnings`);
     }
   }
 

@@ -183,7 +183,7 @@ export class Pipeline {
         ? { result: toolError(invalid) }
         : target.kind === 'local'
           ? await this.answerLocally(target.method, session, msg, cancellation, principal)
-          : await this.callUpstream(target, session, msg, reply, cancellation, rec);
+          : await this.callUpstream(target, session, msg, reply, cancellation, rec, principal);
       // respond: the answer goes back as it came, under the client's id
       if (invalid) {
         rec.outcome = 'error';
@@ -212,17 +212,27 @@ export class Pipeline {
   }
 
   /**
-   * A tools/call made on behalf of an A2A client (an MCP server served as an A2A agent): the same
-   * route → authorize → call → record steps as a client's call, as the A2A caller's principal.
+   * A tools/call made on someone's behalf: for an A2A client (an MCP server served as an A2A
+   * agent), or by a declared agent's model (`agent` names it; `depth` is how many agents deep the
+   * call is). The same route → authorize → call → record steps as a client's call, as the
+   * principal who asked.
    */
   async callTool(
     principal: Principal,
     name: string,
     args: JsonObject,
-    opts: { related: RelatedSink; cancellation: Cancellation; progressToken?: string; context?: string },
+    opts: {
+      related: RelatedSink;
+      cancellation: Cancellation;
+      progressToken?: string;
+      context?: string;
+      agent?: string;
+      depth?: number;
+    },
   ): Promise<CallOutcome> {
-    const rec = newRecord('a2a', opts.context, 'tools/call', 0);
+    const rec = newRecord(opts.agent ? 'agent' : 'a2a', opts.context, 'tools/call', 0);
     rec.principal = principal.name;
+    rec.agent = opts.agent;
     const params: JsonObject = {
       name,
       arguments: args,
@@ -262,7 +272,10 @@ export class Pipeline {
       );
       let outcome: CallOutcome;
       try {
-        outcome = await target.upstream.call('tools/call', target.params, opts);
+        outcome = await target.upstream.call('tools/call', target.params, {
+          ...opts,
+          caller: { principal, depth: opts.depth ?? 0 },
+        });
       } finally {
         this.core.affinity.leave(ref);
       }
@@ -288,6 +301,22 @@ export class Pipeline {
     this.finish(rec);
   }
 
+  /**
+   * A tool an agent's model asked for that the agent may not use: refused before routing, and
+   * recorded like any refused call (ledger, metrics), so what a model tried is on the record.
+   */
+  refuseAgentTool(principal: Principal, agent: string, name: string, context: string): void {
+    const rec = newRecord('agent', context, 'tools/call', 0);
+    rec.principal = principal.name;
+    rec.agent = agent;
+    rec.target = name;
+    rec.outcome = 'error';
+    rec.errorCode = 'SWY_AGENT_TOOL_REFUSED';
+    rec.decision = { effect: 'deny', rule: `agents[${agent}].tools` };
+    this.core.metrics.policyDenials.labels('agent-tool').inc();
+    this.finish(rec);
+  }
+
   /** May this principal use this A2A agent? (policy kind `agent`; throws SWY_POLICY_DENIED) */
   authorizeAgent(rec: RequestRecord, principal: Principal, agent: string): void {
     const decision = this.core.authz.decide(principal, { kind: 'agent', name: agent, upstream: agent });
@@ -306,6 +335,7 @@ export class Pipeline {
     reply: Reply,
     cancellation: Cancellation,
     rec: RequestRecord,
+    principal: Principal,
   ): Promise<CallOutcome> {
     const upstream = target.upstream;
     const ref = this.core.affinity.enter(upstream.name, session, reply);
@@ -315,6 +345,7 @@ export class Pipeline {
       outcome = await upstream.call(msg.method, target.params, {
         cancellation,
         related: relatedSink(session, reply, upstream.name, this.core.tasks),
+        caller: { principal, depth: 0 },
       });
       if (span && 'error' in outcome) span.setAttribute('error.type', String(outcome.error.code));
     } catch (err) {

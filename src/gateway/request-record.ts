@@ -15,8 +15,11 @@ export interface RequestRecord {
   readonly id: string;
   readonly time: number;
   readonly start: number;
-  /** Which front it came in on: MCP over HTTP or stdio, or an A2A client (the MCP → A2A bridge). */
-  readonly transport: 'http' | 'stdio' | 'a2a';
+  /**
+   * Which front it came in on: MCP over HTTP or stdio, an A2A client (the MCP → A2A bridge), or a
+   * declared agent's tool loop (`agent` says which agent).
+   */
+  readonly transport: 'http' | 'stdio' | 'a2a' | 'agent';
   readonly session: string | undefined;
   /** The MCP method, or the A2A operation (known once the body is read). */
   method: string;
@@ -34,6 +37,8 @@ export interface RequestRecord {
   principal?: string;
   /** What policy said, and which rule (authorize). */
   decision?: { effect: 'allow' | 'deny'; rule: string };
+  /** The declared agent whose model made this call, on the principal's behalf. */
+  agent?: string;
   /** The call's arguments (digested by the ledger writer, off the hot path). */
   args?: unknown;
   /** Hash of the tool definition the call was checked against (pinning). */
@@ -74,6 +79,7 @@ export function toLedgerInput(r: RequestRecord): LedgerInput {
     method: r.method,
     upstream: r.upstream,
     target: r.target,
+    ...(r.agent ? { agent: r.agent } : {}),
     args: r.args,
     outcome: r.outcome,
     errorCode: r.errorCode,

@@ -21,6 +21,7 @@ export interface LedgerInput {
   upstream?: string;
   /** Tool or prompt name, resource URI (MCP); agent and skill (A2A). */
   target?: string;
+  /** The declared agent that made the call on the principal's behalf (its tool loop). */
   agent?: string;
   skill?: string;
   /** The call's arguments: digested always, stored only when `audit.storeArguments` is on. */

@@ -3,11 +3,13 @@
  */
 import type { Kysely } from 'kysely';
 import { DatabasePushNotificationStore, DatabaseTaskStore } from '@a2a-js/sdk/server/database';
+import { Conversations, type ConversationTables } from './conversations.js';
 import { ApiKeys, Ledger, Pins, Policies, type TrustTables } from './trust-repos.js';
 import type {
   A2aRepos,
   ApiKeyRepo,
   CatalogRepo,
+  ConversationRepo,
   EventRepo,
   LedgerRepo,
   PinRepo,
@@ -50,6 +52,7 @@ export class KyselyStore implements Store {
   readonly pins: PinRepo;
   readonly ledger: LedgerRepo;
   readonly policies: PolicyRepo;
+  readonly conversations: ConversationRepo;
 
   constructor(
     private readonly db: Kysely<Tables>,
@@ -71,6 +74,7 @@ export class KyselyStore implements Store {
     this.pins = new Pins(trust);
     this.ledger = new Ledger(trust);
     this.policies = new Policies(trust);
+    this.conversations = new Conversations(db as unknown as Kysely<ConversationTables>);
   }
 
   async close(): Promise<void> {

@@ -104,6 +104,8 @@ export interface Store {
   readonly ledger: LedgerRepo;
   /** Authorization rules added at runtime. */
   readonly policies: PolicyRepo;
+  /** Conversations of the agents the gateway runs. */
+  readonly conversations: ConversationRepo;
   close(): Promise<void>;
 }
 
@@ -194,4 +196,21 @@ export interface LedgerRepo {
   /** The last `n` rows, oldest first. */
   last(n: number): Promise<LedgerRow[]>;
   checkpoints(): Promise<LedgerCheckpoint[]>;
+}
+
+// ---- agents (issue 5) ------------------------------------------------------------------------
+
+export interface StoredConversation {
+  /** The agent the conversation is with, and the principal who started it (only they continue it). */
+  agent: string;
+  owner: string;
+  /** The messages, oldest first (at most the newest `limit` asked for). */
+  messages: unknown[];
+}
+
+export interface ConversationRepo {
+  /** The conversation with this context id, or undefined when there is none. */
+  load(contextId: string, limit: number): Promise<StoredConversation | undefined>;
+  /** Add messages at the end (creating the conversation on first use). */
+  append(contextId: string, agent: string, owner: string, messages: readonly unknown[]): Promise<void>;
 }

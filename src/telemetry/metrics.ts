@@ -20,6 +20,11 @@ export class Metrics {
   /** A2A requests to the agents the gateway serves, by agent, operation and HTTP status class. */
   readonly a2aRequests: Counter<'agent' | 'operation' | 'status'>;
   readonly a2aDuration: Histogram<'agent' | 'operation'>;
+  /** Runs of declared agents, model turns, tokens and time waiting for models. */
+  readonly agentRuns: Counter<'agent' | 'outcome'>;
+  readonly agentSteps: Counter<'agent'>;
+  readonly agentTokens: Counter<'agent' | 'model' | 'kind'>;
+  readonly modelDuration: Histogram<'model'>;
   readonly ledgerRefused: Counter;
   readonly policyDenials: Counter<'kind'>;
   readonly quarantines: Counter;
@@ -98,6 +103,31 @@ export class Metrics {
       name: 'switchyard_a2a_request_duration_seconds',
       help: 'Time from receiving an A2A request to the end of its response (streams included).',
       labelNames: ['agent', 'operation'],
+      buckets: BUCKETS,
+      registers: [this.registry],
+    });
+    this.agentRuns = new Counter({
+      name: 'switchyard_agent_runs_total',
+      help: 'Runs of declared agents (one per message), by agent and outcome (answer, max_steps, error, cancelled).',
+      labelNames: ['agent', 'outcome'],
+      registers: [this.registry],
+    });
+    this.agentSteps = new Counter({
+      name: 'switchyard_agent_steps_total',
+      help: 'Model turns taken by declared agents.',
+      labelNames: ['agent'],
+      registers: [this.registry],
+    });
+    this.agentTokens = new Counter({
+      name: 'switchyard_agent_tokens_total',
+      help: 'Tokens used by declared agents, as the model server reported them (kind: prompt, completion).',
+      labelNames: ['agent', 'model', 'kind'],
+      registers: [this.registry],
+    });
+    this.modelDuration = new Histogram({
+      name: 'switchyard_model_wait_seconds',
+      help: 'Time agents spent waiting for their model in one run (all turns).',
+      labelNames: ['model'],
       buckets: BUCKETS,
       registers: [this.registry],
     });

@@ -33,9 +33,13 @@ export async function connect(
   url: string,
   capabilities: ClientCapabilities = {},
   name = 'test-client',
+  headers?: Record<string, string>,
 ): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
   const client = new Client({ name, version: '1.0.0' }, { capabilities });
-  const transport = new StreamableHTTPClientTransport(new URL(url));
+  const transport = new StreamableHTTPClientTransport(
+    new URL(url),
+    headers ? { requestInit: { headers } } : undefined,
+  );
   await client.connect(transport);
   return { client, transport };
 }

@@ -5,6 +5,7 @@
  */
 import type { AnyUpstreamConfig } from '../../config/schema.js';
 import type { JsonObject, RpcNotification } from '../jsonrpc.js';
+import type { Principal } from '../../policy/principal.js';
 import type { CallOutcome, Cancellation, RelatedSink } from './forwarder.js';
 import type { UpstreamInfo, UpstreamLists, UpstreamState } from './upstream.js';
 
@@ -12,13 +13,21 @@ export interface BackendCallOptions {
   cancellation?: Cancellation;
   related?: RelatedSink;
   timeoutMs?: number;
+  /** Who the call is for, and how many agents deep it is (0: straight from a client). */
+  caller?: { principal: Principal; depth: number };
+}
+
+/** What the catalog needs to know of the gateway's own declared agents (`agent.<name>` tools). */
+export interface AgentsSpec {
+  readonly name: string;
+  readonly prefix: 'always';
 }
 
 export interface Backend {
-  readonly kind: 'mcp' | 'a2a';
+  readonly kind: 'mcp' | 'a2a' | 'agent';
   readonly name: string;
   readonly origin: 'config' | 'admin';
-  readonly spec: AnyUpstreamConfig;
+  readonly spec: AnyUpstreamConfig | AgentsSpec;
   readonly state: UpstreamState;
   readonly lastError: string | undefined;
   readonly lists: UpstreamLists;

@@ -183,10 +183,30 @@ const m0005: Migration = {
   },
 };
 
+const m0006: Migration = {
+  async up(db: Kysely<unknown>) {
+    // One row per message of an agent conversation (A2A contextId), in order.
+    await db.schema
+      .createTable('agent_messages')
+      .addColumn('context_id', 'text', (c) => c.notNull())
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('agent', 'text', (c) => c.notNull())
+      .addColumn('owner', 'text', (c) => c.notNull())
+      .addColumn('message', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('agent_messages_pk', ['context_id', 'seq'])
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('agent_messages').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_a2a': m0002,
   '0003_catalog': m0003,
   '0004_trust': m0004,
   '0005_policies': m0005,
+  '0006_agents': m0006,
 };

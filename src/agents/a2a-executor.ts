@@ -1,0 +1,216 @@
+/**
+ * A declared agent served over A2A: its card, and the executor the SDK's request handler runs
+ * for each message (tasks and their events kept in our store by the SDK, like every agent the
+ * gateway serves).
+ *
+ * A message becomes one agent run. While it runs, the model's answer streams as artifact updates
+ * (one artifact, appended chunk by chunk; a turn that ends in tool calls is replaced by the next),
+ * and each step is a WORKING status update naming the tools called. The task ends COMPLETED with
+ * the answer (usage and steps in the status metadata), FAILED with the error's message, or
+ * CANCELED — cancel aborts the model request and the tool calls in flight. Messages with the same
+ * contextId continue one conversation (history in the store).
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  TaskState,
+  type AgentCard,
+  type AgentExtension,
+  type Message,
+  type Task,
+  type TaskStatusUpdateEvent,
+} from '@a2a-js/sdk';
+import {
+  AgentEvent,
+  type AgentExecutor,
+  type ExecutionEventBus,
+  type RequestContext,
+} from '@a2a-js/sdk/server';
+import { a2aMessage, partsText, textPart } from '../bridge/parts.js';
+import type { AgentConfig, ModelConfig } from '../config/schema.js';
+import { asGatewayError } from '../gateway/errors.js';
+import type { Principal } from '../policy/principal.js';
+import { AGENT_META_KEY, timings } from './backend.js';
+import type { AgentRuntime } from './runtime.js';
+
+/** The card of a declared agent (interfaces and security are the front's to add). */
+export function agentCard(
+  agent: AgentConfig,
+  model: ModelConfig,
+  version: string,
+  extensions: AgentExtension[],
+): AgentCard {
+  const description = agent.description ?? `An agent running on the model "${model.name}".`;
+  const skills = agent.skills.length
+    ? agent.skills
+    : [{ id: agent.name, name: agent.name, description, tags: [], examples: [] }];
+  return {
+    name: agent.name,
+    description,
+    supportedInterfaces: [],
+    provider: { organization: 'Switchyard gateway', url: 'https://github.com/switchyard' },
+    version,
+    capabilities: { streaming: true, pushNotifications: true, extendedAgentCard: false, extensions },
+    securitySchemes: {},
+    securityRequirements: [],
+    defaultInputModes: ['text/plain', 'application/json'],
+    defaultOutputModes: ['text/plain'],
+    skills: skills.map((s) => ({
+      id: s.id,
+      name: s.name ?? s.id,
+      description: s.description,
+      tags: ['agent', ...s.tags],
+      examples: s.examples,
+      inputModes: ['text/plain', 'application/json'],
+      outputModes: ['text/plain'],
+      securityRequirements: [],
+    })),
+    signatures: [],
+  };
+}
+
+/** The caller's principal, as the A2A front put it in the call context. */
+function principalOf(ctx: RequestContext): Principal {
+  const user = ctx.context.user as { principal?: Principal } | undefined;
+  return user?.principal ?? { name: 'anonymous', groups: [], via: 'anonymous' };
+}
+
+/** What the message says, as text for the model: text parts, then data parts as JSON. */
+export function messageText(message: Message): string {
+  const text = partsText(message.parts.filter((p) => p.content?.$case === 'text'));
+  const data = message.parts
+    .filter((p) => p.content?.$case === 'data')
+    .map((p) => JSON.stringify(p.content!.value));
+  return [text, ...data].filter(Boolean).join('\n');
+}
+
+export class AgentRunExecutor implements AgentExecutor {
+  private readonly running = new Map<string, { controller: AbortController; contextId: string }>();
+
+  constructor(
+    private readonly name: string,
+    private readonly runtime: AgentRuntime,
+  ) {}
+
+  execute = async (ctx: RequestContext, bus: ExecutionEventBus): Promise<void> => {
+    const { taskId, contextId } = ctx;
+    const controller = new AbortController();
+    this.running.set(taskId, { controller, contextId });
+    if (!ctx.task) bus.publish(AgentEvent.task(newTask(taskId, contextId, ctx.userMessage)));
+    bus.publish(AgentEvent.statusUpdate(status(taskId, contextId, TaskState.TASK_STATE_WORKING)));
+    const artifactId = randomUUID();
+    let streamed = false;
+    const chunk = (text: string, append: boolean, lastChunk: boolean, metadata?: Record<string, unknown>) =>
+      bus.publish(
+        AgentEvent.artifactUpdate({
+          taskId,
+          contextId,
+          artifact: {
+            artifactId,
+            name: 'answer',
+            description: `The answer of ${this.name}`,
+            parts: [textPart(text)],
+            metadata,
+            extensions: [],
+          },
+          append,
+          lastChunk,
+          metadata: undefined,
+        }),
+      );
+    try {
+      const result = await this.runtime.run({
+        agent: this.name,
+        principal: principalOf(ctx),
+        depth: 1,
+        message: messageText(ctx.userMessage),
+        contextId,
+        signal: controller.signal,
+        events: {
+          text: (delta) => {
+            chunk(delta, streamed, false);
+            streamed = true;
+          },
+          toolCalls: (turn, said, tools) => {
+            // What the model said before calling tools is not the answer: clear the artifact.
+            if (streamed) chunk('', false, false);
+            streamed = false;
+            const text = `${said ? `${said.trim()}\n` : ''}Step ${turn}: calling ${tools.join(', ')}`;
+            bus.publish(
+              AgentEvent.statusUpdate(status(taskId, contextId, TaskState.TASK_STATE_WORKING, text)),
+            );
+          },
+        },
+      });
+      const meta = {
+        [AGENT_META_KEY]: {
+          model: result.model,
+          stop: result.stop,
+          steps: result.steps,
+          toolCalls: result.toolCalls,
+          usage: result.usage,
+          timings: timings(result),
+        },
+      };
+      // The whole answer once more as the last chunk when nothing was streamed (a model that does
+      // not stream), else an empty closing chunk carrying the run's numbers.
+      chunk(streamed ? '' : result.text, streamed, true, meta);
+      bus.publish(
+        AgentEvent.statusUpdate({
+          ...status(taskId, contextId, TaskState.TASK_STATE_COMPLETED),
+          metadata: meta,
+        }),
+      );
+    } catch (err) {
+      if (controller.signal.aborted) return; // cancelTask published CANCELED
+      const ge = asGatewayError(err);
+      bus.publish(
+        AgentEvent.statusUpdate(
+          status(taskId, contextId, TaskState.TASK_STATE_FAILED, `${ge.message} (${ge.code})`),
+        ),
+      );
+    } finally {
+      this.running.delete(taskId);
+      bus.finished();
+    }
+  };
+
+  cancelTask = async (taskId: string, bus: ExecutionEventBus): Promise<void> => {
+    const running = this.running.get(taskId);
+    running?.controller.abort(new Error('cancelled by the A2A client'));
+    bus.publish(
+      AgentEvent.statusUpdate(
+        status(taskId, running?.contextId ?? '', TaskState.TASK_STATE_CANCELED, 'Cancelled'),
+      ),
+    );
+    bus.finished();
+    await Promise.resolve();
+  };
+}
+
+function newTask(id: string, contextId: string, first: Message): Task {
+  return {
+    id,
+    contextId,
+    status: {
+      state: TaskState.TASK_STATE_SUBMITTED,
+      timestamp: new Date().toISOString(),
+      message: undefined,
+    },
+    artifacts: [],
+    history: [first],
+    metadata: undefined,
+  };
+}
+
+function status(taskId: string, contextId: string, state: TaskState, text?: string): TaskStatusUpdateEvent {
+  return {
+    taskId,
+    contextId,
+    status: {
+      state,
+      timestamp: new Date().toISOString(),
+      message: text ? a2aMessage('agent', [textPart(text)], { contextId, taskId }) : undefined,
+    },
+    metadata: undefined,
+  };
+}

@@ -1,0 +1,426 @@
+/**
+ * Declared agents end to end: a scripted OpenAI-compatible model server (real HTTP, streaming,
+ * tool-call deltas) → the gateway's agent runtime → real tools (an MCP server over stdio, an A2A
+ * SDK agent) → answers served over A2A (the A2A SDK client) and as the MCP tool `agent.<name>`
+ * (the MCP SDK client).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TaskState, type Task } from '@a2a-js/sdk';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { a2aClient, artifactText, sendParams, textPart } from '../support/a2a-client.js';
+import { startA2aAgent, type A2aAgentFixture } from '../support/a2a-agent.js';
+import { stdioFixture } from '../support/fixtures.js';
+import { connect, startGateway, type TestGateway } from '../support/gateway.js';
+import { ledgerEntries } from '../support/ledger.js';
+import { startScriptedModel, type ChatCompletionRequest, type ScriptedModel } from '../support/scripted-model.js';
+import { describeEachStore } from '../support/stores.js';
+import type { ConfigInput } from '../../src/index.js';
+import { createKey } from '../../src/policy/keys.js';
+
+const API_KEY = 'sk-model-secret-4c1f9e';
+
+/** The messages of a model request, as `role: content` lines (tool calls as `→ name(args)`). */
+function transcript(req: ChatCompletionRequest): string[] {
+  return (req.messages as { role: string; content: string | null; tool_calls?: { function: { name: string; arguments: string } }[] }[]).map(
+    (m) =>
+      m.tool_calls?.length
+        ? `${m.role}: → ${m.tool_calls.map((c) => `${c.function.name}(${c.function.arguments})`).join(', ')}`
+        : `${m.role}: ${m.content ?? ''}`,
+  );
+}
+
+const toolNames = (req: ChatCompletionRequest) =>
+  ((req.tools ?? []) as { function: { name: string } }[]).map((t) => t.function.name);
+
+function agentsConfig(model: ScriptedModel, a2aUrl: string, extra: Partial<ConfigInput> = {}): ConfigInput {
+  return {
+    upstreams: [
+      { name: 'docs', mcp: stdioFixture('docs') },
+      { name: 'travel', a2a: { url: a2aUrl } },
+    ],
+    models: [
+      {
+        name: 'scripted',
+        openai: { baseUrl: model.url, model: 'scripted-1', apiKey: API_KEY, retries: 1, retryDelayMs: 10, timeoutMs: 5000 },
+      },
+    ],
+    agents: [
+      {
+        name: 'researcher',
+        model: 'scripted',
+        description: 'Looks things up with the docs tools and the travel agent.',
+        instructions: 'You are a careful researcher.',
+        tools: ['docs.echo', 'docs.add', 'docs.slow', 'docs.hang', 'agent:travel'],
+        maxSteps: 4,
+        skills: [{ id: 'research', description: 'Answers questions using tools.' }],
+      },
+    ],
+    ...extra,
+  };
+}
+
+async function callAgent(client: McpClient, args: Record<string, unknown>, name = 'agent.researcher') {
+  return CallToolResultSchema.parse(await client.callTool({ name, arguments: args }, CallToolResultSchema));
+}
+
+const resultText = (r: { content: { type: string; text?: string }[] }) =>
+  r.content.map((c) => c.text ?? '').join('');
+
+describe('agents: tool loop through the gateway', () => {
+  let model: ScriptedModel;
+  let travel: A2aAgentFixture;
+  let gw: TestGateway;
+  let base: string;
+  let mcp: McpClient;
+
+  beforeAll(async () => {
+    model = await startScriptedModel();
+    travel = await startA2aAgent();
+    gw = await startGateway(agentsConfig(model, travel.url));
+    base = gw.url.replace(/\/mcp$/, '');
+    mcp = (await connect(gw.url)).client;
+  });
+  afterAll(async () => {
+    await mcp?.close();
+    await gw?.stop();
+    await travel?.stop();
+    await model?.close();
+  });
+  afterEach(() => model.reset());
+
+  it('runs a multi-step task across an MCP tool and an A2A agent, as the MCP tool agent.researcher', async () => {
+    const listed = await mcp.listTools();
+    expect(listed.tools.map((t) => t.name)).toContain('agent.researcher');
+    model.script(
+      { toolCalls: [{ name: 'docs_echo', arguments: { text: 'hi' } }] },
+      { toolCalls: [{ name: 'travel_send_message', arguments: { message: 'echo paris' } }] },
+      { text: 'Found: echo hi, and paris.', usage: { prompt: 50, completion: 7 } },
+    );
+    const result = await callAgent(mcp, { message: 'Find things' });
+    expect(result.isError).toBeFalsy();
+    expect(resultText(result)).toBe('Found: echo hi, and paris.');
+    const meta = result._meta?.['dev.switchyard/agent'] as Record<string, unknown>;
+    expect(meta).toMatchObject({ model: 'scripted', stop: 'answer', steps: 3, toolCalls: 2 });
+    expect((meta.usage as { completionTokens: number }).completionTokens).toBeGreaterThanOrEqual(7);
+
+    // What the model saw: only the agent's tools, the results of each call, in order.
+    expect(model.requests).toHaveLength(3);
+    expect(toolNames(model.requests[0]!).sort()).toEqual(
+      ['docs_add', 'docs_echo', 'docs_hang', 'docs_slow', 'travel_send_message'].sort(),
+    );
+    expect(transcript(model.requests[0]!)).toEqual(['system: You are a careful researcher.', 'user: Find things']);
+    expect(transcript(model.requests[1]!).at(-1)).toBe('tool: echo: hi');
+    expect(transcript(model.requests[2]!).at(-1)).toBe('tool: paris');
+    expect(model.headers[0]!.authorization).toBe(`Bearer ${API_KEY}`);
+
+    // Each tool call went through the data path: on the ledger as the principal, made by the agent.
+    const entries = await ledgerEntries(gw.gateway);
+    const calls = entries.filter((e) => e.agent === 'researcher');
+    expect(calls.map((e) => [e.target, e.transport, e.outcome])).toEqual([
+      ['docs.echo', 'agent', 'ok'],
+      ['travel.send_message', 'agent', 'ok'],
+    ]);
+    expect(entries.some((e) => e.target === 'agent.researcher' && e.outcome === 'ok')).toBe(true);
+    expect(JSON.stringify(entries)).not.toContain(API_KEY);
+  });
+
+  it('runs independent tool calls in parallel', async () => {
+    model.script(
+      {
+        toolCalls: [
+          { name: 'docs_slow', arguments: { ms: 400 } },
+          { name: 'docs_slow', arguments: { ms: 400 } },
+        ],
+      },
+      { text: 'both done' },
+    );
+    const result = await callAgent(mcp, { message: 'two slow things' });
+    expect(resultText(result)).toBe('both done');
+    const tail = transcript(model.requests[1]!).slice(-2);
+    expect(tail).toEqual(['tool: slept 400', 'tool: slept 400']);
+    // Both calls were in flight together: the second started before the first ended.
+    const slow = (await ledgerEntries(gw.gateway)).filter((e) => e.target === 'docs.slow');
+    expect(slow).toHaveLength(2);
+    const [a, b] = slow.map((e) => ({ start: Number(e.time), end: Number(e.time) + Number(e.latencyMs) }));
+    expect(Math.max(a!.start, b!.start)).toBeLessThan(Math.min(a!.end, b!.end));
+  });
+
+  it('streams model tokens to an A2A client as artifact updates, tool steps as status updates', async () => {
+    const client = await a2aClient(`${base}/a2a/researcher`);
+    model.script(
+      { toolCalls: [{ name: 'docs_echo', arguments: { text: 'x' } }], text: 'Let me check. ' },
+      { text: 'The answer is forty-two.', chunks: 5 },
+    );
+    const chunks: string[] = [];
+    const statuses: string[] = [];
+    let final: TaskState | undefined;
+    for await (const ev of client.sendMessageStream(sendParams([textPart('What is the answer?')]))) {
+      const p = ev.payload;
+      if (p?.$case === 'artifactUpdate') {
+        const t = p.value.artifact?.parts.map((x) => (x.content?.$case === 'text' ? x.content.value : '')).join('');
+        chunks.push(`${p.value.append ? '+' : '='}${t}${p.value.lastChunk ? '.' : ''}`);
+      }
+      if (p?.$case === 'statusUpdate') {
+        final = p.value.status?.state;
+        const msg = p.value.status?.message?.parts.map((x) => (x.content?.$case === 'text' ? x.content.value : '')).join('');
+        if (msg) statuses.push(msg);
+      }
+    }
+    expect(final).toBe(TaskState.TASK_STATE_COMPLETED);
+    expect(statuses.some((s) => s.includes('Step 1: calling docs.echo'))).toBe(true);
+    // The first turn's words were cleared (=) when it turned into a tool call; the answer streamed
+    // in pieces (+) and closed with the last chunk.
+    const answer = chunks.slice(chunks.lastIndexOf('=') + 1);
+    expect(answer.length).toBeGreaterThanOrEqual(5);
+    expect(answer.map((c) => c.replace(/^[+=]/, '').replace(/\.$/, '')).join('')).toBe('The answer is forty-two.');
+    expect(chunks.at(-1)!.endsWith('.')).toBe(true);
+  });
+
+  it('refuses (and records) a tool the agent may not use, and feeds the refusal back to the model', async () => {
+    model.script(
+      { toolCalls: [{ name: 'docs_whoami', arguments: {} }] },
+      { toolCalls: [{ name: 'docs_echo', arguments: '{"text": ' }] },
+      { text: 'ok, giving up on that' },
+    );
+    const result = await callAgent(mcp, { message: 'try something forbidden' });
+    expect(resultText(result)).toBe('ok, giving up on that');
+    const second = transcript(model.requests[1]!).at(-1)!;
+    expect(second).toMatch(/tool: Error: "docs_whoami" is not a tool you can use/);
+    expect(transcript(model.requests[2]!).at(-1)).toMatch(/not valid JSON/);
+    const refused = (await ledgerEntries(gw.gateway)).filter((e) => e.errorCode === 'SWY_AGENT_TOOL_REFUSED');
+    expect(refused.at(-1)).toMatchObject({ target: 'docs_whoami', agent: 'researcher', outcome: 'error' });
+  });
+
+  it('feeds a tool error back as a tool result and stops at maxSteps', async () => {
+    model.onRequest(() => ({ toolCalls: [{ name: 'docs_add', arguments: { a: 'one', b: 2 } }] }));
+    const result = await callAgent(mcp, { message: 'loop forever' });
+    const meta = result._meta?.['dev.switchyard/agent'] as Record<string, unknown>;
+    expect(meta).toMatchObject({ stop: 'max_steps', steps: 4 });
+    expect(model.requests).toHaveLength(4);
+    // Invalid arguments are answered by the gateway's validation, as a tool error the model sees.
+    expect(transcript(model.requests[1]!).at(-1)).toMatch(/^tool: Error: .*(a|arguments)/);
+    // The last turn may not call tools.
+    expect(model.requests[3]!.tool_choice).toBe('none');
+    expect(model.requests[0]!.tool_choice).toBe('auto');
+  });
+
+  it('fails with a clear message when the model is down or answers garbage, never hangs', async () => {
+    model.onRequest(() => ({ status: 503 }));
+    const down = await callAgent(mcp, { message: 'hello?' });
+    expect(down.isError).toBe(true);
+    expect(resultText(down)).toMatch(/Model "scripted" is unavailable/);
+    expect(model.requests).toHaveLength(2); // one retry
+    model.reset();
+    model.onRequest(() => ({ malformed: '{"choices": [' }));
+    const garbage = await callAgent(mcp, { message: 'hello?' });
+    expect(garbage.isError).toBe(true);
+    expect(resultText(garbage)).toMatch(/not valid chat-completions output/);
+    model.reset();
+    model.onRequest(() => ({ status: 401, body: { error: { message: `bad key ${API_KEY.slice(0, 3)}…` } } }));
+    const rejected = await callAgent(mcp, { message: 'hello?' });
+    expect(resultText(rejected)).toMatch(/refused the request \(HTTP 401\)/);
+    expect(resultText(rejected)).not.toContain(API_KEY);
+
+    // Over A2A the task fails with the same message.
+    model.reset();
+    model.onRequest(() => ({ status: 503 }));
+    const client = await a2aClient(`${base}/a2a/researcher`);
+    const task = (await client.sendMessage(sendParams([textPart('hello?')]))) as Task;
+    expect(task.status?.state).toBe(TaskState.TASK_STATE_FAILED);
+    const why = task.status?.message?.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
+    expect(why).toMatch(/SWY_MODEL_UNAVAILABLE/);
+  });
+
+  it('cancel stops the model mid-stream', async () => {
+    const client = await a2aClient(`${base}/a2a/researcher`);
+    model.script({ text: 'This will never finish because the model hangs', hangAfterChunks: 2 });
+    let taskId = '';
+    let state: TaskState | undefined;
+    for await (const ev of client.sendMessageStream(sendParams([textPart('long answer please')]))) {
+      const p = ev.payload;
+      if (p?.$case === 'task') taskId = p.value.id;
+      if (p?.$case === 'artifactUpdate' && taskId) {
+        const cancelled = await client.cancelTask({ tenant: '', id: taskId, metadata: undefined });
+        expect(cancelled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
+      }
+      if (p?.$case === 'statusUpdate') state = p.value.status?.state;
+    }
+    expect(state).toBe(TaskState.TASK_STATE_CANCELED);
+    await expect.poll(() => model.aborted, { timeout: 5000 }).toBe(1);
+    const got = await client.getTask({ tenant: '', id: taskId });
+    expect(got.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
+  });
+
+  it('cancel also cancels the tool calls in flight', async () => {
+    const client = await a2aClient(`${base}/a2a/researcher`);
+    model.script({ toolCalls: [{ name: 'docs_hang', arguments: {} }] });
+    const started = (await client.sendMessage(
+      sendParams([textPart('wait on something')], { returnImmediately: true }),
+    )) as Task;
+    await expect
+      .poll(async () => (await ledgerEntries(gw.gateway)).length && gw.gateway.core.upstream('docs')?.inFlight, {
+        timeout: 5000,
+      })
+      .toBe(1);
+    await client.cancelTask({ tenant: '', id: started.id, metadata: undefined });
+    await expect.poll(() => gw.gateway.core.upstream('docs')?.inFlight, { timeout: 5000 }).toBe(0);
+    const hang = (await ledgerEntries(gw.gateway)).filter((e) => e.target === 'docs.hang');
+    expect(hang.at(-1)?.outcome).toBe('cancelled');
+  });
+
+  it('serves a card built from the declared skills, listed with the other agents', async () => {
+    const card = (await (
+      await fetch(`${base}/a2a/researcher/.well-known/agent-card.json`, { headers: { 'A2A-Version': '1.0' } })
+    ).json()) as { name: string; description: string; capabilities: { streaming: boolean }; skills: { id: string }[] };
+    expect(card.name).toBe('researcher');
+    expect(card.description).toBe('Looks things up with the docs tools and the travel agent.');
+    expect(card.capabilities.streaming).toBe(true);
+    expect(card.skills.map((s) => s.id)).toEqual(['research']);
+    expect(JSON.stringify(card)).not.toContain('careful researcher'); // instructions stay private
+    const listed = (await (await fetch(`${base}/a2a`)).json()) as { agents: { name: string; kind: string }[] };
+    expect(listed.agents).toContainEqual(expect.objectContaining({ name: 'researcher', kind: 'agent' }));
+  });
+});
+
+describe('agents: policy', () => {
+  let model: ScriptedModel;
+  let travel: A2aAgentFixture;
+  let gw: TestGateway;
+  let alice: McpClient;
+
+  beforeAll(async () => {
+    model = await startScriptedModel();
+    travel = await startA2aAgent();
+    gw = await startGateway(
+      agentsConfig(model, travel.url, {
+        auth: { required: true },
+        policies: [
+          { effect: 'allow', principals: ['alice'] },
+          { name: 'no-add-for-alice', effect: 'deny', principals: ['alice'], tools: ['docs.add'] },
+        ],
+      }),
+    );
+    const { key } = await createKey(gw.gateway.core.store.apiKeys, { principal: 'alice' });
+    alice = (await connect(gw.url, {}, 'alice', { authorization: `Bearer ${key}` })).client;
+  });
+  afterAll(async () => {
+    await alice?.close();
+    await gw?.stop();
+    await travel?.stop();
+    await model?.close();
+  });
+
+  it('offers the model only what the caller may use, and refuses the rest through policy', async () => {
+    model.script(
+      { toolCalls: [{ name: 'docs_add', arguments: { a: 1, b: 2 } }] },
+      { text: 'could not add' },
+    );
+    const result = await callAgent(alice, { message: 'add 1 and 2' });
+    expect(resultText(result)).toBe('could not add');
+    expect(toolNames(model.requests[0]!)).not.toContain('docs_add');
+    expect(toolNames(model.requests[0]!)).toContain('docs_echo');
+    expect(transcript(model.requests[1]!).at(-1)).toMatch(/not a tool you can use/);
+    const entries = await ledgerEntries(gw.gateway);
+    expect(entries.filter((e) => e.agent === 'researcher').at(-1)).toMatchObject({
+      principal: 'alice',
+      target: 'docs_add',
+      errorCode: 'SWY_AGENT_TOOL_REFUSED',
+    });
+  });
+});
+
+describe('agents: agents calling agents', () => {
+  let model: ScriptedModel;
+  let gw: TestGateway;
+  let mcp: McpClient;
+
+  beforeAll(async () => {
+    model = await startScriptedModel();
+    gw = await startGateway({
+      models: [{ name: 'scripted', openai: { baseUrl: model.url, model: 'm', retries: 0 } }],
+      agentCallDepth: 2,
+      agents: [
+        { name: 'loop', model: 'scripted', instructions: 'Delegate.', tools: ['agent:loop'] },
+        { name: 'boss', model: 'scripted', instructions: 'Boss.', tools: ['agent:*'] },
+      ],
+    });
+    mcp = (await connect(gw.url)).client;
+  });
+  afterAll(async () => {
+    await mcp?.close();
+    await gw?.stop();
+    await model?.close();
+  });
+
+  it('stops a loop at agentCallDepth and reports it to the model that made the call', async () => {
+    // Ask the next agent, unless the last thing seen is a tool result: then answer with it.
+    model.onRequest((req) => {
+      const last = req.messages.at(-1) as { role: string; content: string };
+      return last.role === 'tool' ? { text: `nested said: ${last.content}` } : { toolCalls: [{ name: 'agent_loop', arguments: { message: 'again' } }] };
+    });
+    const result = await callAgent(mcp, { message: 'start' }, 'agent.loop');
+    // depth 1 → depth 2 → depth 3 refused; depth 2 answers with the refusal, depth 1 with that.
+    expect(resultText(result)).toMatch(/^nested said: nested said: Error: Agent "loop" was called 3 agents deep; at most 2/);
+    const entries = await ledgerEntries(gw.gateway);
+    expect(entries.some((e) => e.errorCode === 'SWY_AGENT_DEPTH_EXCEEDED')).toBe(true);
+  });
+
+  it('`agent:*` offers the other agents but not the agent itself', async () => {
+    model.script({ text: 'nothing to do' });
+    await callAgent(mcp, { message: 'hi' }, 'agent.boss');
+    expect(toolNames(model.requests[0]!)).toEqual(['agent_loop']);
+  });
+});
+
+describeEachStore('agents: conversations', (target) => {
+  let model: ScriptedModel;
+  let url: string;
+  const gateways: TestGateway[] = [];
+
+  beforeAll(async () => {
+    model = await startScriptedModel();
+    url = await target().freshUrl();
+    const config: ConfigInput = {
+      store: url,
+      models: [{ name: 'scripted', openai: { baseUrl: model.url, model: 'm', retries: 0 }, contextWindow: 600 }],
+      agents: [{ name: 'chat', model: 'scripted', instructions: 'Chat.', maxTokens: 50 }],
+    };
+    // Two replicas on one store: a conversation continues on either.
+    gateways.push(await startGateway(config), await startGateway(config));
+  });
+  afterAll(async () => {
+    for (const g of gateways) await g.stop();
+    await model?.close();
+  });
+
+  it('continues a conversation by contextId on another replica, and truncates history to fit', async () => {
+    const [one, two] = gateways.map((g) => g.url.replace(/\/mcp$/, ''));
+    const first = await a2aClient(`${one}/a2a/chat`);
+    model.script({ text: 'Hello Ada.' });
+    const t1 = (await first.sendMessage(sendParams([textPart('My name is Ada.')]))) as Task;
+    expect(artifactText(t1)).toBe('Hello Ada.');
+    const second = await a2aClient(`${two}/a2a/chat`);
+    model.script({ text: 'Your name is Ada.' });
+    const t2 = (await second.sendMessage(
+      sendParams([textPart('What is my name?')], { ids: { contextId: t1.contextId } }),
+    )) as Task;
+    expect(t2.contextId).toBe(t1.contextId);
+    expect(transcript(model.requests[1]!)).toEqual([
+      'system: Chat.',
+      'user: My name is Ada.',
+      'assistant: Hello Ada.',
+      'user: What is my name?',
+    ]);
+
+    // A long conversation no longer fits 600 tokens: the oldest turns go, with a note.
+    for (let i = 0; i < 6; i++) {
+      model.script({ text: `reply ${i} ${'x'.repeat(400)}` });
+      await second.sendMessage(sendParams([textPart(`turn ${i} ${'y'.repeat(400)}`)], { ids: { contextId: t1.contextId } }));
+    }
+    const last = transcript(model.requests.at(-1)!);
+    expect(last[1]).toMatch(/earlier messages? (was|were) left out/);
+    expect(last.at(-1)).toMatch(/^user: turn 5/);
+    expect(last.join('\n')).not.toContain('My name is Ada.');
+  });
+});
