@@ -61,7 +61,8 @@ async function chat(modelUrl, messages) {
 
 async function gatewayRun(session, timings) {
   const result = await session.callTool('agent.bench', { message: QUESTION });
-  if (result.content?.[0]?.text !== ANSWER) throw new Error(`unexpected agent answer: ${JSON.stringify(result)}`);
+  if (result.content?.[0]?.text !== ANSWER)
+    throw new Error(`unexpected agent answer: ${JSON.stringify(result)}`);
   timings.push(result._meta['dev.switchyard/agent'].timings);
 }
 

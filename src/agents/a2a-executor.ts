@@ -4,7 +4,8 @@
  * gateway serves).
  *
  * A message becomes one agent run. While it runs, the model's answer streams as artifact updates
- * (one artifact, appended chunk by chunk; a turn that ends in tool calls is replaced by the next),
+ * (one artifact, appended chunk by chunk; a turn that ends in tool calls is replaced by the next;
+ * the last update replaces the pieces with the whole answer),
  * and each step is a WORKING status update naming the tools called. The task ends COMPLETED with
  * the answer (usage and steps in the status metadata), FAILED with the error's message, or
  * CANCELED — cancel aborts the model request and the tool calls in flight. Messages with the same
@@ -151,9 +152,9 @@ export class AgentRunExecutor implements AgentExecutor {
           timings: timings(result),
         },
       };
-      // The whole answer once more as the last chunk when nothing was streamed (a model that does
-      // not stream), else an empty closing chunk carrying the run's numbers.
-      chunk(streamed ? '' : result.text, streamed, true, meta);
+      // The last chunk replaces the streamed pieces with the whole answer as one part, so the
+      // stored task (what GetTask and non-streaming clients see) holds it in one piece.
+      chunk(result.text, false, true, meta);
       bus.publish(
         AgentEvent.statusUpdate({
           ...status(taskId, contextId, TaskState.TASK_STATE_COMPLETED),

@@ -31,7 +31,11 @@ const calls = (...c: [string, string][]): ChatResult => ({
 });
 const tool = (gatewayName: string): AgentTool => {
   const modelName = gatewayName.replace(/\./g, '_');
-  return { gatewayName, modelName, spec: { name: modelName, description: '', parameters: { type: 'object' } } };
+  return {
+    gatewayName,
+    modelName,
+    spec: { name: modelName, description: '', parameters: { type: 'object' } },
+  };
 };
 
 function input(over: Partial<LoopInput>): LoopInput {
@@ -97,7 +101,9 @@ describe('runLoop', () => {
         refuse: (n) => refused.push(n),
         callTool: (_t, args) =>
           (args as { fail?: boolean }).fail
-            ? Promise.reject(new GatewayError('SWY_RATE_LIMITED', { limit: 'x', rate: 1, per: 'minute', retryAfter: 3 }))
+            ? Promise.reject(
+                new GatewayError('SWY_RATE_LIMITED', { limit: 'x', rate: 1, per: 'minute', retryAfter: 3 }),
+              )
             : Promise.resolve({ text: 'ok', isError: false }),
       }),
     );
@@ -128,14 +134,19 @@ describe('runLoop', () => {
   it('retries a turn with a shorter history when the model says the context overflowed', async () => {
     const earlier: ChatMessage[] = [];
     for (let i = 0; i < 10; i++)
-      earlier.push({ role: 'user', content: `q${i} ${'x'.repeat(800)}` }, { role: 'assistant', content: `a${i}` });
+      earlier.push(
+        { role: 'user', content: `q${i} ${'x'.repeat(800)}` },
+        { role: 'assistant', content: `a${i}` },
+      );
     const overflow = new GatewayError('SWY_MODEL_CONTEXT_OVERFLOW', { model: 'fake', detail: 'too long' });
     const m = fakeModel([overflow, answer('fits now')]);
     const r = await runLoop(input({ provider: m.provider, earlier, contextWindow: 2048, maxTokens: 100 }));
     expect(r.text).toBe('fits now');
     expect(m.requests[1]!.messages.length).toBeLessThan(m.requests[0]!.messages.length);
     // A model error that is not about the context ends the run.
-    const down = fakeModel([new GatewayError('SWY_MODEL_UNAVAILABLE', { model: 'fake', detail: '503', retries: 2 })]);
+    const down = fakeModel([
+      new GatewayError('SWY_MODEL_UNAVAILABLE', { model: 'fake', detail: '503', retries: 2 }),
+    ]);
     await expect(runLoop(input({ provider: down.provider }))).rejects.toThrow(/unavailable/);
   });
 

@@ -72,10 +72,7 @@ export async function consumersOf(config: Config, store: Store): Promise<BomCons
       // reported by the gateway when it starts; not an artifact question
     }
   }
-  return [
-    ...specs.map(upstreamConsumer),
-    ...config.agents.map((a) => agentConsumer(a, config.models)),
-  ];
+  return [...specs.map(upstreamConsumer), ...config.agents.map((a) => agentConsumer(a, config.models))];
 }
 
 export async function catalogList(opts: ConfigOpt & { json?: boolean }): Promise<void> {

@@ -269,7 +269,9 @@ export const OpenAiModelSchema = z
           .describe('Retries (with exponential backoff) after 429, 5xx, timeouts and connection errors.'),
         retryDelayMs: durationMs('First retry delay; doubled each retry (Retry-After is honoured).', 500),
       })
-      .describe('An OpenAI-compatible chat-completions server: vLLM, Ollama, llama.cpp server, SGLang, DeepSeek…'),
+      .describe(
+        'An OpenAI-compatible chat-completions server: vLLM, Ollama, llama.cpp server, SGLang, DeepSeek…',
+      ),
   })
   .describe('A model behind an OpenAI-compatible API.');
 
@@ -285,12 +287,7 @@ export const LlamaCppModelSchema = z
           .default('auto')
           .describe('Layers offloaded to a GPU (`auto`: as many as fit; 0: CPU only).'),
         threads: z.number().int().min(1).optional().describe('CPU threads (default: what llama.cpp picks).'),
-        maxTokens: z
-          .number()
-          .int()
-          .min(1)
-          .default(1024)
-          .describe('Most tokens generated per model turn.'),
+        maxTokens: z.number().int().min(1).default(1024).describe('Most tokens generated per model turn.'),
       })
       .describe(
         'The embedded llama.cpp engine (optional dependency `node-llama-cpp@3.21.1`; install it to use this).',
@@ -300,7 +297,9 @@ export const LlamaCppModelSchema = z
 
 export const AgentSchema = z
   .strictObject({
-    name: name.describe('Unique name: served as an A2A agent at /a2a/<name> and as the MCP tool `agent.<name>`.'),
+    name: name.describe(
+      'Unique name: served as an A2A agent at /a2a/<name> and as the MCP tool `agent.<name>`.',
+    ),
     description: z.string().optional().describe('What the agent does (its card and tool description).'),
     model: name.describe('The `models[].name` it runs on.'),
     instructions: z.string().default('').describe('The system prompt.'),
@@ -318,7 +317,12 @@ export const AgentSchema = z
       .max(100)
       .default(8)
       .describe('Most model turns in one run; the run stops with what it has after the last.'),
-    temperature: z.number().min(0).max(2).optional().describe('Sampling temperature (model default if unset).'),
+    temperature: z
+      .number()
+      .min(0)
+      .max(2)
+      .optional()
+      .describe('Sampling temperature (model default if unset).'),
     maxTokens: z.number().int().min(1).optional().describe('Most tokens the model may generate per turn.'),
     skills: z
       .array(
@@ -335,7 +339,7 @@ export const AgentSchema = z
     artifacts: z
       .array(artifactName)
       .optional()
-      .describe('Further catalog entries the agent uses (its model\'s are included).'),
+      .describe("Further catalog entries the agent uses (its model's are included)."),
   })
   .describe('A declared agent: a model, instructions and a chosen set of gateway tools.');
 

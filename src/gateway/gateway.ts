@@ -548,9 +548,7 @@ export class GatewayCore implements Core, UpstreamHooks {
 
   /** The declared agents the license policy lets run (all of them without a policy). */
   servedAgents(): AgentConfig[] {
-    return this.config.agents.filter(
-      (a) => this.agentLicenses?.verdicts.get(a.name)?.verdict !== 'refuse',
-    );
+    return this.config.agents.filter((a) => this.agentLicenses?.verdicts.get(a.name)?.verdict !== 'refuse');
   }
 
   /** What the catalog says about an agent's models, for its card (the model-license extension). */

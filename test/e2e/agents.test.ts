@@ -13,7 +13,11 @@ import { startA2aAgent, type A2aAgentFixture } from '../support/a2a-agent.js';
 import { stdioFixture } from '../support/fixtures.js';
 import { connect, startGateway, type TestGateway } from '../support/gateway.js';
 import { ledgerEntries } from '../support/ledger.js';
-import { startScriptedModel, type ChatCompletionRequest, type ScriptedModel } from '../support/scripted-model.js';
+import {
+  startScriptedModel,
+  type ChatCompletionRequest,
+  type ScriptedModel,
+} from '../support/scripted-model.js';
 import { describeEachStore } from '../support/stores.js';
 import type { ConfigInput } from '../../src/index.js';
 import { createKey } from '../../src/policy/keys.js';
@@ -22,11 +26,16 @@ const API_KEY = 'sk-model-secret-4c1f9e';
 
 /** The messages of a model request, as `role: content` lines (tool calls as `→ name(args)`). */
 function transcript(req: ChatCompletionRequest): string[] {
-  return (req.messages as { role: string; content: string | null; tool_calls?: { function: { name: string; arguments: string } }[] }[]).map(
-    (m) =>
-      m.tool_calls?.length
-        ? `${m.role}: → ${m.tool_calls.map((c) => `${c.function.name}(${c.function.arguments})`).join(', ')}`
-        : `${m.role}: ${m.content ?? ''}`,
+  return (
+    req.messages as {
+      role: string;
+      content: string | null;
+      tool_calls?: { function: { name: string; arguments: string } }[];
+    }[]
+  ).map((m) =>
+    m.tool_calls?.length
+      ? `${m.role}: → ${m.tool_calls.map((c) => `${c.function.name}(${c.function.arguments})`).join(', ')}`
+      : `${m.role}: ${m.content ?? ''}`,
   );
 }
 
@@ -42,7 +51,14 @@ function agentsConfig(model: ScriptedModel, a2aUrl: string, extra: Partial<Confi
     models: [
       {
         name: 'scripted',
-        openai: { baseUrl: model.url, model: 'scripted-1', apiKey: API_KEY, retries: 1, retryDelayMs: 10, timeoutMs: 5000 },
+        openai: {
+          baseUrl: model.url,
+          model: 'scripted-1',
+          apiKey: API_KEY,
+          retries: 1,
+          retryDelayMs: 10,
+          timeoutMs: 5000,
+        },
       },
     ],
     agents: [
@@ -109,7 +125,10 @@ describe('agents: tool loop through the gateway', () => {
     expect(toolNames(model.requests[0]!).sort()).toEqual(
       ['docs_add', 'docs_echo', 'docs_hang', 'docs_slow', 'travel_send_message'].sort(),
     );
-    expect(transcript(model.requests[0]!)).toEqual(['system: You are a careful researcher.', 'user: Find things']);
+    expect(transcript(model.requests[0]!)).toEqual([
+      'system: You are a careful researcher.',
+      'user: Find things',
+    ]);
     expect(transcript(model.requests[1]!).at(-1)).toBe('tool: echo: hi');
     expect(transcript(model.requests[2]!).at(-1)).toBe('tool: paris');
     expect(model.headers[0]!.authorization).toBe(`Bearer ${API_KEY}`);
@@ -158,23 +177,32 @@ describe('agents: tool loop through the gateway', () => {
     for await (const ev of client.sendMessageStream(sendParams([textPart('What is the answer?')]))) {
       const p = ev.payload;
       if (p?.$case === 'artifactUpdate') {
-        const t = p.value.artifact?.parts.map((x) => (x.content?.$case === 'text' ? x.content.value : '')).join('');
-        chunks.push(`${p.value.append ? '+' : '='}${t}${p.value.lastChunk ? '.' : ''}`);
+        const t = p.value.artifact?.parts
+          .map((x) => (x.content?.$case === 'text' ? x.content.value : ''))
+          .join('');
+        chunks.push(`${p.value.lastChunk ? 'last' : p.value.append ? '+' : '='}${t}`);
       }
       if (p?.$case === 'statusUpdate') {
         final = p.value.status?.state;
-        const msg = p.value.status?.message?.parts.map((x) => (x.content?.$case === 'text' ? x.content.value : '')).join('');
+        const msg = p.value.status?.message?.parts
+          .map((x) => (x.content?.$case === 'text' ? x.content.value : ''))
+          .join('');
         if (msg) statuses.push(msg);
       }
     }
     expect(final).toBe(TaskState.TASK_STATE_COMPLETED);
     expect(statuses.some((s) => s.includes('Step 1: calling docs.echo'))).toBe(true);
     // The first turn's words were cleared (=) when it turned into a tool call; the answer streamed
-    // in pieces (+) and closed with the last chunk.
-    const answer = chunks.slice(chunks.lastIndexOf('=') + 1);
-    expect(answer.length).toBeGreaterThanOrEqual(5);
-    expect(answer.map((c) => c.replace(/^[+=]/, '').replace(/\.$/, '')).join('')).toBe('The answer is forty-two.');
-    expect(chunks.at(-1)!.endsWith('.')).toBe(true);
+    // in pieces (its first replacing, the rest appended), and the last chunk holds it whole.
+    expect(chunks[0]).toBe('=Let me check. '.slice(0, chunks[0]!.length));
+    const cleared = chunks.indexOf('=');
+    expect(cleared).toBeGreaterThan(0);
+    const pieces = chunks.slice(cleared + 1, -1);
+    expect(pieces.length).toBeGreaterThanOrEqual(5);
+    expect(pieces[0]!.startsWith('=')).toBe(true);
+    expect(pieces.slice(1).every((c) => c.startsWith('+'))).toBe(true);
+    expect(pieces.map((c) => c.slice(1)).join('')).toBe('The answer is forty-two.');
+    expect(chunks.at(-1)).toBe('lastThe answer is forty-two.');
   });
 
   it('refuses (and records) a tool the agent may not use, and feeds the refusal back to the model', async () => {
@@ -228,7 +256,9 @@ describe('agents: tool loop through the gateway', () => {
     const client = await a2aClient(`${base}/a2a/researcher`);
     const task = (await client.sendMessage(sendParams([textPart('hello?')]))) as Task;
     expect(task.status?.state).toBe(TaskState.TASK_STATE_FAILED);
-    const why = task.status?.message?.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
+    const why = task.status?.message?.parts
+      .map((p) => (p.content?.$case === 'text' ? p.content.value : ''))
+      .join('');
     expect(why).toMatch(/SWY_MODEL_UNAVAILABLE/);
   });
 
@@ -259,9 +289,12 @@ describe('agents: tool loop through the gateway', () => {
       sendParams([textPart('wait on something')], { returnImmediately: true }),
     )) as Task;
     await expect
-      .poll(async () => (await ledgerEntries(gw.gateway)).length && gw.gateway.core.upstream('docs')?.inFlight, {
-        timeout: 5000,
-      })
+      .poll(
+        async () => (await ledgerEntries(gw.gateway)).length && gw.gateway.core.upstream('docs')?.inFlight,
+        {
+          timeout: 5000,
+        },
+      )
       .toBe(1);
     await client.cancelTask({ tenant: '', id: started.id, metadata: undefined });
     await expect.poll(() => gw.gateway.core.upstream('docs')?.inFlight, { timeout: 5000 }).toBe(0);
@@ -272,13 +305,20 @@ describe('agents: tool loop through the gateway', () => {
   it('serves a card built from the declared skills, listed with the other agents', async () => {
     const card = (await (
       await fetch(`${base}/a2a/researcher/.well-known/agent-card.json`, { headers: { 'A2A-Version': '1.0' } })
-    ).json()) as { name: string; description: string; capabilities: { streaming: boolean }; skills: { id: string }[] };
+    ).json()) as {
+      name: string;
+      description: string;
+      capabilities: { streaming: boolean };
+      skills: { id: string }[];
+    };
     expect(card.name).toBe('researcher');
     expect(card.description).toBe('Looks things up with the docs tools and the travel agent.');
     expect(card.capabilities.streaming).toBe(true);
     expect(card.skills.map((s) => s.id)).toEqual(['research']);
     expect(JSON.stringify(card)).not.toContain('careful researcher'); // instructions stay private
-    const listed = (await (await fetch(`${base}/a2a`)).json()) as { agents: { name: string; kind: string }[] };
+    const listed = (await (await fetch(`${base}/a2a`)).json()) as {
+      agents: { name: string; kind: string }[];
+    };
     expect(listed.agents).toContainEqual(expect.objectContaining({ name: 'researcher', kind: 'agent' }));
   });
 });
@@ -312,10 +352,7 @@ describe('agents: policy', () => {
   });
 
   it('offers the model only what the caller may use, and refuses the rest through policy', async () => {
-    model.script(
-      { toolCalls: [{ name: 'docs_add', arguments: { a: 1, b: 2 } }] },
-      { text: 'could not add' },
-    );
+    model.script({ toolCalls: [{ name: 'docs_add', arguments: { a: 1, b: 2 } }] }, { text: 'could not add' });
     const result = await callAgent(alice, { message: 'add 1 and 2' });
     expect(resultText(result)).toBe('could not add');
     expect(toolNames(model.requests[0]!)).not.toContain('docs_add');
@@ -357,11 +394,15 @@ describe('agents: agents calling agents', () => {
     // Ask the next agent, unless the last thing seen is a tool result: then answer with it.
     model.onRequest((req) => {
       const last = req.messages.at(-1) as { role: string; content: string };
-      return last.role === 'tool' ? { text: `nested said: ${last.content}` } : { toolCalls: [{ name: 'agent_loop', arguments: { message: 'again' } }] };
+      return last.role === 'tool'
+        ? { text: `nested said: ${last.content}` }
+        : { toolCalls: [{ name: 'agent_loop', arguments: { message: 'again' } }] };
     });
     const result = await callAgent(mcp, { message: 'start' }, 'agent.loop');
     // depth 1 → depth 2 → depth 3 refused; depth 2 answers with the refusal, depth 1 with that.
-    expect(resultText(result)).toMatch(/^nested said: nested said: Error: Agent "loop" was called 3 agents deep; at most 2/);
+    expect(resultText(result)).toMatch(
+      /^nested said: nested said: Error: Agent "loop" was called 3 agents deep; at most 2/,
+    );
     const entries = await ledgerEntries(gw.gateway);
     expect(entries.some((e) => e.errorCode === 'SWY_AGENT_DEPTH_EXCEEDED')).toBe(true);
   });
@@ -383,7 +424,9 @@ describeEachStore('agents: conversations', (target) => {
     url = await target().freshUrl();
     const config: ConfigInput = {
       store: url,
-      models: [{ name: 'scripted', openai: { baseUrl: model.url, model: 'm', retries: 0 }, contextWindow: 600 }],
+      models: [
+        { name: 'scripted', openai: { baseUrl: model.url, model: 'm', retries: 0 }, contextWindow: 600 },
+      ],
       agents: [{ name: 'chat', model: 'scripted', instructions: 'Chat.', maxTokens: 50 }],
     };
     // Two replicas on one store: a conversation continues on either.
@@ -416,11 +459,92 @@ describeEachStore('agents: conversations', (target) => {
     // A long conversation no longer fits 600 tokens: the oldest turns go, with a note.
     for (let i = 0; i < 6; i++) {
       model.script({ text: `reply ${i} ${'x'.repeat(400)}` });
-      await second.sendMessage(sendParams([textPart(`turn ${i} ${'y'.repeat(400)}`)], { ids: { contextId: t1.contextId } }));
+      await second.sendMessage(
+        sendParams([textPart(`turn ${i} ${'y'.repeat(400)}`)], { ids: { contextId: t1.contextId } }),
+      );
     }
     const last = transcript(model.requests.at(-1)!);
     expect(last[1]).toMatch(/earlier messages? (was|were) left out/);
     expect(last.at(-1)).toMatch(/^user: turn 5/);
     expect(last.join('\n')).not.toContain('My name is Ada.');
+  });
+});
+
+describe('agents: models in the artifact catalog', () => {
+  let model: ScriptedModel;
+  let gw: TestGateway;
+  let base: string;
+
+  beforeAll(async () => {
+    model = await startScriptedModel();
+    gw = await startGateway({
+      catalog: [
+        {
+          name: 'example-org/open-model-1b',
+          kind: 'model',
+          version: '1.0',
+          license: { declared: 'OpenMDW-1.0' },
+        },
+        {
+          name: 'meta-llama/Llama-3.1-8B-Instruct',
+          kind: 'model',
+          license: { declared: 'LicenseRef-Llama-3.1-Community' },
+        },
+      ] as never[],
+      licensePolicy: { allow: ['OpenMDW-1.0'] },
+      models: [
+        {
+          name: 'open',
+          openai: { baseUrl: model.url, model: 'm' },
+          artifacts: ['example-org/open-model-1b'],
+        },
+        {
+          name: 'nc',
+          openai: { baseUrl: model.url, model: 'm' },
+          artifacts: ['meta-llama/Llama-3.1-8B-Instruct'],
+        },
+      ],
+      agents: [
+        { name: 'writer', model: 'open', instructions: 'Write.' },
+        { name: 'nc-writer', model: 'nc', instructions: 'Write.' },
+      ],
+    });
+    base = gw.url.replace(/\/mcp$/, '');
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await model?.close();
+  });
+
+  it("puts the model's license on the agent card, and does not serve an agent the policy refuses", async () => {
+    const card = (await (
+      await fetch(`${base}/a2a/writer/.well-known/agent-card.json`, { headers: { 'A2A-Version': '1.0' } })
+    ).json()) as { capabilities: { extensions: { uri: string; params: Record<string, unknown> }[] } };
+    const ext = card.capabilities.extensions.find(
+      (e) => e.uri === 'urn:switchyard:a2a:extension:model-license:v1',
+    );
+    expect(ext?.params).toMatchObject({
+      verdict: 'allow',
+      models: [{ name: 'example-org/open-model-1b', license: 'OpenMDW-1.0' }],
+    });
+    expect((await fetch(`${base}/a2a/nc-writer/.well-known/agent-card.json`)).status).toBe(404);
+    const { client } = await connect(gw.url);
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    await client.close();
+    expect(names).toContain('agent.writer');
+    expect(names).not.toContain('agent.nc-writer');
+  });
+
+  it('lists running agents and their models in the BOM', async () => {
+    const { client } = await connect(gw.url);
+    const read = await client.readResource({ uri: 'switchyard://bom/cyclonedx' });
+    await client.close();
+    const bom = JSON.parse((read.contents[0] as { text: string }).text) as {
+      components: { name: string }[];
+      services: { name: string; description: string }[];
+    };
+    expect(bom.services).toContainEqual(expect.objectContaining({ name: 'writer', description: 'agent' }));
+    expect(bom.services.map((s) => s.name)).not.toContain('nc-writer');
+    expect(bom.components.map((c) => c.name)).toContain('example-org/open-model-1b');
   });
 });
