@@ -739,6 +739,29 @@ function report(results) {
       ],
     );
   }
+  const G = results.agent;
+  if (G) {
+    rows.push(
+      [
+        'agent run, 2 model turns + 1 tool call, p50 (ms)',
+        `${ms(G.direct.p50)} direct`,
+        ms(G.switchyard.p50),
+        `${signed(G.addedPerStepP50)} ms per step`,
+      ],
+      [
+        'agent run p99 (ms)',
+        `${ms(G.direct.p99)} direct`,
+        ms(G.switchyard.p99),
+        `${signed(G.addedPerStepP99)} ms per step`,
+      ],
+      [
+        "gateway's own time per step, p50 (ms, its report)",
+        '',
+        ms(G.reported.gatewayOwnPerStepP50),
+        `tool call ${ms(G.reported.toolCallP50)} ms`,
+      ],
+    );
+  }
   const S = results.trust;
   if (S) {
     rows.push(

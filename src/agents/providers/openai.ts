@@ -10,6 +10,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createParser } from 'eventsource-parser';
+import { request } from 'undici';
 import type { OpenAiModelConfig } from '../../config/schema.js';
 import { GatewayError } from '../../gateway/errors.js';
 import type { ChatRequest, ChatResult, ChatMessage, ModelProvider, ToolCall, ToolSpec } from '../provider.js';
@@ -108,13 +109,19 @@ export class OpenAiProvider implements ModelProvider {
 
     try {
       arm();
+      // undici's request, not fetch: the same connection pool without WHATWG streams, which
+      // matters when a model answers in a millisecond (see the agent bench).
       const res = await net(
-        fetch(this.url, { method: 'POST', headers: this.headers(), body, signal: controller.signal }),
+        request(this.url, { method: 'POST', headers: this.headers(), body, signal: controller.signal }),
       );
       arm(); // the body has its own timeout, whatever it is
-      if (!res.ok) {
-        const text = await net(res.text());
-        throw this.statusError(res, text, progress, attempt);
+      const header = (name: string) => {
+        const v = res.headers[name];
+        return Array.isArray(v) ? v[0] : v;
+      };
+      if (res.statusCode < 200 || res.statusCode > 299) {
+        const text = await net(res.body.text());
+        throw this.statusError(res.statusCode, header('retry-after'), text, progress, attempt);
       }
       const answer = new Answer(
         (delta) => {
@@ -124,23 +131,24 @@ export class OpenAiProvider implements ModelProvider {
         },
         (detail) => this.bad(detail),
       );
-      if (res.headers.get('content-type')?.includes('application/json')) {
-        const text = await net(res.text());
+      if (header('content-type')?.includes('application/json')) {
+        const text = await net(res.body.text());
         answer.addCompletion(this.parseJson(text));
         return answer.result();
       }
-      if (!res.body) throw this.bad('the response has no body');
 
       const events: string[] = [];
       const parser = createParser({ onEvent: (e) => events.push(e.data) });
-      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      const decoder = new TextDecoder();
+      const reader = res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
       // Ends at the end of the stream, at [DONE], at the size cap, or when the idle timer aborts the read.
       for (let received = 0; received <= MAX_RESPONSE_CHARS;) {
         arm();
-        const { done, value } = await net(reader.read());
+        const { done, value } = await net(reader.next());
         if (done) return answer.result();
-        received += value.length;
-        parser.feed(value);
+        const text = decoder.decode(value, { stream: true });
+        received += text.length;
+        parser.feed(text);
         for (const data of events.splice(0)) {
           if (data.trim() === '[DONE]') return answer.result();
           answer.addChunk(this.parseJson(data));
@@ -166,16 +174,22 @@ export class OpenAiProvider implements ModelProvider {
   }
 
   /** An HTTP error status: 429 and 5xx are worth retrying, other 4xx are the request's fault. */
-  private statusError(res: Response, text: string, progress: Progress, attempt: number): GatewayError {
+  private statusError(
+    status: number,
+    retryAfter: string | undefined,
+    text: string,
+    progress: Progress,
+    attempt: number,
+  ): GatewayError {
     const { message, code } = errorMessage(text);
-    if (res.status === 429 || res.status >= 500) {
-      progress.retryAfterMs = retryAfterMs(res.headers.get('retry-after'));
-      return this.unavailable(`HTTP ${res.status}${message ? `: ${message}` : ''}`, attempt);
+    if (status === 429 || status >= 500) {
+      progress.retryAfterMs = retryAfterMs(retryAfter ?? null);
+      return this.unavailable(`HTTP ${status}${message ? `: ${message}` : ''}`, attempt);
     }
-    const detail = this.clean(message || `HTTP ${res.status}`);
+    const detail = this.clean(message || `HTTP ${status}`);
     if (code === 'context_length_exceeded' || CONTEXT_OVERFLOW.test(message))
       return new GatewayError('SWY_MODEL_CONTEXT_OVERFLOW', { model: this.name, detail });
-    return new GatewayError('SWY_MODEL_REJECTED', { model: this.name, status: res.status, detail });
+    return new GatewayError('SWY_MODEL_REJECTED', { model: this.name, status, detail });
   }
 
   private parseJson(data: string): unknown {
