@@ -302,6 +302,24 @@ describe('agents: tool loop through the gateway', () => {
     expect(hang.at(-1)?.outcome).toBe('cancelled');
   });
 
+  it('an MCP client cancelling agent.researcher stops the model', async () => {
+    model.script({ text: 'thinking very slowly', hangAfterChunks: 1 });
+    const controller = new AbortController();
+    const call = mcp.callTool(
+      { name: 'agent.researcher', arguments: { message: 'slow' } },
+      CallToolResultSchema,
+      {
+        signal: controller.signal,
+      },
+    );
+    await expect.poll(() => model.requests.length, { timeout: 5000 }).toBe(1);
+    controller.abort('changed my mind');
+    await expect(call).rejects.toThrow();
+    await expect.poll(() => model.aborted, { timeout: 5000 }).toBe(1);
+    const entries = await ledgerEntries(gw.gateway);
+    expect(entries.filter((e) => e.target === 'agent.researcher').at(-1)?.outcome).toBe('cancelled');
+  });
+
   it('serves a card built from the declared skills, listed with the other agents', async () => {
     const card = (await (
       await fetch(`${base}/a2a/researcher/.well-known/agent-card.json`, { headers: { 'A2A-Version': '1.0' } })
@@ -328,6 +346,7 @@ describe('agents: policy', () => {
   let travel: A2aAgentFixture;
   let gw: TestGateway;
   let alice: McpClient;
+  let bobKey: string;
 
   beforeAll(async () => {
     model = await startScriptedModel();
@@ -336,13 +355,15 @@ describe('agents: policy', () => {
       agentsConfig(model, travel.url, {
         auth: { required: true },
         policies: [
-          { effect: 'allow', principals: ['alice'] },
+          { effect: 'allow', principals: ['alice', 'bob'] },
           { name: 'no-add-for-alice', effect: 'deny', principals: ['alice'], tools: ['docs.add'] },
         ],
       }),
     );
-    const { key } = await createKey(gw.gateway.core.store.apiKeys, { principal: 'alice' });
+    const keys = gw.gateway.core.store.apiKeys;
+    const { key } = await createKey(keys, { principal: 'alice' });
     alice = (await connect(gw.url, {}, 'alice', { authorization: `Bearer ${key}` })).client;
+    bobKey = (await createKey(keys, { principal: 'bob' })).key;
   });
   afterAll(async () => {
     await alice?.close();
@@ -364,6 +385,21 @@ describe('agents: policy', () => {
       target: 'docs_add',
       errorCode: 'SWY_AGENT_TOOL_REFUSED',
     });
+  });
+
+  it("does not let one principal continue another's conversation", async () => {
+    model.script({ text: 'secret plans' });
+    const first = await callAgent(alice, { message: 'remember the plan' });
+    const contextId = (first._meta?.['dev.switchyard/agent'] as { contextId: string }).contextId;
+    const bob = (await connect(gw.url, {}, 'bob', { authorization: `Bearer ${bobKey}` })).client;
+    const before = model.requests.length;
+    const err = await callAgent(bob, { message: 'what was the plan?', contextId }).then(
+      () => 'no error',
+      (e: Error) => e.message,
+    );
+    await bob.close();
+    expect(err).toMatch(/conversation of another agent or principal/);
+    expect(model.requests.length).toBe(before); // the model never saw the request
   });
 });
 
