@@ -374,7 +374,7 @@ export const ERRORS = {
     502,
     JSONRPC.UPSTREAM_UNAVAILABLE,
     'Model "{model}" is unavailable: {detail}',
-    'Check that the model server at models[].openai.baseUrl is running and reachable (retried {retries} times).',
+    'Check the model server (models[].openai.baseUrl) is running and reachable, or the GGUF file (models[].llamacpp.modelPath) loads; retried {retries} times.',
   ),
   SWY_MODEL_TIMEOUT: entry(
     504,

@@ -22,6 +22,9 @@ const engineInstalled = await import(ENGINE).then(
   () => false,
 );
 if (!engineInstalled) {
+  // CI installs the engine (.ci/run); there, its absence is a failure, not a skip.
+  if (process.env.CI)
+    throw new Error('CI needs node-llama-cpp for the embedded engine tests: npm run engine:install');
   console.warn('node-llama-cpp not installed: run npm run engine:install to test the embedded engine');
 }
 
