@@ -28,14 +28,35 @@ export async function check(opts: { config?: string }): Promise<void> {
     `  listen: ${config.server.host}:${config.server.port}`,
     lines.length ? `upstreams:\n${lines.join('\n')}` : 'upstreams: none',
   ];
+  if (config.models.length) {
+    out.push('models:');
+    for (const m of config.models)
+      out.push(
+        'openai' in m
+          ? `  ${m.name}: openai (${displayUrl(m.openai.baseUrl)}, ${m.openai.model})`
+          : `  ${m.name}: llama.cpp (${m.llamacpp.modelPath})`,
+      );
+  }
+  if (config.agents.length) {
+    out.push('agents:');
+    for (const a of config.agents)
+      out.push(
+        `  ${a.name}: model ${a.model}, tools ${a.tools.join(' ') || 'none'}, at most ${a.maxSteps} steps`,
+      );
+  }
   // License policy: the same verdicts the gateway makes before starting upstreams.
-  if (config.licensePolicy || config.upstreams.some((u) => u.artifacts?.length)) {
+  const declaresArtifacts =
+    config.upstreams.some((u) => u.artifacts?.length) ||
+    config.models.some((m) => m.artifacts?.length) ||
+    config.agents.some((a) => a.artifacts?.length);
+  if (config.licensePolicy || declaresArtifacts) {
     const { verdicts } = await withCatalog({ config: path }, async (catalog, cfg, store) =>
       catalog.judge(await consumersOf(cfg, store)),
     );
     out.push('license policy:');
     for (const v of verdicts) {
-      out.push(`  ${v.name}: ${v.verdict === 'refuse' ? 'refused (will not be started)' : v.verdict}`);
+      const who = v.kind === 'agent' ? `agent ${v.name}` : v.name;
+      out.push(`  ${who}: ${v.verdict === 'refuse' ? 'refused (will not be started)' : v.verdict}`);
       for (const f of v.findings) out.push(`    ${f.level}: ${describeFinding(f)}`);
     }
     if (verdicts.some((v) => v.verdict === 'refuse')) process.exitCode = 1;

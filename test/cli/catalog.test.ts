@@ -16,7 +16,7 @@ const FIX = fileURLToPath(new URL('../support/catalog/', import.meta.url));
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function setup(upstreams: unknown[]): { dir: string; file: string } {
+function setup(upstreams: unknown[], more: Record<string, unknown> = {}): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'swy-catalog-cli-'));
   const file = join(dir, 'switchyard.yaml');
   writeFileSync(
@@ -30,6 +30,7 @@ function setup(upstreams: unknown[]): { dir: string; file: string } {
         warn_flags: ['acceptable-use-policy'],
       },
       upstreams,
+      ...more,
     }),
   );
   return { dir, file };
@@ -132,10 +133,22 @@ describe('switchyard catalog', () => {
   );
 
   it('check fails on a violating upstream; bom exports what runs', SLOW, async () => {
-    const { dir, file } = setup([
-      { name: 'writer', mcp: stdioFixture('writer'), artifacts: ['example-org/open-model-1b'] },
-      { name: 'chat', mcp: stdioFixture('chat'), artifacts: ['meta-llama/Llama-3.1-8B-Instruct'] },
-    ]);
+    const { dir, file } = setup(
+      [
+        { name: 'writer', mcp: stdioFixture('writer'), artifacts: ['example-org/open-model-1b'] },
+        { name: 'chat', mcp: stdioFixture('chat'), artifacts: ['meta-llama/Llama-3.1-8B-Instruct'] },
+      ],
+      {
+        models: [
+          {
+            name: 'open',
+            openai: { baseUrl: 'http://127.0.0.1:9/v1', model: 'm' },
+            artifacts: ['example-org/open-model-1b'],
+          },
+        ],
+        agents: [{ name: 'scribe', model: 'open' }],
+      },
+    );
     for (const [path, name] of [
       ['openmdw-model', 'example-org/open-model-1b'],
       ['llama-3.1-8b-instruct', 'meta-llama/Llama-3.1-8B-Instruct'],
@@ -159,13 +172,16 @@ describe('switchyard catalog', () => {
     expect(configCheck.code).toBe(1);
     expect(configCheck.stdout).toContain('  chat: refused (will not be started)');
     expect(configCheck.stdout).toContain('  writer: allow');
+    expect(configCheck.stdout).toContain('  agent scribe: allow');
+    expect(configCheck.stdout).toContain('  open: openai (http://127.0.0.1:9/v1, m)');
+    expect(configCheck.stdout).toContain('  scribe: model open, tools none, at most 8 steps');
 
     const out = join(dir, 'bom.json');
     const bom = await runCli(['bom', '--config', file, '--format', 'cyclonedx', '--out', out]);
     expect(bom.code).toBe(0);
     const doc = JSON.parse(readFileSync(out, 'utf8')) as Obj;
     expect(await new Validation.JsonValidator(Spec.Version.v1dot6).validate(JSON.stringify(doc))).toBeNull();
-    expect(doc.services.map((s: Obj) => s.name)).toEqual(['writer']);
+    expect(doc.services.map((s: Obj) => s.name).sort()).toEqual(['scribe', 'writer']);
     const model = doc.components.find((c: Obj) => c.name === 'example-org/open-model-1b');
     expect(model.modelCard.modelParameters.datasets).toEqual([{ ref: 'catalog:HuggingFaceFW/fineweb' }]);
 
@@ -183,6 +199,15 @@ describe('switchyard catalog', () => {
     const refused = await runCli(['bom', '--config', file, '--upstream', 'chat']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('no running upstream named "chat" (refused by the license policy)');
+    // An agent's BOM: its model, and what that model was trained on.
+    const agentBom = await runCli(['bom', '--config', file, '--agent', 'scribe']);
+    expect(agentBom.code).toBe(0);
+    const agentDoc = JSON.parse(agentBom.stdout) as Obj;
+    expect(agentDoc.services.map((s: Obj) => s.name)).toEqual(['scribe']);
+    expect(agentDoc.components.map((c: Obj) => c.name).sort()).toEqual([
+      'HuggingFaceFW/fineweb',
+      'example-org/open-model-1b',
+    ]);
     expect((await runCli(['bom', '--config', file, '--agent', 'nobody'])).stderr).toContain(
       'no running agent named "nobody"',
     );
