@@ -133,7 +133,7 @@ export class A2aUpstream implements Backend {
     if (params?.task && typeof params.task === 'object') {
       // Task-augmented call: start the A2A task without waiting and answer with it as an MCP task.
       const skill = this.skills.get(name);
-      const message = toolMessage(args, skill);
+      const message = toolMessage(args, skill, opts.caller?.depth);
       const request = sendRequest(message);
       request.configuration!.returnImmediately = true;
       const answer = await this.guard(
@@ -155,6 +155,7 @@ export class A2aUpstream implements Backend {
           timeoutMs: opts.timeoutMs ?? this.spec.timeoutMs,
           cancellation: opts.cancellation,
           related: opts.related,
+          depth: opts.caller?.depth,
           ...(typeof token === 'string' || typeof token === 'number' ? { progressToken: token } : {}),
         },
         args,

@@ -26,6 +26,7 @@ import {
   type ExecutionEventBus,
   type RequestContext,
 } from '@a2a-js/sdk/server';
+import { AGENT_DEPTH_KEY } from '../bridge/a2a-to-mcp.js';
 import { a2aMessage, partsText, textPart } from '../bridge/parts.js';
 import type { AgentConfig, ModelConfig } from '../config/schema.js';
 import { asGatewayError } from '../gateway/errors.js';
@@ -75,6 +76,12 @@ function principalOf(ctx: RequestContext): Principal {
   return user?.principal ?? { name: 'anonymous', groups: [], via: 'anonymous' };
 }
 
+/** How many agents deep the sender was (another gateway's agent says so in the metadata). */
+function depthOf(message: Message): number {
+  const d = (message.metadata as Record<string, unknown> | undefined)?.[AGENT_DEPTH_KEY];
+  return typeof d === 'number' && Number.isInteger(d) && d > 0 ? Math.min(d, 1000) : 0;
+}
+
 /** What the message says, as text for the model: text parts, then data parts as JSON. */
 export function messageText(message: Message): string {
   const text = partsText(message.parts.filter((p) => p.content?.$case === 'text'));
@@ -122,7 +129,7 @@ export class AgentRunExecutor implements AgentExecutor {
       const result = await this.runtime.run({
         agent: this.name,
         principal: principalOf(ctx),
-        depth: 1,
+        depth: depthOf(ctx.userMessage) + 1,
         message: messageText(ctx.userMessage),
         contextId,
         signal: controller.signal,

@@ -132,15 +132,26 @@ export function parseToolArgs(args: unknown): AgentToolArgs {
   return a as unknown as AgentToolArgs;
 }
 
-/** The A2A message for a bridged tool call's arguments. */
-export function toolMessage(args: AgentToolArgs, skill: string | undefined): Message {
+/**
+ * Message metadata saying how many agents deep a message is, when a gateway's agent sends it: the
+ * receiving gateway counts on from there, so agents calling each other across gateways stop at
+ * the depth limit too. A sender can only make it smaller than it is, never skip the limit.
+ */
+export const AGENT_DEPTH_KEY = 'dev.switchyard/agent-depth';
+
+/** The A2A message for a bridged tool call's arguments (`depth`: when an agent makes the call). */
+export function toolMessage(args: AgentToolArgs, skill: string | undefined, depth = 0): Message {
   const parts: Part[] = [textPart(args.message)];
   if (args.data) parts.push(dataPart(args.data));
+  const metadata: JsonObject = {
+    ...(skill ? { skill } : {}),
+    ...(depth > 0 ? { [AGENT_DEPTH_KEY]: depth } : {}),
+  };
   return a2aMessage(
     'user',
     parts,
     { contextId: args.contextId, taskId: args.taskId },
-    skill ? { skill } : undefined,
+    Object.keys(metadata).length ? metadata : undefined,
   );
 }
 
@@ -168,6 +179,8 @@ export interface AgentCallContext {
   related?: RelatedSink;
   /** The caller's progress token, when it asked for progress. */
   progressToken?: string | number;
+  /** How many agents deep the call is (0: a client's own call). */
+  depth?: number;
 }
 
 /** Run one bridged tool call against the agent. */
@@ -182,7 +195,7 @@ export async function callAgent(ctx: AgentCallContext, args: AgentToolArgs): Pro
     if (taskId) void ctx.client.cancelTask({ tenant: '', id: taskId, metadata: undefined }).catch(() => {});
   });
   try {
-    let message = toolMessage(args, ctx.skill);
+    let message = toolMessage(args, ctx.skill, ctx.depth);
     let progress = 0;
     for (let round = 0; ; round++) {
       const outcome = await exchange(

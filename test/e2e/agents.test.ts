@@ -4,6 +4,8 @@
  * SDK agent) → answers served over A2A (the A2A SDK client) and as the MCP tool `agent.<name>`
  * (the MCP SDK client).
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TaskState, type Task } from '@a2a-js/sdk';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -447,6 +449,65 @@ describe('agents: agents calling agents', () => {
     model.script({ text: 'nothing to do' });
     await callAgent(mcp, { message: 'hi' }, 'agent.boss');
     expect(toolNames(model.requests[0]!)).toEqual(['agent_loop']);
+  });
+});
+
+/** A port nothing listens on right now (for two gateways that name each other in their config). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+describe('agents: agents calling agents across gateways', () => {
+  let model: ScriptedModel;
+  const gateways: TestGateway[] = [];
+
+  beforeAll(async () => {
+    model = await startScriptedModel();
+    const [pA, pB] = [await freePort(), await freePort()];
+    // Gateway A's agent "ping" asks B's "pong" (an A2A upstream of A), which asks A's "ping" …
+    const gateway = (port: number, agent: string, peer: string): ConfigInput => ({
+      server: { port },
+      agentCallDepth: 3,
+      models: [{ name: 'scripted', openai: { baseUrl: model.url, model: 'm', retries: 0 } }],
+      upstreams: [
+        {
+          name: 'peer',
+          a2a: { url: peer },
+          restart: { initialDelayMs: 50, maxDelayMs: 200 },
+        },
+      ],
+      agents: [{ name: agent, model: 'scripted', instructions: agent, tools: ['agent:peer'] }],
+    });
+    gateways.push(await startGateway(gateway(pA, 'ping', `http://127.0.0.1:${pB}/a2a/pong`)));
+    gateways.push(await startGateway(gateway(pB, 'pong', `http://127.0.0.1:${pA}/a2a/ping`)));
+  });
+  afterAll(async () => {
+    for (const g of gateways) await g.stop();
+    await model?.close();
+  });
+
+  it('counts the depth across gateways (A2A message metadata) and stops the loop', async () => {
+    model.onRequest((req) => {
+      const last = req.messages.at(-1) as { role: string; content: string };
+      return last.role === 'tool'
+        ? { text: `nested said: ${last.content}` }
+        : { toolCalls: [{ name: 'peer_send_message', arguments: { message: 'again' } }] };
+    });
+    const { client } = await connect(gateways[0]!.url);
+    // A started before B was listening: wait until A has fetched B's card.
+    await expect
+      .poll(async () => (await client.listTools()).tools.map((t) => t.name), { timeout: 10_000 })
+      .toContain('peer.send_message');
+    const result = await callAgent(client, { message: 'start' }, 'agent.ping');
+    await client.close();
+    // ping(1, A) → pong(2, B) → ping(3, A) → pong(4, B) refused; each answers with what it got.
+    expect(resultText(result)).toMatch(/Agent "pong" was called 4 agents deep; at most 3/);
+    expect(model.requests.filter((r) => transcript(r)[0] === 'system: ping')).toHaveLength(4);
+    expect(model.requests.filter((r) => transcript(r)[0] === 'system: pong')).toHaveLength(2);
   });
 });
 
