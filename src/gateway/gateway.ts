@@ -674,6 +674,9 @@ export class GatewayCore implements Core, UpstreamHooks {
     for (const [k, v] of next) this.upstreams.set(k, v);
     this.catalogCache = undefined;
     for (const u of retiring) this.listsChanged(u, ['tools', 'prompts', 'resources']);
+    // Declared agents come and go with the config and the license verdicts (clients are told
+    // only when the tool list really changed).
+    this.listsChanged(this.agentTools, ['tools']);
     await Promise.all(retiring.map((u) => u.stop(this.config.server.shutdownGraceMs)));
   }
 

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TaskState, type Task } from '@a2a-js/sdk';
-import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { a2aClient, artifactText, sendParams, textPart } from '../support/a2a-client.js';
 import { startA2aAgent, type A2aAgentFixture } from '../support/a2a-agent.js';
@@ -22,6 +22,7 @@ import {
 } from '../support/scripted-model.js';
 import { describeEachStore } from '../support/stores.js';
 import type { ConfigInput } from '../../src/index.js';
+import { validateConfig } from '../../src/config/load.js';
 import { createKey } from '../../src/policy/keys.js';
 
 const API_KEY = 'sk-model-secret-4c1f9e';
@@ -643,5 +644,46 @@ describe('agents: models in the artifact catalog', () => {
     expect(bom.services).toContainEqual(expect.objectContaining({ name: 'writer', description: 'agent' }));
     expect(bom.services.map((s) => s.name)).not.toContain('nc-writer');
     expect(bom.components.map((c) => c.name)).toContain('example-org/open-model-1b');
+  });
+});
+
+describe('agents: reload', () => {
+  let model: ScriptedModel;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    model = await startScriptedModel();
+    gw = await startGateway({
+      models: [{ name: 'scripted', openai: { baseUrl: model.url, model: 'm' } }],
+      agents: [{ name: 'first', model: 'scripted' }],
+    });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await model?.close();
+  });
+
+  it('adds and removes agents on reload, telling connected clients', async () => {
+    const { client } = await connect(gw.url);
+    let changed = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      changed++;
+    });
+    const names = async () => (await client.listTools()).tools.map((t) => t.name);
+    expect(await names()).toEqual(['agent.first']);
+    await gw.gateway.core.reload(
+      validateConfig({
+        store: 'sqlite::memory:',
+        reload: { watch: false },
+        models: [{ name: 'scripted', openai: { baseUrl: model.url, model: 'm' } }],
+        agents: [{ name: 'second', model: 'scripted' }],
+      }),
+    );
+    await expect.poll(() => changed, { timeout: 5000 }).toBe(1);
+    expect(await names()).toEqual(['agent.second']);
+    const base = gw.url.replace(/\/mcp$/, '');
+    expect((await fetch(`${base}/a2a/first/.well-known/agent-card.json`)).status).toBe(404);
+    expect((await fetch(`${base}/a2a/second/.well-known/agent-card.json`)).status).toBe(200);
+    await client.close();
   });
 });
