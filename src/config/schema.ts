@@ -1095,6 +1095,13 @@ export const ConfigSchema = z
           path: ['agents', i, 'name'],
           message: `agent name "${a.name}" is also upstreams[${upstream}].name; both would be /a2a/${a.name}`,
         });
+      const group = cfg.a2a.groups.findIndex((g) => g.name.toLowerCase() === lower);
+      if (group !== -1)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['agents', i, 'name'],
+          message: `agent name "${a.name}" is also a2a.groups[${group}].name; both would be /a2a/${a.name}`,
+        });
       if (!models.has(a.model))
         ctx.addIssue({
           code: 'custom',
