@@ -12,14 +12,7 @@
  * contextId continue one conversation (history in the store).
  */
 import { randomUUID } from 'node:crypto';
-import {
-  TaskState,
-  type AgentCard,
-  type AgentExtension,
-  type Message,
-  type Task,
-  type TaskStatusUpdateEvent,
-} from '@a2a-js/sdk';
+import { TaskState, type AgentCard, type AgentExtension, type Message } from '@a2a-js/sdk';
 import {
   AgentEvent,
   type AgentExecutor,
@@ -27,10 +20,10 @@ import {
   type RequestContext,
 } from '@a2a-js/sdk/server';
 import { AGENT_DEPTH_KEY } from '../bridge/a2a-to-mcp.js';
-import { a2aMessage, partsText, textPart } from '../bridge/parts.js';
+import { newTask, principalOf, status } from '../a2a/executor-events.js';
+import { partsText, textPart } from '../bridge/parts.js';
 import type { AgentConfig, ModelConfig } from '../config/schema.js';
 import { asGatewayError } from '../gateway/errors.js';
-import type { Principal } from '../policy/principal.js';
 import { AGENT_META_KEY, timings } from './backend.js';
 import type { AgentRuntime } from './runtime.js';
 
@@ -68,12 +61,6 @@ export function agentCard(
     })),
     signatures: [],
   };
-}
-
-/** The caller's principal, as the A2A front put it in the call context. */
-function principalOf(ctx: RequestContext): Principal {
-  const user = ctx.context.user as { principal?: Principal } | undefined;
-  return user?.principal ?? { name: 'anonymous', groups: [], via: 'anonymous' };
 }
 
 /** How many agents deep the sender was (another gateway's agent says so in the metadata). */
@@ -192,33 +179,5 @@ export class AgentRunExecutor implements AgentExecutor {
     );
     bus.finished();
     await Promise.resolve();
-  };
-}
-
-function newTask(id: string, contextId: string, first: Message): Task {
-  return {
-    id,
-    contextId,
-    status: {
-      state: TaskState.TASK_STATE_SUBMITTED,
-      timestamp: new Date().toISOString(),
-      message: undefined,
-    },
-    artifacts: [],
-    history: [first],
-    metadata: undefined,
-  };
-}
-
-function status(taskId: string, contextId: string, state: TaskState, text?: string): TaskStatusUpdateEvent {
-  return {
-    taskId,
-    contextId,
-    status: {
-      state,
-      timestamp: new Date().toISOString(),
-      message: text ? a2aMessage('agent', [textPart(text)], { contextId, taskId }) : undefined,
-    },
-    metadata: undefined,
   };
 }

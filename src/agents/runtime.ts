@@ -98,7 +98,7 @@ export class AgentRuntime {
 
     const catalog = this.core.catalog();
     const tools = agentTools(agent, catalog, (name) => this.mayCall(principal, catalog, name));
-    const outcome = { value: 'error' };
+    let outcome = 'error';
     try {
       const result = await runLoop({
         provider: this.provider(model),
@@ -116,7 +116,7 @@ export class AgentRuntime {
         events: req.events,
       });
       await this.core.store.conversations.append(contextId, agent.name, principal.name, result.added);
-      outcome.value = result.stop;
+      outcome = result.stop;
       const m = this.core.metrics;
       m.agentSteps.labels(agent.name).inc(result.steps);
       m.agentTokens.labels(agent.name, model.name, 'prompt').inc(result.usage.promptTokens);
@@ -130,10 +130,10 @@ export class AgentRuntime {
         totalMs: performance.now() - started,
       };
     } catch (err) {
-      if (req.signal.aborted) outcome.value = 'cancelled';
+      if (req.signal.aborted) outcome = 'cancelled';
       throw err;
     } finally {
-      this.core.metrics.agentRuns.labels(agent.name, outcome.value).inc();
+      this.core.metrics.agentRuns.labels(agent.name, outcome).inc();
     }
   }
 

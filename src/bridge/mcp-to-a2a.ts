@@ -11,14 +11,7 @@
  * single string; anything else gets a reply that lists the skills and how to call them.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  TaskState,
-  type AgentCard,
-  type Message,
-  type Part,
-  type Task,
-  type TaskStatusUpdateEvent,
-} from '@a2a-js/sdk';
+import { TaskState, type AgentCard, type Message } from '@a2a-js/sdk';
 import {
   AgentEvent,
   type AgentExecutor,
@@ -28,7 +21,8 @@ import {
 import type { JsonObject } from '../mcp/jsonrpc.js';
 import type { Principal } from '../policy/principal.js';
 import { Cancellation, type CallOutcome, type RelatedSink } from '../mcp/upstream/forwarder.js';
-import { a2aMessage, dataPart, mcpToParts, partsText, textPart } from './parts.js';
+import { agentSays, newTask, principalOf, status } from '../a2a/executor-events.js';
+import { dataPart, mcpToParts, partsText, textPart } from './parts.js';
 
 /** Card extension carrying each skill's MCP tool schemas (documented in docs/a2a.md). */
 export const MCP_TOOLS_EXTENSION = 'https://switchyard.dev/a2a/extensions/mcp-tools/v1';
@@ -142,12 +136,6 @@ export function helpText(tools: ServedTool[]): string {
     '(the input schema of each skill is in the agent card extension ' +
     `${MCP_TOOLS_EXTENSION}).\nSkills:\n${lines.join('\n') || '(none available right now)'}`
   );
-}
-
-/** The caller's principal, as the A2A front put it in the call context (anonymous if none). */
-function principalOf(ctx: RequestContext): Principal {
-  const user = ctx.context.user as { principal?: Principal } | undefined;
-  return user?.principal ?? { name: 'anonymous', groups: [], via: 'anonymous' };
 }
 
 interface Running {
@@ -347,36 +335,4 @@ export class McpToolsExecutor implements AgentExecutor {
     bus.finished();
     await Promise.resolve();
   };
-}
-
-function newTask(id: string, contextId: string, first: Message): Task {
-  return {
-    id,
-    contextId,
-    status: {
-      state: TaskState.TASK_STATE_SUBMITTED,
-      timestamp: new Date().toISOString(),
-      message: undefined,
-    },
-    artifacts: [],
-    history: [first],
-    metadata: undefined,
-  };
-}
-
-function status(taskId: string, contextId: string, state: TaskState, text?: string): TaskStatusUpdateEvent {
-  return {
-    taskId,
-    contextId,
-    status: {
-      state,
-      timestamp: new Date().toISOString(),
-      message: text ? agentSays([textPart(text)], contextId, taskId) : undefined,
-    },
-    metadata: undefined,
-  };
-}
-
-function agentSays(parts: Part[], contextId: string, taskId: string): Message {
-  return a2aMessage('agent', parts, { contextId, taskId });
 }

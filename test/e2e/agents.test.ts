@@ -145,6 +145,14 @@ describe('agents: tool loop through the gateway', () => {
     ]);
     expect(entries.some((e) => e.target === 'agent.researcher' && e.outcome === 'ok')).toBe(true);
     expect(JSON.stringify(entries)).not.toContain(API_KEY);
+
+    // And counted: runs, model turns, tokens.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/switchyard_agent_runs_total\{agent="researcher",outcome="answer"\} 1\b/);
+    expect(metrics).toMatch(/switchyard_agent_steps_total\{agent="researcher"\} 3\b/);
+    expect(metrics).toMatch(
+      /switchyard_agent_tokens_total\{agent="researcher",model="scripted",kind="completion"\} [1-9]/,
+    );
   });
 
   it('runs independent tool calls in parallel', async () => {
