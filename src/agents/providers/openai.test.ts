@@ -131,6 +131,22 @@ describe('OpenAiProvider: answers', () => {
     });
   });
 
+  it('tells calls apart by id when the server sends no index (each call whole, one per chunk)', async () => {
+    const call = (id: string, name: string, args: string) => ({
+      choices: [{ delta: { tool_calls: [{ id, type: 'function', function: { name, arguments: args } }] } }],
+    });
+    model.script(
+      sse(call('a', 'weather', '{"city":"Paris"}'), call('b', 'weather', '{"city":"Oslo"}'), {
+        choices: [{ delta: {}, finish_reason: 'tool_calls' }],
+      }),
+    );
+    const result = await provider().chat(request());
+    expect(result.toolCalls).toEqual([
+      { id: 'a', name: 'weather', arguments: '{"city":"Paris"}' },
+      { id: 'b', name: 'weather', arguments: '{"city":"Oslo"}' },
+    ]);
+  });
+
   it('leaves reasoning_content out of the answer text', async () => {
     model.script(
       sse(

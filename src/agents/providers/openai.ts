@@ -270,7 +270,12 @@ class Answer {
     if (!Array.isArray(delta.tool_calls)) return;
     delta.tool_calls.forEach((tc: unknown, position) => {
       if (!isObject(tc)) return;
-      const index = typeof tc.index === 'number' ? tc.index : position;
+      let index = typeof tc.index === 'number' ? tc.index : position;
+      // Without an index (some Ollama versions send each call whole, one per chunk), a new id at
+      // a position already taken is a new call.
+      const taken = this.calls.get(index);
+      if (typeof tc.index !== 'number' && typeof tc.id === 'string' && taken?.id && taken.id !== tc.id)
+        index = Math.max(...this.calls.keys()) + 1;
       const call = this.calls.get(index) ?? { arguments: '' };
       this.calls.set(index, call);
       if (typeof tc.id === 'string' && tc.id) call.id = tc.id;
