@@ -107,6 +107,7 @@ export class AgentsBackend implements Backend {
         message: String(args.message ?? ''),
         contextId: typeof args.contextId === 'string' ? args.contextId : undefined,
         signal: controller.signal,
+        parentSpan: caller.span,
         events: {
           toolCalls: (turn, _said, tools) => report(`step ${turn}: calling ${tools.join(', ')}`),
           toolResult: (name, ok) => report(`${name} ${ok ? 'answered' : 'failed'}`),

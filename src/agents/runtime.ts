@@ -8,6 +8,7 @@
  * keep the new messages → count steps, tokens and model time.
  */
 import { randomUUID } from 'node:crypto';
+import type { Span } from '@opentelemetry/api';
 import type { AgentConfig, Config, ModelConfig } from '../config/schema.js';
 import { GatewayError } from '../gateway/errors.js';
 import type { Pipeline } from '../gateway/pipeline.js';
@@ -18,6 +19,7 @@ import { mcpSubject, type Authorizer } from '../policy/authz.js';
 import type { Principal } from '../policy/principal.js';
 import type { Store } from '../store/types.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Tracing } from '../telemetry/traces.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { runLoop, type LoopEvents, type LoopResult, type ToolOutcome } from './loop.js';
 import type { ChatMessage, ModelProvider } from './provider.js';
@@ -34,6 +36,7 @@ export interface AgentsCore {
   readonly pipeline: Pipeline;
   readonly metrics: Metrics;
   readonly log: Logger;
+  readonly tracing: Tracing | undefined;
   catalog(): Catalog;
   /** The declared agents the license policy lets run. */
   servedAgents(): AgentConfig[];
@@ -49,6 +52,8 @@ export interface RunRequest {
   contextId?: string;
   signal: AbortSignal;
   events?: LoopEvents;
+  /** The span of the request that asked (when tracing is on). */
+  parentSpan?: Span;
 }
 
 export interface RunResult extends LoopResult {
@@ -98,10 +103,18 @@ export class AgentRuntime {
 
     const catalog = this.core.catalog();
     const tools = agentTools(agent, catalog, (name) => this.mayCall(principal, catalog, name));
+    const tracing = this.core.tracing;
+    const span = tracing?.startAgent(req.parentSpan, {
+      agent: agent.name,
+      model: model.name,
+      contextId,
+      depth: req.depth,
+    });
+    const provider = this.provider(model);
     let outcome = 'error';
     try {
       const result = await runLoop({
-        provider: this.provider(model),
+        provider: span && tracing ? traced(provider, model, tracing, span) : provider,
         instructions: agent.instructions,
         earlier: (stored?.messages ?? []).filter(isChatMessage),
         input: req.message,
@@ -111,7 +124,7 @@ export class AgentRuntime {
         maxTokens: agent.maxTokens,
         contextWindow: model.contextWindow,
         signal: req.signal,
-        callTool: (tool, args) => this.callTool(req, agent, tool, args, contextId),
+        callTool: (tool, args) => this.callTool(req, agent, tool, args, contextId, span),
         refuse: (name) => this.core.pipeline.refuseAgentTool(principal, agent.name, name, contextId),
         events: req.events,
       });
@@ -122,6 +135,7 @@ export class AgentRuntime {
       m.agentTokens.labels(agent.name, model.name, 'prompt').inc(result.usage.promptTokens);
       m.agentTokens.labels(agent.name, model.name, 'completion').inc(result.usage.completionTokens);
       m.modelDuration.labels(model.name).observe(result.modelMs / 1000);
+      if (span) tracing!.endGenAi(span, { usage: result.usage, finishReason: result.stop });
       return {
         ...result,
         agent: agent.name,
@@ -131,6 +145,7 @@ export class AgentRuntime {
       };
     } catch (err) {
       if (req.signal.aborted) outcome = 'cancelled';
+      if (span) tracing!.endGenAi(span, { error: errorType(err, req.signal) });
       throw err;
     } finally {
       this.core.metrics.agentRuns.labels(agent.name, outcome).inc();
@@ -174,6 +189,7 @@ export class AgentRuntime {
     tool: AgentTool,
     args: JsonObject,
     contextId: string,
+    span: Span | undefined,
   ): Promise<ToolOutcome> {
     const cancellation = new Cancellation();
     const abort = () => cancellation.cancel(req.signal.reason ?? 'the agent run was cancelled');
@@ -185,12 +201,44 @@ export class AgentRuntime {
         context: contextId,
         agent: agent.name,
         depth: req.depth,
+        parentSpan: span,
       });
       return toolOutcome(outcome);
     } finally {
       req.signal.removeEventListener('abort', abort);
     }
   }
+}
+
+/** A provider whose turns are `chat` spans under the agent's span. */
+function traced(provider: ModelProvider, model: ModelConfig, tracing: Tracing, parent: Span): ModelProvider {
+  const wire = 'openai' in model ? model.openai.model : model.name;
+  return {
+    kind: provider.kind,
+    name: provider.name,
+    close: () => provider.close(),
+    async chat(req) {
+      const span = tracing.startChat(parent, {
+        provider: provider.kind === 'openai' ? 'openai' : 'llama.cpp',
+        model: wire,
+        temperature: req.temperature,
+        maxTokens: req.maxTokens,
+      });
+      try {
+        const result = await provider.chat(req);
+        tracing.endGenAi(span, { usage: result.usage, finishReason: result.finishReason });
+        return result;
+      } catch (err) {
+        tracing.endGenAi(span, { error: errorType(err, req.signal) });
+        throw err;
+      }
+    },
+  };
+}
+
+function errorType(err: unknown, signal: AbortSignal): string {
+  if (signal.aborted) return 'cancelled';
+  return err instanceof GatewayError ? err.code : 'SWY_INTERNAL';
 }
 
 /** A tool inside an agent run has no client to ask (elicitation, sampling) or to notify. */

@@ -22,6 +22,7 @@
  * Initialize creates the session and is handled by `initialize` below; notifications and the
  * client's answers to our requests take the short paths at the end of the file.
  */
+import type { Span } from '@opentelemetry/api';
 import { InitializeRequestSchema, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from '../config/schema.js';
 import type { Affinity } from '../mcp/federation/affinity.js';
@@ -228,11 +229,14 @@ export class Pipeline {
       context?: string;
       agent?: string;
       depth?: number;
+      /** The agent run's span: the call's span is its child (when tracing is on). */
+      parentSpan?: Span;
     },
   ): Promise<CallOutcome> {
     const rec = newRecord(opts.agent ? 'agent' : 'a2a', opts.context, 'tools/call', 0);
     rec.principal = principal.name;
     rec.agent = opts.agent;
+    if (opts.parentSpan && this.core.tracing) rec.span = this.core.tracing.startRequest(rec, opts.parentSpan);
     const params: JsonObject = {
       name,
       arguments: args,
@@ -274,7 +278,7 @@ export class Pipeline {
       try {
         outcome = await target.upstream.call('tools/call', target.params, {
           ...opts,
-          caller: { principal, depth: opts.depth ?? 0 },
+          caller: { principal, depth: opts.depth ?? 0, span: rec.span },
         });
       } finally {
         this.core.affinity.leave(ref);
@@ -345,7 +349,7 @@ export class Pipeline {
       outcome = await upstream.call(msg.method, target.params, {
         cancellation,
         related: relatedSink(session, reply, upstream.name, this.core.tasks),
-        caller: { principal, depth: 0 },
+        caller: { principal, depth: 0, span: span ?? rec.span },
       });
       if (span && 'error' in outcome) span.setAttribute('error.type', String(outcome.error.code));
     } catch (err) {

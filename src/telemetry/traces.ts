@@ -2,7 +2,8 @@
  * OpenTelemetry traces: one SERVER span per MCP request (from the request record, like the metrics
  * and the ledger) and a CLIENT span around each upstream call, with attributes after the MCP and
  * GenAI semantic conventions (`mcp.method.name`, `mcp.session.id`, `jsonrpc.request.id`,
- * `gen_ai.tool.name`, `gen_ai.operation.name`, `error.type`). Spans are exported over OTLP/HTTP
+ * `gen_ai.tool.name`, `gen_ai.operation.name`, `error.type`). A declared agent's run is an
+ * `invoke_agent` span with a `chat` span per model turn and a span per tool call it makes. Spans are exported over OTLP/HTTP
  * when `telemetry.otlpEndpoint` is set (or to an exporter given by an embedding application);
  * otherwise tracing is off and costs nothing on the hot path.
  */
@@ -42,17 +43,87 @@ export class Tracing {
     return new Tracing(provider.getTracer('switchyard', VERSION), provider);
   }
 
-  /** The incoming span, opened when the request is accepted. */
-  startRequest(rec: RequestRecord): Span {
-    return this.tracer.startSpan(rec.method, {
-      kind: SpanKind.SERVER,
-      attributes: {
-        'mcp.method.name': rec.method,
-        ...(rec.session ? { 'mcp.session.id': rec.session } : {}),
-        ...(rec.rpcId !== null ? { 'jsonrpc.request.id': String(rec.rpcId) } : {}),
-        'network.transport': rec.transport === 'stdio' ? 'pipe' : 'tcp',
+  /**
+   * The incoming span, opened when the request is accepted. A call a declared agent makes is a
+   * child of the agent's span (`parent`) instead.
+   */
+  startRequest(rec: RequestRecord, parent?: Span): Span {
+    return this.tracer.startSpan(
+      rec.method,
+      {
+        kind: parent ? SpanKind.INTERNAL : SpanKind.SERVER,
+        attributes: {
+          'mcp.method.name': rec.method,
+          ...(rec.session ? { 'mcp.session.id': rec.session } : {}),
+          ...(rec.rpcId !== null && !parent ? { 'jsonrpc.request.id': String(rec.rpcId) } : {}),
+          ...(parent ? {} : { 'network.transport': rec.transport === 'stdio' ? 'pipe' : 'tcp' }),
+          ...(rec.agent ? { 'gen_ai.agent.name': rec.agent } : {}),
+        },
       },
-    });
+      parent ? trace.setSpan(ROOT_CONTEXT, parent) : undefined,
+    );
+  }
+
+  /**
+   * A declared agent's run (GenAI semantic conventions: `invoke_agent`), a child of the request
+   * that asked for it when there is one.
+   */
+  startAgent(
+    parent: Span | undefined,
+    a: { agent: string; model: string; contextId: string; depth: number },
+  ): Span {
+    return this.tracer.startSpan(
+      `invoke_agent ${a.agent}`,
+      {
+        kind: SpanKind.INTERNAL,
+        attributes: {
+          'gen_ai.operation.name': 'invoke_agent',
+          'gen_ai.agent.name': a.agent,
+          'gen_ai.conversation.id': a.contextId,
+          'gen_ai.request.model': a.model,
+          'switchyard.agent.depth': a.depth,
+        },
+      },
+      parent ? trace.setSpan(ROOT_CONTEXT, parent) : undefined,
+    );
+  }
+
+  /** One model turn (`chat`), a child of the agent's span. */
+  startChat(
+    parent: Span,
+    c: { provider: string; model: string; temperature?: number; maxTokens?: number },
+  ): Span {
+    return this.tracer.startSpan(
+      `chat ${c.model}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.provider.name': c.provider,
+          'gen_ai.request.model': c.model,
+          ...(c.temperature !== undefined ? { 'gen_ai.request.temperature': c.temperature } : {}),
+          ...(c.maxTokens !== undefined ? { 'gen_ai.request.max_tokens': c.maxTokens } : {}),
+        },
+      },
+      trace.setSpan(ROOT_CONTEXT, parent),
+    );
+  }
+
+  /** Close a `chat` or `invoke_agent` span: token usage, why it stopped, or the error. */
+  endGenAi(
+    span: Span,
+    r: { usage?: { promptTokens: number; completionTokens: number }; finishReason?: string; error?: string },
+  ): void {
+    if (r.usage) {
+      span.setAttribute('gen_ai.usage.input_tokens', r.usage.promptTokens);
+      span.setAttribute('gen_ai.usage.output_tokens', r.usage.completionTokens);
+    }
+    if (r.finishReason) span.setAttribute('gen_ai.response.finish_reasons', [r.finishReason]);
+    if (r.error) {
+      span.setAttribute('error.type', r.error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: r.error });
+    }
+    span.end();
   }
 
   /** The outgoing span around an upstream call, a child of the request's span. */

@@ -9,6 +9,7 @@ import { createGateway, type Gateway } from '../../src/index.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { stdioFixture } from '../support/fixtures.js';
 import { connect } from '../support/gateway.js';
+import { startScriptedModel, type ScriptedModel } from '../support/scripted-model.js';
 
 describe('traces', () => {
   const exporter = new InMemorySpanExporter();
@@ -100,5 +101,74 @@ describe('OTLP export', () => {
     expect(received.length).toBeGreaterThan(0);
     expect(received[0]).toMatchObject({ path: '/v1/traces' });
     expect(received[0]!.bytes).toBeGreaterThan(0);
+  });
+});
+
+describe('traces: agents', () => {
+  const exporter = new InMemorySpanExporter();
+  let gateway: Gateway;
+  let client: Client;
+  let model: ScriptedModel;
+  beforeAll(async () => {
+    model = await startScriptedModel();
+    gateway = createGateway(
+      {
+        store: 'sqlite::memory:',
+        server: { port: 0 },
+        reload: { watch: false },
+        upstreams: [{ name: 'local', mcp: stdioFixture('local') }],
+        models: [{ name: 'scripted', openai: { baseUrl: model.url, model: 'scripted-1' } }],
+        agents: [{ name: 'helper', model: 'scripted', tools: ['local.echo'], temperature: 0.2 }],
+      },
+      { logger: silentLogger(), traceExporter: exporter },
+    );
+    await gateway.start();
+    ({ client } = await connect(gateway.url!));
+  });
+  afterAll(async () => {
+    await client?.close();
+    await gateway?.stop();
+    await model?.close();
+  });
+
+  it('traces a run: invoke_agent under the request, a chat span per turn, the tool call under the run', async () => {
+    model.script(
+      { toolCalls: [{ name: 'local_echo', arguments: { text: 'x' } }], usage: { prompt: 10, completion: 3 } },
+      { text: 'done', usage: { prompt: 20, completion: 2 } },
+    );
+    await client.callTool({ name: 'agent.helper', arguments: { message: 'go' } });
+    const spans = exporter.getFinishedSpans();
+    const byName = (n: string) => spans.filter((s) => s.name === n);
+    const request = byName('tools/call agent.helper')[0]!;
+    const run = byName('invoke_agent helper')[0]!;
+    const chats = byName('chat scripted-1');
+    const tool = byName('tools/call local.echo')[0]!;
+    expect(run.spanContext().traceId).toBe(request.spanContext().traceId);
+    // The run hangs under the request's call into the agents backend.
+    const backendCall = spans.find((s) => s.spanContext().spanId === run.parentSpanContext?.spanId)!;
+    expect(backendCall.parentSpanContext?.spanId).toBe(request.spanContext().spanId);
+    expect(run.attributes).toMatchObject({
+      'gen_ai.operation.name': 'invoke_agent',
+      'gen_ai.agent.name': 'helper',
+      'gen_ai.request.model': 'scripted',
+      'gen_ai.usage.input_tokens': 30,
+      'gen_ai.usage.output_tokens': 5,
+    });
+    expect(chats).toHaveLength(2);
+    for (const c of chats) expect(c.parentSpanContext?.spanId).toBe(run.spanContext().spanId);
+    expect(chats[0]!.kind).toBe(SpanKind.CLIENT);
+    expect(chats[0]!.attributes).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'scripted-1',
+      'gen_ai.request.temperature': 0.2,
+      'gen_ai.usage.input_tokens': 10,
+      'gen_ai.response.finish_reasons': ['tool_calls'],
+    });
+    expect(tool.parentSpanContext?.spanId).toBe(run.spanContext().spanId);
+    expect(tool.attributes).toMatchObject({
+      'gen_ai.agent.name': 'helper',
+      'gen_ai.tool.name': 'local.echo',
+    });
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { AnyUpstreamConfig } from '../../config/schema.js';
 import type { JsonObject, RpcNotification } from '../jsonrpc.js';
+import type { Span } from '@opentelemetry/api';
 import type { Principal } from '../../policy/principal.js';
 import type { CallOutcome, Cancellation, RelatedSink } from './forwarder.js';
 import type { UpstreamInfo, UpstreamLists, UpstreamState } from './upstream.js';
@@ -13,8 +14,11 @@ export interface BackendCallOptions {
   cancellation?: Cancellation;
   related?: RelatedSink;
   timeoutMs?: number;
-  /** Who the call is for, and how many agents deep it is (0: straight from a client). */
-  caller?: { principal: Principal; depth: number };
+  /**
+   * Who the call is for, how many agents deep it is (0: straight from a client), and the trace
+   * span it belongs to (when tracing is on).
+   */
+  caller?: { principal: Principal; depth: number; span?: Span };
 }
 
 /** What the catalog needs to know of the gateway's own declared agents (`agent.<name>` tools). */
