@@ -1027,6 +1027,15 @@ export const ConfigSchema = z
       .array(AgentSchema)
       .default([])
       .describe('Agents the gateway runs and serves over A2A and MCP (docs/agents.md).'),
+    conversations: z
+      .strictObject({
+        retentionMs: durationMs(
+          'Agent conversations are forgotten this long after their last message (0: kept forever).',
+          30 * 24 * 60 * 60_000,
+        ),
+      })
+      .prefault({})
+      .describe('The conversations of declared agents, kept in the store by A2A contextId.'),
     agentCallDepth: z
       .number()
       .int()

@@ -744,8 +744,10 @@ export class GatewayCore implements Core, UpstreamHooks {
     try {
       await this.events.flush();
       await this.store.events.prune(Date.now() - this.config.resumability.retentionMs);
+      const keep = this.config.conversations.retentionMs;
+      if (keep > 0) await this.store.conversations.prune(Date.now() - keep);
     } catch (err) {
-      this.log.error({ err }, 'pruning SSE events failed');
+      this.log.error({ err }, 'pruning SSE events or agent conversations failed');
     }
   }
 }

@@ -70,4 +70,14 @@ export class Conversations implements ConversationRepo {
       }
     }
   }
+
+  async prune(before: number): Promise<number> {
+    const stale = this.db
+      .selectFrom('agent_messages')
+      .select('context_id')
+      .groupBy('context_id')
+      .having((eb) => eb.fn.max('created_at'), '<', before);
+    const r = await this.db.deleteFrom('agent_messages').where('context_id', 'in', stale).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
 }

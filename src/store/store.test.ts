@@ -130,4 +130,37 @@ describeEachStoreFresh('store', (db) => {
     expect(await db.store.policies.delete('r1')).toBe(true);
     expect(await db.store.policies.delete('r1')).toBe(false);
   });
+
+  it('keeps agent conversations in order, also when turns finish at once, and prunes stale ones', async () => {
+    const c = db.store.conversations;
+    expect(await c.load('ctx-1', 10)).toBeUndefined();
+    await c.append('ctx-1', 'chat', 'alice', [{ role: 'user', content: 'hi' }]);
+    // Two turns of one conversation finishing together (two replicas): both kept, none lost.
+    await Promise.all([
+      c.append('ctx-1', 'chat', 'alice', [
+        { role: 'user', content: 'a1' },
+        { role: 'assistant', content: 'a2' },
+      ]),
+      c.append('ctx-1', 'chat', 'alice', [
+        { role: 'user', content: 'b1' },
+        { role: 'assistant', content: 'b2' },
+      ]),
+    ]);
+    const all = await c.load('ctx-1', 100);
+    expect(all).toMatchObject({ agent: 'chat', owner: 'alice' });
+    const contents = all!.messages.map((m) => (m as { content: string }).content);
+    expect(contents[0]).toBe('hi');
+    expect(contents.slice(1).sort()).toEqual(['a1', 'a2', 'b1', 'b2']);
+    // Each turn stays in one piece.
+    expect(contents.indexOf('a2')).toBe(contents.indexOf('a1') + 1);
+    // The newest `limit` messages, oldest first.
+    expect((await c.load('ctx-1', 2))!.messages).toEqual(all!.messages.slice(-2));
+
+    await c.append('ctx-2', 'chat', 'bob', [{ role: 'user', content: 'later' }]);
+    const now = Date.now();
+    expect(await c.prune(now - 60_000)).toBe(0);
+    expect(await c.prune(now + 60_000)).toBe(6);
+    expect(await c.load('ctx-1', 10)).toBeUndefined();
+    expect(await c.load('ctx-2', 10)).toBeUndefined();
+  });
 });

@@ -213,4 +213,6 @@ export interface ConversationRepo {
   load(contextId: string, limit: number): Promise<StoredConversation | undefined>;
   /** Add messages at the end (creating the conversation on first use). */
   append(contextId: string, agent: string, owner: string, messages: readonly unknown[]): Promise<void>;
+  /** Forget conversations whose last message is older than `before` (epoch ms); returns how many. */
+  prune(before: number): Promise<number>;
 }
