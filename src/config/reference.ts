@@ -31,11 +31,14 @@ interface Row {
 
 function typeOf(s: Json): string {
   if (Array.isArray(s.enum)) return (s.enum as unknown[]).map((v) => `\`${String(v)}\``).join(' | ');
-  if (s.type === 'array') return `${typeOf((s.items as Json) ?? {})}[]`;
+  if (s.type === 'array') {
+    const item = typeOf((s.items as Json) ?? {});
+    return item.includes(' | ') ? `(${item})[]` : `${item}[]`;
+  }
   if (s.type === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object')
     return 'map of string';
   if (typeof s.type === 'string') return s.type === 'integer' ? 'integer' : s.type;
-  if (s.anyOf) return (s.anyOf as Json[]).map(typeOf).join(' | ');
+  if (s.anyOf) return [...new Set((s.anyOf as Json[]).map(typeOf))].join(' | ');
   return 'any';
 }
 
