@@ -33,6 +33,7 @@ import {
 import { BridgedTasks } from '../bridge/a2a-tasks.js';
 import { A2AError } from '@a2a-js/sdk/errors';
 import { fetchCard, type AgentCard } from './card.js';
+import { requestFetch } from './http-fetch.js';
 
 export class A2aUpstream implements Backend {
   readonly kind = 'a2a' as const;
@@ -284,14 +285,7 @@ export class A2aUpstream implements Backend {
   }
 
   private factory(): ClientFactory {
-    const headers = this.spec.a2a.headers;
-    // Configured headers (credentials) go on every request to this agent, and only to it.
-    const fetchImpl: typeof fetch = (input, init) => {
-      const h = new Headers(init?.headers);
-      for (const [k, v] of Object.entries(headers)) h.set(k, v);
-      return fetch(input, { ...init, headers: h });
-    };
-    const opts = { fetchImpl, legacyCompat: { enabled: true } };
+    const opts = { fetchImpl: requestFetch(this.spec.a2a.headers), legacyCompat: { enabled: true } };
     return new ClientFactory({
       transports: [new JsonRpcTransportFactory(opts), new RestTransportFactory(opts)],
     });
