@@ -108,6 +108,7 @@ export class AgentsBackend implements Backend {
         contextId: typeof args.contextId === 'string' ? args.contextId : undefined,
         signal: controller.signal,
         parentSpan: caller.span,
+        client: opts.related,
         events: {
           toolCalls: (turn, _said, tools) => report(`step ${turn}: calling ${tools.join(', ')}`),
           toolResult: (name, ok) => report(`${name} ${ok ? 'answered' : 'failed'}`),

@@ -54,6 +54,11 @@ export interface RunRequest {
   events?: LoopEvents;
   /** The span of the request that asked (when tracing is on). */
   parentSpan?: Span;
+  /**
+   * The MCP client that asked, when one did: what the agent's tools ask of a user (elicitation,
+   * roots, sampling) goes to it. Without one they are told no client can answer.
+   */
+  client?: RelatedSink;
 }
 
 export interface RunResult extends LoopResult {
@@ -197,7 +202,7 @@ export class AgentRuntime {
     try {
       const outcome = await this.core.pipeline.callTool(req.principal, tool.gatewayName, args, {
         cancellation,
-        related: NO_CLIENT,
+        related: req.client ? askingClient(req.client) : NO_CLIENT,
         context: contextId,
         agent: agent.name,
         depth: req.depth,
@@ -239,6 +244,21 @@ function traced(provider: ModelProvider, model: ModelConfig, tracing: Tracing, p
 function errorType(err: unknown, signal: AbortSignal): string {
   if (signal.aborted) return 'cancelled';
   return err instanceof GatewayError ? err.code : 'SWY_INTERNAL';
+}
+
+/**
+ * The calling client as seen by a tool inside the run: it answers the tool's requests (MCP
+ * §Elicitation, §Roots, §Sampling) when it declared the capability; the tool's progress and log
+ * notifications are the agent's business and are not relayed (the agent reports its own steps).
+ */
+function askingClient(client: RelatedSink): RelatedSink {
+  return {
+    progress: () => {},
+    notification: () => {},
+    request: (req, signal) =>
+      client.supports?.(req.method) ? client.request(req, signal) : NO_CLIENT.request(req, signal),
+    supports: (method) => client.supports?.(method) ?? false,
+  };
 }
 
 /** A tool inside an agent run has no client to ask (elicitation, sampling) or to notify. */

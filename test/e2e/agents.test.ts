@@ -8,7 +8,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TaskState, type Task } from '@a2a-js/sdk';
-import { CallToolResultSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolResultSchema,
+  ElicitRequestSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { a2aClient, artifactText, sendParams, textPart } from '../support/a2a-client.js';
 import { startA2aAgent, type A2aAgentFixture } from '../support/a2a-agent.js';
@@ -74,6 +78,7 @@ function agentsConfig(model: ScriptedModel, a2aUrl: string, extra: Partial<Confi
         maxSteps: 4,
         skills: [{ id: 'research', description: 'Answers questions using tools.' }],
       },
+      { name: 'asker', model: 'scripted', instructions: 'Ask the user.', tools: ['docs.elicit'] },
     ],
     ...extra,
   };
@@ -329,6 +334,37 @@ describe('agents: tool loop through the gateway', () => {
     await expect.poll(() => model.aborted, { timeout: 5000 }).toBe(1);
     const entries = await ledgerEntries(gw.gateway);
     expect(entries.filter((e) => e.target === 'agent.researcher').at(-1)?.outcome).toBe('cancelled');
+  });
+
+  it("passes a tool's question to the MCP client that called the agent (elicitation)", async () => {
+    // A client that cannot answer (and no other client that could): the tool is told so, and the
+    // model hears it.
+    model.script(
+      { toolCalls: [{ name: 'docs_elicit', arguments: { message: 'Favourite colour?' } }] },
+      { text: 'I could not ask.' },
+    );
+    expect(resultText(await callAgent(mcp, { message: 'what do I like?' }, 'agent.asker'))).toBe(
+      'I could not ask.',
+    );
+    expect(transcript(model.requests[1]!).at(-1)).toMatch(/^tool: Error: .*elicitation/i);
+
+    model.reset();
+    const { client, transport } = await connect(gw.url, { elicitation: { form: {} } }, 'asking-client');
+    let asked = '';
+    client.setRequestHandler(ElicitRequestSchema, (req) => {
+      asked = req.params.message;
+      return { action: 'accept', content: { color: 'blue' } };
+    });
+    model.script(
+      { toolCalls: [{ name: 'docs_elicit', arguments: { message: 'Favourite colour?' } }] },
+      { text: 'You like blue.' },
+    );
+    const result = await callAgent(client, { message: 'what do I like?' }, 'agent.asker');
+    expect(asked).toBe('Favourite colour?');
+    expect(resultText(result)).toBe('You like blue.');
+    expect(transcript(model.requests[1]!).at(-1)).toBe('tool: elicited: accept {"color":"blue"}');
+    await transport.terminateSession();
+    await client.close();
   });
 
   it('serves a card built from the declared skills, listed with the other agents', async () => {
