@@ -8,8 +8,9 @@
  * the last update replaces the pieces with the whole answer),
  * and each step is a WORKING status update naming the tools called. The task ends COMPLETED with
  * the answer (usage and steps in the status metadata), FAILED with the error's message, or
- * CANCELED — cancel aborts the model request and the tool calls in flight. Messages with the same
- * contextId continue one conversation (history in the store).
+ * CANCELED — cancel aborts the model request and the tool calls in flight. A tool that asks the
+ * user something (MCP elicitation) puts the task in INPUT_REQUIRED; the client's next message in the
+ * task answers it. Messages with the same contextId continue one conversation (history in the store).
  */
 import { randomUUID } from 'node:crypto';
 import { TaskState, type AgentCard, type AgentExtension, type Message } from '@a2a-js/sdk';
@@ -20,12 +21,20 @@ import {
   type RequestContext,
 } from '@a2a-js/sdk/server';
 import { AGENT_DEPTH_KEY } from '../bridge/a2a-to-mcp.js';
+import { askForInput, type InputWait } from '../bridge/mcp-to-a2a.js';
+import type { RelatedSink } from '../mcp/upstream/forwarder.js';
 import { newTask, principalOf, status } from '../a2a/executor-events.js';
 import { partsText, textPart } from '../bridge/parts.js';
 import type { AgentConfig, ModelConfig } from '../config/schema.js';
 import { asGatewayError } from '../gateway/errors.js';
 import { AGENT_META_KEY, timings } from './backend.js';
 import type { AgentRuntime } from './runtime.js';
+
+interface Running extends InputWait {
+  controller: AbortController;
+  /** Settles when the run is over. */
+  done: Promise<void>;
+}
 
 /** The card of a declared agent (interfaces and security are the front's to add). */
 export function agentCard(
@@ -79,7 +88,7 @@ export function messageText(message: Message): string {
 }
 
 export class AgentRunExecutor implements AgentExecutor {
-  private readonly running = new Map<string, { controller: AbortController; contextId: string }>();
+  private readonly running = new Map<string, Running>();
 
   constructor(
     private readonly name: string,
@@ -88,8 +97,35 @@ export class AgentRunExecutor implements AgentExecutor {
 
   execute = async (ctx: RequestContext, bus: ExecutionEventBus): Promise<void> => {
     const { taskId, contextId } = ctx;
+    // The answer to a question one of the agent's tools asked (INPUT_REQUIRED): hand it over and
+    // stay until the run is done (its events keep flowing on the same bus).
+    const waiting = this.running.get(taskId);
+    if (waiting?.waiting) {
+      waiting.waiting(ctx.userMessage);
+      await waiting.done;
+      return;
+    }
     const controller = new AbortController();
-    this.running.set(taskId, { controller, contextId });
+    let finish!: () => void;
+    const entry: Running = {
+      controller,
+      contextId,
+      done: new Promise<void>((r) => (finish = r)),
+      onCancel: (listener) => controller.signal.addEventListener('abort', listener, { once: true }),
+    };
+    this.running.set(taskId, entry);
+    // The A2A client answers the tools' questions: elicitation becomes INPUT_REQUIRED.
+    const client: RelatedSink = {
+      progress: () => {},
+      notification: () => {},
+      supports: (method) => method === 'elicitation/create',
+      request: (req, signal) =>
+        req.method === 'elicitation/create'
+          ? askForInput(entry, taskId, bus, req.params ?? {}, signal)
+          : Promise.resolve({
+              error: { code: -32601, message: `${req.method} is not available to A2A callers` },
+            }),
+    };
     if (!ctx.task) bus.publish(AgentEvent.task(newTask(taskId, contextId, ctx.userMessage)));
     bus.publish(AgentEvent.statusUpdate(status(taskId, contextId, TaskState.TASK_STATE_WORKING)));
     const artifactId = randomUUID();
@@ -120,6 +156,7 @@ export class AgentRunExecutor implements AgentExecutor {
         message: messageText(ctx.userMessage),
         contextId,
         signal: controller.signal,
+        client,
         events: {
           text: (delta) => {
             chunk(delta, streamed, false);
@@ -165,6 +202,7 @@ export class AgentRunExecutor implements AgentExecutor {
       );
     } finally {
       this.running.delete(taskId);
+      finish();
       bus.finished();
     }
   };

@@ -138,13 +138,74 @@ export function helpText(tools: ServedTool[]): string {
   );
 }
 
-interface Running {
-  cancellation: Cancellation;
+/** A task that may wait for the client's answer to a question (INPUT_REQUIRED). */
+export interface InputWait {
   contextId: string;
+  /** Set while the task waits for the client's answer. */
+  waiting?: (answer: Message) => void;
+  /** Calls `listener` when the task is cancelled. */
+  onCancel(listener: () => void): void;
+}
+
+interface Running extends InputWait {
+  cancellation: Cancellation;
   /** Settles when the tool call is over. */
   done: Promise<void>;
-  /** Set while the tool waits for the client's answer to an elicitation. */
-  waiting?: (answer: Message) => void;
+}
+
+/**
+ * MCP elicitation → A2A INPUT_REQUIRED: the question goes out as the status message (with the
+ * requested schema in a data part), and the next message the client sends in this task answers
+ * it. A data part is taken as the form's content; plain text fills a form with one field.
+ */
+export async function askForInput(
+  entry: InputWait,
+  taskId: string,
+  bus: ExecutionEventBus,
+  params: JsonObject,
+  signal: AbortSignal,
+): Promise<CallOutcome> {
+  const question = typeof params.message === 'string' ? params.message : 'The tool needs input.';
+  const schema = (params.requestedSchema as JsonObject | undefined) ?? { type: 'object', properties: {} };
+  const fields = Object.keys((schema.properties as JsonObject | undefined) ?? {});
+  const how =
+    fields.length === 1
+      ? `Reply with the ${fields[0]} as text, or a data part {"${fields[0]}": …}.`
+      : `Reply with a data part matching the schema (fields: ${fields.join(', ')}).`;
+  const asked = agentSays(
+    [textPart(`${question}\n${how}`), dataPart({ elicitation: { requestedSchema: schema } })],
+    entry.contextId,
+    taskId,
+  );
+  bus.publish(
+    AgentEvent.statusUpdate({
+      taskId,
+      contextId: entry.contextId,
+      status: {
+        state: TaskState.TASK_STATE_INPUT_REQUIRED,
+        timestamp: new Date().toISOString(),
+        message: asked,
+      },
+      metadata: undefined,
+    }),
+  );
+  const answer = await new Promise<Message | undefined>((resolve) => {
+    entry.waiting = resolve;
+    signal.addEventListener('abort', () => resolve(undefined), { once: true });
+    entry.onCancel(() => resolve(undefined));
+  });
+  entry.waiting = undefined;
+  if (!answer) return { result: { action: 'cancel' } };
+  bus.publish(
+    AgentEvent.statusUpdate(status(taskId, entry.contextId, TaskState.TASK_STATE_WORKING, 'Input received')),
+  );
+  const data = answer.parts.find((p) => p.content?.$case === 'data')?.content?.value as unknown;
+  if (data && typeof data === 'object' && !Array.isArray(data))
+    return { result: { action: 'accept', content: data as JsonObject } };
+  const text = partsText(answer.parts.filter((p) => p.content?.$case === 'text')).trim();
+  if (fields.length === 1 && text)
+    return { result: { action: 'accept', content: { [fields[0]!]: coerce(text, schema, fields[0]!) } } };
+  return { result: { action: 'decline' } };
 }
 
 /** A text answer for a single-field form, typed as the field asks. */
@@ -186,7 +247,12 @@ export class McpToolsExecutor implements AgentExecutor {
     );
     const cancellation = new Cancellation();
     let finish!: () => void;
-    const entry: Running = { cancellation, contextId, done: new Promise<void>((r) => (finish = r)) };
+    const entry: Running = {
+      cancellation,
+      contextId,
+      done: new Promise<void>((r) => (finish = r)),
+      onCancel: (listener) => cancellation.listen(listener),
+    };
     this.running.set(taskId, entry);
     try {
       const outcome = await this.deps.callTool(principalOf(ctx), ask.tool, ask.args, {
@@ -206,7 +272,7 @@ export class McpToolsExecutor implements AgentExecutor {
           notification: () => {},
           request: (req, signal) =>
             req.method === 'elicitation/create'
-              ? this.elicit(entry, taskId, bus, req.params ?? {}, signal)
+              ? askForInput(entry, taskId, bus, req.params ?? {}, signal)
               : // Sampling and roots have no A2A counterpart.
                 Promise.resolve({
                   error: { code: -32601, message: `${req.method} is not available to A2A callers` },
@@ -266,63 +332,6 @@ export class McpToolsExecutor implements AgentExecutor {
       bus.finished();
     }
   };
-
-  /**
-   * MCP elicitation → A2A INPUT_REQUIRED: the question goes out as the status message (with the
-   * requested schema in a data part), and the next message the client sends in this task answers
-   * it. A data part is taken as the form's content; plain text fills a form with one field.
-   */
-  private async elicit(
-    entry: Running,
-    taskId: string,
-    bus: ExecutionEventBus,
-    params: JsonObject,
-    signal: AbortSignal,
-  ): Promise<CallOutcome> {
-    const question = typeof params.message === 'string' ? params.message : 'The tool needs input.';
-    const schema = (params.requestedSchema as JsonObject | undefined) ?? { type: 'object', properties: {} };
-    const fields = Object.keys((schema.properties as JsonObject | undefined) ?? {});
-    const how =
-      fields.length === 1
-        ? `Reply with the ${fields[0]} as text, or a data part {"${fields[0]}": …}.`
-        : `Reply with a data part matching the schema (fields: ${fields.join(', ')}).`;
-    const asked = agentSays(
-      [textPart(`${question}\n${how}`), dataPart({ elicitation: { requestedSchema: schema } })],
-      entry.contextId,
-      taskId,
-    );
-    bus.publish(
-      AgentEvent.statusUpdate({
-        taskId,
-        contextId: entry.contextId,
-        status: {
-          state: TaskState.TASK_STATE_INPUT_REQUIRED,
-          timestamp: new Date().toISOString(),
-          message: asked,
-        },
-        metadata: undefined,
-      }),
-    );
-    const answer = await new Promise<Message | undefined>((resolve) => {
-      entry.waiting = resolve;
-      signal.addEventListener('abort', () => resolve(undefined), { once: true });
-      entry.cancellation.listen(() => resolve(undefined));
-    });
-    entry.waiting = undefined;
-    if (!answer) return { result: { action: 'cancel' } };
-    bus.publish(
-      AgentEvent.statusUpdate(
-        status(taskId, entry.contextId, TaskState.TASK_STATE_WORKING, 'Input received'),
-      ),
-    );
-    const data = answer.parts.find((p) => p.content?.$case === 'data')?.content?.value as unknown;
-    if (data && typeof data === 'object' && !Array.isArray(data))
-      return { result: { action: 'accept', content: data as JsonObject } };
-    const text = partsText(answer.parts.filter((p) => p.content?.$case === 'text')).trim();
-    if (fields.length === 1 && text)
-      return { result: { action: 'accept', content: { [fields[0]!]: coerce(text, schema, fields[0]!) } } };
-    return { result: { action: 'decline' } };
-  }
 
   cancelTask = async (taskId: string, bus: ExecutionEventBus): Promise<void> => {
     const running = this.running.get(taskId);

@@ -367,6 +367,26 @@ describe('agents: tool loop through the gateway', () => {
     await client.close();
   });
 
+  it("turns a tool's question into INPUT_REQUIRED for an A2A client, and continues with its answer", async () => {
+    const client = await a2aClient(`${base}/a2a/asker`);
+    model.script(
+      { toolCalls: [{ name: 'docs_elicit', arguments: { message: 'Favourite colour?' } }] },
+      { text: 'You like green.' },
+    );
+    const asked = (await client.sendMessage(sendParams([textPart('what do I like?')]))) as Task;
+    expect(asked.status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
+    const question = asked.status?.message?.parts
+      .map((p) => (p.content?.$case === 'text' ? p.content.value : ''))
+      .join('');
+    expect(question).toMatch(/^Favourite colour\?\nReply with the color as text/);
+    const done = (await client.sendMessage(
+      sendParams([textPart('green')], { ids: { taskId: asked.id, contextId: asked.contextId } }),
+    )) as Task;
+    expect(done.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    expect(artifactText(done)).toBe('You like green.');
+    expect(transcript(model.requests[1]!).at(-1)).toBe('tool: elicited: accept {"color":"green"}');
+  });
+
   it('serves a card built from the declared skills, listed with the other agents', async () => {
     const card = (await (
       await fetch(`${base}/a2a/researcher/.well-known/agent-card.json`, { headers: { 'A2A-Version': '1.0' } })
