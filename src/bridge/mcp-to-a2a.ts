@@ -149,6 +149,8 @@ export interface InputWait {
 
 interface Running extends InputWait {
   cancellation: Cancellation;
+  /** Called when the A2A client cancels the task (besides cancelling the tool call). */
+  cancelled: (() => void)[];
   /** Settles when the tool call is over. */
   done: Promise<void>;
 }
@@ -247,11 +249,14 @@ export class McpToolsExecutor implements AgentExecutor {
     );
     const cancellation = new Cancellation();
     let finish!: () => void;
+    const cancelled: (() => void)[] = [];
     const entry: Running = {
       cancellation,
+      cancelled,
       contextId,
       done: new Promise<void>((r) => (finish = r)),
-      onCancel: (listener) => cancellation.listen(listener),
+      // Not cancellation.listen: that one listener is the forwarder's, which tells the upstream.
+      onCancel: (listener) => cancelled.push(listener),
     };
     this.running.set(taskId, entry);
     try {
@@ -336,6 +341,7 @@ export class McpToolsExecutor implements AgentExecutor {
   cancelTask = async (taskId: string, bus: ExecutionEventBus): Promise<void> => {
     const running = this.running.get(taskId);
     running?.cancellation.cancel('cancelled by the A2A client');
+    for (const listener of running?.cancelled.splice(0) ?? []) listener();
     // The SDK waits for a terminal state; the executor publishes it since the call was abandoned.
     const contextId = running?.contextId ?? '';
     bus.publish(

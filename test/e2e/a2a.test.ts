@@ -625,6 +625,25 @@ describe('MCP tools → A2A agent: A2A SDK client → gateway → MCP servers', 
     expect(artifactText(done)).toBe('elicited: accept {"color":"blue"}');
   });
 
+  it('input-required: cancelling a task that waits for input cancels the tool call upstream', async () => {
+    const client = await a2aClient(`${base}/a2a/fixture`);
+    const asked = (await client.sendMessage(
+      send([data({ tool: 'fixture.elicit', arguments: { message: 'Never answered' } })]),
+    )) as Task;
+    expect(asked.status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
+    const { client: mcp } = await connect(gw.url);
+    const seen = async () =>
+      JSON.parse(
+        ((await mcp.callTool({ name: 'fixture.cancelled', arguments: {} })).content as { text: string }[])[0]!
+          .text,
+      ) as string[];
+    const before = (await seen()).length;
+    const cancelled = await client.cancelTask({ tenant: '', id: asked.id, metadata: undefined });
+    expect(cancelled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
+    await expect.poll(async () => (await seen()).length, { timeout: 5000 }).toBe(before + 1);
+    await mcp.close();
+  });
+
   it('tasks: ListTasks and GetTask answer from the store; unknown task → TaskNotFound', async () => {
     const client = await a2aClient(`${base}/a2a/fixture`);
     const task = (await client.sendMessage(

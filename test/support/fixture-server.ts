@@ -149,6 +149,7 @@ export function createFixtureServer(): McpServer {
     'elicit',
     { description: 'Ask the user for a value (elicitation)', inputSchema: { message: z.string() } },
     async ({ message }, extra) => {
+      extra.signal.addEventListener('abort', () => cancelled.push(String(extra.requestId)));
       const r = await extra.sendRequest(
         {
           method: 'elicitation/create',
