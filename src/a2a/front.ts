@@ -13,6 +13,7 @@
  * and for the declared agents the gateway runs (agents/).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Span } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   AGENT_CARD_PATH,
@@ -241,6 +242,7 @@ export class A2aFront {
     rec.target = name;
     rec.upstream = agent.kind === 'group' ? undefined : agent.upstream;
     if (principal) rec.principal = principal.name;
+    if (this.core.tracing) rec.span = this.core.tracing.startA2a(rec);
     res.once('close', () => {
       rec.outcome = res.statusCode < 400 ? 'ok' : res.statusCode < 500 ? 'error' : 'upstream_error';
       if (res.statusCode >= 400) rec.errorCode = `HTTP ${res.statusCode}`;
@@ -264,7 +266,7 @@ export class A2aFront {
       const body = (req as IncomingMessage & { body?: { method?: unknown } }).body;
       rec.method = rpcOperation(body?.method);
     }
-    if (principal) principals.set(req, principal);
+    if (principal) principals.set(req, { principal, span: rec.span });
     const app = this.appFor(agent);
     // POST /a2a/<name> is the JSON-RPC endpoint; the SDK mounts it at a path of its own.
     req.url = (jsonRpc ? '/jsonrpc' : sub) + (query ? `?${query}` : '');
@@ -576,12 +578,18 @@ function perBase<T>(make: (base: string) => T): (base: string) => T {
   };
 }
 
-/** The principal of each A2A request, for the SDK's UserBuilder (tasks are kept per user). */
-const principals = new WeakMap<IncomingMessage, Principal>();
+/**
+ * The principal of each A2A request, for the SDK's UserBuilder (tasks are kept per user), and the
+ * request's trace span (an agent run is its child).
+ */
+const principals = new WeakMap<IncomingMessage, { principal: Principal; span?: Span }>();
 
 /** An A2A SDK user carrying the gateway's principal: task stores scope tasks by its name. */
 export class PrincipalUser implements User {
-  constructor(readonly principal: Principal) {}
+  constructor(
+    readonly principal: Principal,
+    readonly span?: Span,
+  ) {}
   get isAuthenticated(): boolean {
     return this.principal.via !== 'anonymous';
   }
@@ -591,8 +599,8 @@ export class PrincipalUser implements User {
 }
 
 const principalUser = (req: express.Request): Promise<User> => {
-  const principal = principals.get(req);
-  return Promise.resolve(principal ? new PrincipalUser(principal) : new UnauthenticatedUser());
+  const who = principals.get(req);
+  return Promise.resolve(who ? new PrincipalUser(who.principal, who.span) : new UnauthenticatedUser());
 };
 
 /** A refused request, in the error shape of the binding it came on (WWW-Authenticate kept). */

@@ -13,6 +13,7 @@
  * task answers it. Messages with the same contextId continue one conversation (history in the store).
  */
 import { randomUUID } from 'node:crypto';
+import type { Span } from '@opentelemetry/api';
 import { TaskState, type AgentCard, type AgentExtension, type Message } from '@a2a-js/sdk';
 import {
   AgentEvent,
@@ -157,6 +158,7 @@ export class AgentRunExecutor implements AgentExecutor {
         contextId,
         signal: controller.signal,
         client,
+        parentSpan: (ctx.context.user as { span?: Span } | undefined)?.span,
         events: {
           text: (delta) => {
             chunk(delta, streamed, false);

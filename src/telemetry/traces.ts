@@ -64,6 +64,14 @@ export class Tracing {
     );
   }
 
+  /** The incoming span of an A2A request (named `<operation> <agent>` when it ends). */
+  startA2a(rec: RequestRecord): Span {
+    return this.tracer.startSpan(rec.method, {
+      kind: SpanKind.SERVER,
+      attributes: { 'switchyard.a2a.agent': rec.target ?? '', 'network.transport': 'tcp' },
+    });
+  }
+
   /**
    * A declared agent's run (GenAI semantic conventions: `invoke_agent`), a child of the request
    * that asked for it when there is one.

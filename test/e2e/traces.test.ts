@@ -9,6 +9,7 @@ import { createGateway, type Gateway } from '../../src/index.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
 import { stdioFixture } from '../support/fixtures.js';
 import { connect } from '../support/gateway.js';
+import { a2aClient, sendParams, textPart } from '../support/a2a-client.js';
 import { startScriptedModel, type ScriptedModel } from '../support/scripted-model.js';
 
 describe('traces', () => {
@@ -170,5 +171,24 @@ describe('traces: agents', () => {
       'gen_ai.agent.name': 'helper',
       'gen_ai.tool.name': 'local.echo',
     });
+  });
+
+  it('traces an A2A request to an agent: the run is a child of the request span', async () => {
+    exporter.reset();
+    model.script({ text: 'hello over A2A' });
+    const a2a = await a2aClient(`${gateway.url!.replace(/\/mcp$/, '')}/a2a/helper`);
+    await a2a.sendMessage(sendParams([textPart('hi')]));
+    await expect
+      .poll(() => exporter.getFinishedSpans().some((s) => s.name === 'SendMessage helper'), { timeout: 5000 })
+      .toBe(true);
+    const spans = exporter.getFinishedSpans();
+    const request = spans.find((s) => s.name === 'SendMessage helper')!;
+    const run = spans.find((s) => s.name === 'invoke_agent helper')!;
+    expect(request.kind).toBe(SpanKind.SERVER);
+    expect(request.attributes).toMatchObject({
+      'switchyard.a2a.agent': 'helper',
+      'switchyard.outcome': 'ok',
+    });
+    expect(run.parentSpanContext?.spanId).toBe(request.spanContext().spanId);
   });
 });
