@@ -22,19 +22,17 @@ import {
   type RequestContext,
 } from '@a2a-js/sdk/server';
 import { AGENT_DEPTH_KEY } from '../bridge/a2a-to-mcp.js';
-import { askForInput, type InputWait } from '../bridge/mcp-to-a2a.js';
+import { answerWaiting, askForInput, type InputWait } from '../bridge/mcp-to-a2a.js';
 import type { RelatedSink } from '../mcp/upstream/forwarder.js';
 import { newTask, principalOf, status } from '../a2a/executor-events.js';
 import { partsText, textPart } from '../bridge/parts.js';
 import type { AgentConfig, ModelConfig } from '../config/schema.js';
 import { asGatewayError } from '../gateway/errors.js';
-import { AGENT_META_KEY, timings } from './backend.js';
+import { AGENT_META_KEY, runSummary } from './backend.js';
 import type { AgentRuntime } from './runtime.js';
 
 interface Running extends InputWait {
   controller: AbortController;
-  /** Settles when the run is over. */
-  done: Promise<void>;
 }
 
 /** The card of a declared agent (interfaces and security are the front's to add). */
@@ -98,14 +96,8 @@ export class AgentRunExecutor implements AgentExecutor {
 
   execute = async (ctx: RequestContext, bus: ExecutionEventBus): Promise<void> => {
     const { taskId, contextId } = ctx;
-    // The answer to a question one of the agent's tools asked (INPUT_REQUIRED): hand it over and
-    // stay until the run is done (its events keep flowing on the same bus).
-    const waiting = this.running.get(taskId);
-    if (waiting?.waiting) {
-      waiting.waiting(ctx.userMessage);
-      await waiting.done;
-      return;
-    }
+    // The answer to a question one of the agent's tools asked (INPUT_REQUIRED).
+    if (await answerWaiting(this.running.get(taskId), ctx.userMessage)) return;
     const controller = new AbortController();
     let finish!: () => void;
     const entry: Running = {
@@ -175,16 +167,7 @@ export class AgentRunExecutor implements AgentExecutor {
           },
         },
       });
-      const meta = {
-        [AGENT_META_KEY]: {
-          model: result.model,
-          stop: result.stop,
-          steps: result.steps,
-          toolCalls: result.toolCalls,
-          usage: result.usage,
-          timings: timings(result),
-        },
-      };
+      const meta = { [AGENT_META_KEY]: runSummary(result) };
       // The last chunk replaces the streamed pieces with the whole answer as one part, so the
       // stored task (what GetTask and non-streaming clients see) holds it in one piece.
       chunk(result.text, false, true, meta);

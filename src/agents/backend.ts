@@ -14,7 +14,7 @@ import type { JsonObject, RpcNotification } from '../mcp/jsonrpc.js';
 import type { AgentsSpec, Backend, BackendCallOptions } from '../mcp/upstream/backend.js';
 import { CallCancelled, type CallOutcome } from '../mcp/upstream/forwarder.js';
 import { EMPTY_LISTS, type UpstreamLists } from '../mcp/upstream/upstream.js';
-import type { AgentRuntime } from './runtime.js';
+import type { AgentRuntime, RunResult } from './runtime.js';
 import { AGENTS_UPSTREAM } from './tools.js';
 
 /** Where agent results carry the conversation id, steps and usage. */
@@ -118,15 +118,7 @@ export class AgentsBackend implements Backend {
         result: {
           content: [{ type: 'text', text: result.text }],
           _meta: {
-            [AGENT_META_KEY]: {
-              contextId: result.contextId,
-              model: result.model,
-              stop: result.stop,
-              steps: result.steps,
-              toolCalls: result.toolCalls,
-              usage: result.usage,
-              timings: timings(result),
-            },
+            [AGENT_META_KEY]: { contextId: result.contextId, ...runSummary(result) },
           },
         },
       };
@@ -149,10 +141,20 @@ export class AgentsBackend implements Backend {
   }
 }
 
-/** Where a run's time went, in ms: waiting for the model, for tools, and everything else. */
-export function timings(r: { totalMs: number; modelMs: number; toolMs: number }) {
+/**
+ * What a run reports to whoever asked (MCP `_meta`, A2A status metadata): the model, why it
+ * stopped, steps, tool calls, token usage, and where the time went in ms.
+ */
+export function runSummary(r: RunResult) {
   const round = (n: number) => Math.round(n * 1000) / 1000;
-  return { totalMs: round(r.totalMs), modelMs: round(r.modelMs), toolMs: round(r.toolMs) };
+  return {
+    model: r.model,
+    stop: r.stop,
+    steps: r.steps,
+    toolCalls: r.toolCalls,
+    usage: r.usage,
+    timings: { totalMs: round(r.totalMs), modelMs: round(r.modelMs), toolMs: round(r.toolMs) },
+  };
 }
 
 function sameAgents(a: readonly AgentConfig[] | undefined, b: readonly AgentConfig[]): boolean {

@@ -145,14 +145,25 @@ export interface InputWait {
   waiting?: (answer: Message) => void;
   /** Calls `listener` when the task is cancelled. */
   onCancel(listener: () => void): void;
+  /** Settles when the task's work is over. */
+  done: Promise<void>;
+}
+
+/**
+ * A message for a task that waits for input is its answer: hand it over and stay until the work
+ * is done (its events keep flowing on the same bus). False when the task is not waiting.
+ */
+export async function answerWaiting(entry: InputWait | undefined, message: Message): Promise<boolean> {
+  if (!entry?.waiting) return false;
+  entry.waiting(message);
+  await entry.done;
+  return true;
 }
 
 interface Running extends InputWait {
   cancellation: Cancellation;
   /** Called when the A2A client cancels the task (besides cancelling the tool call). */
   cancelled: (() => void)[];
-  /** Settles when the tool call is over. */
-  done: Promise<void>;
 }
 
 /**
@@ -227,14 +238,8 @@ export class McpToolsExecutor implements AgentExecutor {
 
   execute = async (ctx: RequestContext, bus: ExecutionEventBus): Promise<void> => {
     const { taskId, contextId } = ctx;
-    // The answer to a question the tool asked (INPUT_REQUIRED): hand it to the call that is waiting
-    // for it, and stay until that call is done (the task's events keep flowing on the same bus).
-    const running = this.running.get(taskId);
-    if (running?.waiting) {
-      running.waiting(ctx.userMessage);
-      await running.done;
-      return;
-    }
+    // The answer to a question the tool asked (INPUT_REQUIRED).
+    if (await answerWaiting(this.running.get(taskId), ctx.userMessage)) return;
     const tools = this.deps.tools();
     const ask = parseRequest(ctx.userMessage, tools);
     if ('help' in ask) {

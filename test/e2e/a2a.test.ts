@@ -6,14 +6,7 @@
  * Test names carry the A2A TCK scenario family they mirror (core, streaming, tasks, push, errors).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Role, TaskState, type Message, type Part, type Task } from '@a2a-js/sdk';
-import {
-  ClientFactory,
-  ClientFactoryOptions,
-  JsonRpcTransportFactory,
-  RestTransportFactory,
-  type Client,
-} from '@a2a-js/sdk/client';
+import { Role, TaskState, type Message, type Task } from '@a2a-js/sdk';
 import { LegacyJsonRpcTransport, LegacyRestTransport } from '@a2a-js/sdk/compat/v0_3/client';
 import {
   CallToolResultSchema,
@@ -24,68 +17,19 @@ import {
   ListTasksResultSchema,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startA2aAgent, type A2aAgentFixture } from '../support/a2a-agent.js';
+import {
+  a2aClient,
+  artifactText,
+  dataPart as data,
+  sendParams as send,
+  textPart as text,
+} from '../support/a2a-client.js';
 import { EVERYTHING, stdioFixture } from '../support/fixtures.js';
 import { connect, startGateway, type TestGateway } from '../support/gateway.js';
 import { describeEachStore } from '../support/stores.js';
-
-const text = (t: string): Part => ({
-  content: { $case: 'text', value: t },
-  mediaType: 'text/plain',
-  filename: '',
-  metadata: undefined,
-});
-const data = (v: unknown): Part => ({
-  content: { $case: 'data', value: v },
-  mediaType: 'application/json',
-  filename: '',
-  metadata: undefined,
-});
-
-function message(parts: Part[], ids: { taskId?: string; contextId?: string } = {}): Message {
-  return {
-    messageId: randomUUID(),
-    role: Role.ROLE_USER,
-    parts,
-    contextId: ids.contextId ?? '',
-    taskId: ids.taskId ?? '',
-    metadata: undefined,
-    extensions: [],
-    referenceTaskIds: [],
-  };
-}
-const send = (
-  parts: Part[],
-  opts: { returnImmediately?: boolean; ids?: { taskId?: string; contextId?: string } } = {},
-) => ({
-  tenant: '',
-  message: message(parts, opts.ids),
-  configuration: {
-    acceptedOutputModes: [],
-    taskPushNotificationConfig: undefined,
-    returnImmediately: opts.returnImmediately ?? false,
-  },
-  metadata: undefined,
-});
-const artifactText = (t: Task) =>
-  t.artifacts
-    .flatMap((a) => a.parts)
-    .map((p) => (p.content?.$case === 'text' ? p.content.value : ''))
-    .join('|');
-
-async function a2aClient(url: string, binding: 'JSONRPC' | 'HTTP+JSON' = 'JSONRPC'): Promise<Client> {
-  const factory = new ClientFactory(
-    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-      transports: [new JsonRpcTransportFactory(), new RestTransportFactory()],
-      preferredTransports: [binding],
-    }),
-  );
-  // The SDK resolves the card path against the URL: agent URLs end with a slash.
-  return factory.createFromUrl(url.endsWith('/') ? url : `${url}/`);
-}
 
 describe('A2A proxy: SDK client → gateway → SDK agent', () => {
   let agent: A2aAgentFixture;

@@ -40,7 +40,7 @@ export function userMessage(parts: Part[], ids: { taskId?: string; contextId?: s
 export function sendParams(
   parts: Part[],
   opts: { returnImmediately?: boolean; ids?: { taskId?: string; contextId?: string } } = {},
-): SendMessageRequest {
+): SendMessageRequest & { configuration: NonNullable<SendMessageRequest['configuration']> } {
   return {
     tenant: '',
     message: userMessage(parts, opts.ids),
