@@ -31,13 +31,13 @@ import {
 } from '@a2a-js/sdk/server';
 import { agentCardHandler, jsonRpcHandler, restHandler } from '@a2a-js/sdk/server/express';
 import { legacyAgentCardRouter } from '@a2a-js/sdk/compat/v0_3/server/express';
-import { A2A_ERROR_CODE, RequestMalformedError, toRestErrorBody } from '@a2a-js/sdk/errors';
+import { RequestMalformedError } from '@a2a-js/sdk/errors';
 import express from 'express';
-import { readBody } from '../http/body.js';
+import type { RequestBody } from '../http/body.js';
 import type { Config } from '../config/schema.js';
 import type { GatewayCore } from '../gateway/gateway.js';
 import type { Catalog } from '../mcp/federation/catalog.js';
-import { asGatewayError, toJsonRpcError } from '../gateway/errors.js';
+import { asGatewayError, GatewayError, toJsonRpcError } from '../gateway/errors.js';
 import { newRecord } from '../gateway/request-record.js';
 import { credentialFromHeader, type Principal } from '../policy/principal.js';
 import { McpToolsExecutor, servedCard, type ServedTool } from '../bridge/mcp-to-a2a.js';
@@ -212,13 +212,15 @@ export class A2aFront {
     };
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> {
+  async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    query: string,
+    body?: RequestBody,
+  ): Promise<void> {
     const origin = baseUrl(req, this.core.config.server.publicUrl);
-    const rest = path.startsWith('/a2a/') ? path.slice('/a2a/'.length) : '';
-    const slash = rest.indexOf('/');
-    const name = decodeURIComponent(slash === -1 ? rest : rest.slice(0, slash));
-    const sub = slash === -1 ? '' : rest.slice(slash);
-    const jsonRpc = name !== '' && (sub === '' || sub === '/');
+    const { name, sub, jsonRpc } = splitPath(path);
     // An agent's card is public (it says how to authenticate); everything else needs a principal.
     const isCard = req.method === 'GET' && sub === `/${AGENT_CARD_PATH}`;
     let principal: Principal | undefined;
@@ -261,7 +263,7 @@ export class A2aFront {
         return sendError(res, err, jsonRpc);
       }
     }
-    if (!(await this.readJson(req, res, jsonRpc))) return;
+    if (!this.readJson(req, res, jsonRpc, body)) return;
     if (jsonRpc) {
       const body = (req as IncomingMessage & { body?: { method?: unknown } }).body;
       rec.method = rpcOperation(body?.method);
@@ -291,42 +293,37 @@ export class A2aFront {
   }
 
   /**
-   * Read the body under the gateway's size limit (the SDK's parser would stop at 100 kB) and parse
-   * it; the SDK's parser then sees a finished request and keeps what we set. A body that is too
-   * large or not JSON gets the binding's error here. Returns false when it answered.
+   * Hand the SDK the body the listener read (under the gateway's size and depth limits; the SDK's
+   * own parser would stop at 100 kB) as a finished request, which its parser then keeps. A body
+   * that is not JSON, or not sent as JSON, gets the binding's error here. Returns false when it
+   * answered.
    */
-  private async readJson(req: IncomingMessage, res: ServerResponse, jsonRpc: boolean): Promise<boolean> {
-    if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return true;
-    const limit = this.core.config.server.maxBodyBytes;
-    let raw: Buffer;
-    try {
-      raw = await readBody(req, limit);
-    } catch {
-      const message = `Request body is larger than ${limit} bytes (server.maxBodyBytes)`;
-      if (jsonRpc)
-        sendJson(res, 413, {
-          jsonrpc: '2.0',
-          id: null,
-          error: { code: A2A_ERROR_CODE.INVALID_REQUEST, message },
-        });
-      else sendJson(res, 413, toRestErrorBody(new RequestMalformedError(message), 413));
+  private readJson(
+    req: IncomingMessage,
+    res: ServerResponse,
+    jsonRpc: boolean,
+    body: RequestBody | undefined,
+  ): boolean {
+    if (!body || body.empty) return true;
+    // A body not declared as JSON could come from a web page's "simple" cross-site request.
+    const type = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+    if (type !== 'application/json' && type !== 'application/a2a+json') {
+      const expected = 'application/json or application/a2a+json';
+      sendError(res, new GatewayError('SWY_UNSUPPORTED_MEDIA_TYPE', { expected }), jsonRpc);
       return false;
     }
-    if (raw.length === 0) return true;
     try {
-      (req as IncomingMessage & { body?: unknown }).body = JSON.parse(raw.toString('utf8'));
+      (req as IncomingMessage & { body?: unknown }).body = body.json();
       return true;
-    } catch {
-      const message = 'Invalid JSON payload.';
-      if (jsonRpc)
-        sendJson(res, 200, {
-          jsonrpc: '2.0',
-          id: null,
-          error: { code: A2A_ERROR_CODE.PARSE_ERROR, message },
-        });
-      else sendJson(res, 400, toRestErrorBody(new RequestMalformedError(message), 400));
+    } catch (err) {
+      sendError(res, err, jsonRpc);
       return false;
     }
+  }
+
+  /** A request the listener's guards refused (Host, Origin, path, body), in its binding's shape. */
+  refuse(res: ServerResponse, path: string, err: unknown): void {
+    sendError(res, err, splitPath(path).jsonRpc);
   }
 
   /** One Express app per agent (rebuilt when the agent behind the name changes). */
@@ -611,6 +608,16 @@ function sendError(res: ServerResponse, err: unknown, jsonRpc: boolean): void {
     ? { jsonrpc: '2.0', id: null, error: toJsonRpcError(ge) }
     : { error: { code: ge.status, status: ge.code, message: ge.message } };
   res.writeHead(ge.status, headers).end(JSON.stringify(body));
+}
+
+/** `/a2a/<name><sub>`: the agent's name (decoded), the rest, and whether it is the JSON-RPC endpoint. */
+function splitPath(path: string): { name: string; sub: string; jsonRpc: boolean } {
+  const rest = path.startsWith('/a2a/') ? path.slice('/a2a/'.length) : '';
+  const slash = rest.indexOf('/');
+  // The listener has checked that the path decodes.
+  const name = decodeURIComponent(slash === -1 ? rest : rest.slice(0, slash));
+  const sub = slash === -1 ? '' : rest.slice(slash);
+  return { name, sub, jsonRpc: name !== '' && (sub === '' || sub === '/') };
 }
 
 function baseUrl(req: IncomingMessage, publicUrl: string | undefined): string {

@@ -11,6 +11,7 @@ import {
   catalogRemove,
   catalogShow,
 } from './catalog.js';
+import { adminToken } from './admin.js';
 import { auditExport, auditTail, auditVerify } from './audit.js';
 import { check } from './check.js';
 import { importMcpJson } from './import-mcp-json.js';
@@ -191,6 +192,14 @@ policy
   .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
   .option('--json', 'print JSON')
   .action(policyExplain);
+
+const admin = program.command('admin').description('the admin API');
+admin
+  .command('token')
+  .description('print the admin API bearer token (generated on first start unless admin.token is set)')
+  .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
+  .option('--path', 'print where the token is kept instead')
+  .action(adminToken);
 
 const audit = program.command('audit').description('the hash-chained audit ledger');
 audit

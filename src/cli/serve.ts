@@ -38,6 +38,9 @@ export async function serve(opts: {
     process.exit(1);
   }
   process.stdout.write(`Switchyard MCP endpoint: ${gateway.url}\n`);
+  const admin = gateway.core.admin;
+  if (admin.created)
+    process.stdout.write(`Admin API token written to ${admin.file} (\`switchyard admin token\` prints it)\n`);
 
   let signals = 0;
   const shutdown = (signal: string) => {

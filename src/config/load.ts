@@ -120,15 +120,16 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
 }
 
 /**
- * Validate one `upstreams[]` entry on its own (the admin API, the store), exactly as in a config
- * file: `${VAR}` references resolved, the schema checked, the result frozen. Problems are thrown
- * as a ConfigError naming each path.
+ * Validate one `upstreams[]` entry on its own, as in a config file: the schema checked, the result
+ * frozen. `${VAR}` references are resolved only when an environment is given; upstreams added at
+ * runtime (the admin API, the store) get none, so a caller cannot read the gateway's environment.
+ * Problems are thrown as a ConfigError naming each path.
  */
-export function validateUpstream(raw: unknown, env: NodeJS.ProcessEnv = process.env): UpstreamConfig {
+export function validateUpstream(raw: unknown, env?: NodeJS.ProcessEnv): UpstreamConfig {
   const problems: ConfigProblem[] = [];
-  const resolved = interpolate(raw, [], env, (path, message) =>
-    problems.push({ path: formatPath(path), message }),
-  );
+  const resolved = env
+    ? interpolate(raw, [], env, (path, message) => problems.push({ path: formatPath(path), message }))
+    : raw;
   if (problems.length === 0) {
     const parsed = UpstreamSchema.safeParse(resolved);
     if (parsed.success) return deepFreeze(parsed.data);

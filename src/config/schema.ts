@@ -922,11 +922,35 @@ export const ConfigSchema = z
           .min(16)
           .optional()
           .describe(
-            'Bearer token required on the admin API. Without one, the admin API only answers loopback clients.',
+            'Bearer token of the admin API (use `${VAR}`). Unset: the gateway generates one on first start ' +
+              'and keeps it in `admin.tokenFile`; `switchyard admin token` prints it.',
+          ),
+        tokenFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'Where the generated admin token is kept (mode 0600). Default: `admin-token` next to a SQLite ' +
+              'store file. With neither a token nor a place for one (Postgres, in-memory SQLite), only ' +
+              'principals in `auth.admins` may use the admin API.',
+          ),
+        allowStdioUpstreams: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Allow `POST /admin/upstreams` to add stdio upstreams (a command the gateway runs). Off: only ' +
+              'HTTP upstreams can be added at runtime; stdio ones belong in the config file.',
+          ),
+        allowedFileDirs: z
+          .array(z.string().min(1))
+          .default([])
+          .describe(
+            'Folders from which upstreams added at runtime may read `headerFiles` and OAuth secret files ' +
+              '(none by default). `${VAR}` references are never expanded in upstreams added at runtime.',
           ),
       })
       .prefault({})
-      .describe('The admin HTTP API (upstreams at runtime).'),
+      .describe('The admin HTTP API (upstreams, keys, policies, pins and the catalog at runtime).'),
     auth: AuthSchema.prefault({}),
     rateLimits: z
       .array(RateLimitSchema)

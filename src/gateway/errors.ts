@@ -145,8 +145,8 @@ export const ERRORS = {
   SWY_UNSUPPORTED_MEDIA_TYPE: entry(
     415,
     JSONRPC.SERVER_ERROR,
-    'Unsupported Media Type: Content-Type must be application/json',
-    'Send the body with Content-Type: application/json.',
+    'Unsupported Media Type: Content-Type must be {expected}',
+    'Send the body with Content-Type: {expected}.',
   ),
   SWY_METHOD_NOT_ALLOWED: entry(
     405,
@@ -206,13 +206,13 @@ export const ERRORS = {
     401,
     JSONRPC.SERVER_ERROR,
     'Admin API: missing or wrong bearer token',
-    'Send Authorization: Bearer <admin.token>.',
+    'Send Authorization: Bearer <admin token> (`switchyard admin token` prints it), or the credential of a principal in auth.admins.',
   ),
-  SWY_ADMIN_FORBIDDEN: entry(
+  SWY_ADMIN_STDIO_REFUSED: entry(
     403,
     JSONRPC.SERVER_ERROR,
-    'Admin API: only loopback clients may call it without admin.token',
-    'Set admin.token, or call from the gateway host.',
+    'Admin API: upstream "{upstream}" runs a command; stdio upstreams cannot be added at runtime',
+    'Define it in the config file, or set admin.allowStdioUpstreams: true if admins may run commands on this host.',
   ),
   SWY_ADMIN_BAD_REQUEST: entry(
     400,
@@ -363,6 +363,12 @@ export const ERRORS = {
     JSONRPC.SERVER_ERROR,
     'The audit ledger is behind; the request was not accepted',
     'Retry shortly; check the store (the gateway log says why writes are slow or failing).',
+  ),
+  SWY_BAD_PATH: entry(
+    400,
+    JSONRPC.INVALID_REQUEST,
+    'Bad request: the path has an invalid percent-escape',
+    'Percent-encode names in the path as UTF-8 (encodeURIComponent).',
   ),
   SWY_NOT_FOUND: entry(
     404,

@@ -52,7 +52,9 @@ import { VERSION } from '../version.js';
 import { Tracing } from '../telemetry/traces.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { LedgerWriter } from '../ledger/writer.js';
+import { loadAdminToken, type AdminToken } from '../policy/admin-token.js';
 import { Authenticator } from '../policy/authn.js';
+import { checkRuntimeUpstream } from '../policy/runtime-upstreams.js';
 import { Authorizer } from '../policy/authz.js';
 import { RateLimiter } from '../policy/limits.js';
 import { PinRegistry } from '../policy/pinning.js';
@@ -106,6 +108,8 @@ export class GatewayCore implements Core, UpstreamHooks {
   server?: Server;
   ledger: LedgerWriter | undefined;
   auth!: Authenticator;
+  /** The admin API's token (configured or generated) and where it is kept. */
+  admin: AdminToken = {};
   readonly authz: Authorizer;
   pins!: PinRegistry;
   readonly schemas: ToolSchemas;
@@ -185,7 +189,19 @@ export class GatewayCore implements Core, UpstreamHooks {
       () => this.config,
       (entry, problem) => this.log.error({ entry, problem }, 'stored catalog entry skipped'),
     );
-    this.auth = new Authenticator(() => this.config, this.store.apiKeys);
+    this.admin = loadAdminToken(this.config);
+    if (this.admin.created)
+      this.log.info({ file: this.admin.file }, 'admin token created (`switchyard admin token` prints it)');
+    if (this.admin.exposed)
+      this.log.warn(
+        { file: this.admin.file },
+        'the admin token file is readable by other users: chmod 600 it',
+      );
+    this.auth = new Authenticator(
+      () => this.config,
+      this.store.apiKeys,
+      () => this.config.admin.token ?? this.admin.token,
+    );
     this.pins = new PinRegistry(this.store.pins, this.log, {
       alert: (a) => this.ledger?.append({ ...a, kind: 'alert', time: Date.now(), front: 'mcp' }),
       quarantined: () => this.metrics.quarantines.inc(),
@@ -397,7 +413,6 @@ export class GatewayCore implements Core, UpstreamHooks {
 
   /** Add an upstream at runtime; it is persisted and survives restarts. */
   async addUpstream(input: unknown): Promise<UpstreamStatus> {
-    // `${VAR}` references are resolved for use but stored as written: secrets stay in the environment.
     let spec: UpstreamConfig;
     try {
       spec = validateUpstream(input);
@@ -406,6 +421,8 @@ export class GatewayCore implements Core, UpstreamHooks {
       const detail = err.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
       throw new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail });
     }
+    // No command, no environment, no files outside admin.allowedFileDirs (policy/runtime-upstreams.ts).
+    checkRuntimeUpstream(input, spec, this.config.admin);
     const clash = [...this.upstreams.values(), ...this.refused.values()].find(
       (u) => u.spec.name.toLowerCase() === spec.name.toLowerCase(),
     );
@@ -594,7 +611,10 @@ export class GatewayCore implements Core, UpstreamHooks {
     const out: UpstreamConfig[] = [];
     for (const stored of await this.store.upstreams.list()) {
       try {
-        out.push(validateUpstream(stored.spec));
+        const spec = validateUpstream(stored.spec);
+        // Stored before these rules existed, or written to the store directly: judged alike.
+        checkRuntimeUpstream(stored.spec, spec, this.config.admin);
+        out.push(spec);
       } catch (err) {
         this.log.error({ upstream: stored.name, problem: (err as Error).message }, 'stored upstream skipped');
       }

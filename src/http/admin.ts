@@ -22,9 +22,11 @@
  *   POST   /admin/pins/<upstream>/<tool>/approve   accept the offered definition (lifts the quarantine)
  *   GET    /admin/policies/explain?principal=P&group=G&tool=T (or prompt, resource, agent, skill; upstream)
  *
- * Access: an admin principal — the `admin.token` bearer, or a credential whose principal or group
- * is listed in `auth.admins`. With neither admin.token nor auth.required set, loopback clients
- * without a credential are admins too (a gateway on one's own machine).
+ * Access: an admin principal — the admin token (`admin.token`, or the one the gateway generated
+ * into `admin.tokenFile`), or a credential whose principal or group is listed in `auth.admins`.
+ * Where a request comes from grants nothing: a web page on the same machine is a local client too.
+ * Writes must be sent as `application/json` (the catalog import: any type a browser cannot send
+ * cross-site without asking first), so a page cannot post a "simple" cross-site request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -41,17 +43,18 @@ import type { GatewayCore } from '../gateway/gateway.js';
 import { GatewayError } from '../gateway/errors.js';
 import { createKey, describeKey } from '../policy/keys.js';
 import { credentialFromHeader, isAdmin } from '../policy/principal.js';
-import { readBody } from './body.js';
+import { RequestBody } from './body.js';
 import { clientAddress } from '../policy/client-address.js';
-import { isLoopbackHost } from './guards.js';
 
 export async function handleAdmin(
   core: GatewayCore,
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
+  body: RequestBody | undefined,
 ): Promise<void> {
-  if (req.method === 'GET') return serve(core, req, res, path);
+  const request: AdminRequest = { req, body: body ?? EMPTY_BODY };
+  if (req.method === 'GET') return serve(core, request, res, path);
   // Every change made through the admin API is an operation on the ledger too.
   const start = performance.now();
   const parts = path.split('/').filter(Boolean);
@@ -59,10 +62,11 @@ export async function handleAdmin(
     time: Date.now(),
     front: 'admin' as const,
     method: `${req.method} /admin/${parts[1] ?? ''}`,
+    client: clientAddress(req, core.config.server.trustedProxies),
     ...(parts[2] ? { target: decodeURIComponent(parts.slice(2).join('/')) } : {}),
   };
   try {
-    await serve(core, req, res, path);
+    await serve(core, request, res, path);
     core.ledger?.append({
       ...entry,
       principal: adminName(req),
@@ -81,25 +85,32 @@ export async function handleAdmin(
   }
 }
 
-async function serve(
-  core: GatewayCore,
-  req: IncomingMessage,
-  res: ServerResponse,
-  path: string,
-): Promise<void> {
-  await authorize(core, req);
+interface AdminRequest {
+  req: IncomingMessage;
+  body: RequestBody;
+}
+
+const EMPTY_BODY = new RequestBody(Buffer.alloc(0), 0);
+
+async function serve(core: GatewayCore, request: AdminRequest, res: ServerResponse, path: string) {
+  const { req } = request;
   const parts = path.split('/').filter(Boolean); // ['admin', 'upstreams', name?]
   const resource = parts[1];
+  if (req.method === 'POST') {
+    const importing = resource === 'catalog' && parts[2] === 'import';
+    requireMediaType(req, importing ? 'not-simple' : 'json');
+  }
+  await authorize(core, req);
   if (resource === 'upstreams' && parts.length === 2) {
     if (req.method === 'GET') return json(res, 200, { upstreams: core.status() });
-    if (req.method === 'POST') return json(res, 201, await core.addUpstream(await readJson(core, req)));
+    if (req.method === 'POST') return json(res, 201, await core.addUpstream(readJson(request)));
   }
   if (resource === 'keys' && parts.length === 2) {
     if (req.method === 'GET') {
       return json(res, 200, { keys: (await core.store.apiKeys.list()).map((k) => describeKey(k)) });
     }
     if (req.method === 'POST') {
-      const spec = keySpec(await readJson(core, req));
+      const spec = keySpec(readJson(request));
       const { key, record } = await createKey(core.store.apiKeys, spec);
       return json(res, 201, { ...describeKey(record), key });
     }
@@ -117,7 +128,7 @@ async function serve(
     res.writeHead(204).end();
     return;
   }
-  if (resource === 'catalog') return catalog(core, req, res, parts);
+  if (resource === 'catalog') return catalog(core, request, res, parts);
   if (resource === 'bom' && parts.length === 2 && req.method === 'GET') return bom(core, req, res);
   if (resource === 'tools' && parts.length === 2 && req.method === 'GET') {
     const catalog = core.catalog();
@@ -155,7 +166,7 @@ async function serve(
     if (parts.length === 3 && parts[2] === 'explain') return json(res, 200, explain(core, req));
   }
   if (resource === 'policies' && parts.length === 2 && req.method === 'POST') {
-    return json(res, 201, { added: await core.addPolicy(await readJson(core, req)) });
+    return json(res, 201, { added: await core.addPolicy(readJson(request)) });
   }
   if (resource === 'policies' && parts.length === 3 && req.method === 'DELETE') {
     await core.removePolicy(decodeURIComponent(parts[2]!));
@@ -165,17 +176,17 @@ async function serve(
   throw new GatewayError('SWY_NOT_FOUND', { path });
 }
 
-async function catalog(core: GatewayCore, req: IncomingMessage, res: ServerResponse, parts: string[]) {
+async function catalog(core: GatewayCore, request: AdminRequest, res: ServerResponse, parts: string[]) {
+  const { req } = request;
   if (parts.length === 2 && req.method === 'GET')
     return json(res, 200, catalogReport(await core.bomSource()));
   if (parts.length === 2 && req.method === 'POST') {
-    const input = parseJson(await readBody(req, core.config.server.maxBodyBytes));
+    const input = readJson(request);
     const added = await core.addCatalogEntries(Array.isArray(input) ? input : [input]);
     return json(res, 201, { added: added.map((e) => e.name) });
   }
   if (parts.length === 3 && parts[2] === 'import' && req.method === 'POST') {
-    const text = (await readBody(req, core.config.server.maxBodyBytes)).toString('utf8');
-    const added = await core.addCatalogEntries([importEntry(req, text)]);
+    const added = await core.addCatalogEntries([importEntry(req, request.body)]);
     return json(res, 201, { added: added.map((e) => e.name) });
   }
   if (parts.length === 3 && parts[2] === 'check' && req.method === 'GET') {
@@ -217,7 +228,8 @@ async function bom(core: GatewayCore, req: IncomingMessage, res: ServerResponse)
 }
 
 /** The body is the file itself: a card (README.md), a ModelPack config or a MOT file. */
-function importEntry(req: IncomingMessage, text: string): unknown {
+function importEntry(req: IncomingMessage, body: RequestBody): unknown {
+  const text = body.text();
   const query = new URL(req.url ?? '/', 'http://gateway').searchParams;
   const format = query.get('format');
   const name = query.get('name') ?? undefined;
@@ -237,7 +249,7 @@ function importEntry(req: IncomingMessage, text: string): unknown {
         ...(query.get('revision') ? { revision: query.get('revision')! } : {}),
       });
     }
-    if (format === 'modelpack') return importModelPack(parseJson(Buffer.from(text)), { name, source });
+    if (format === 'modelpack') return importModelPack(parseJson(body), { name, source });
     if (format === 'mot') return { ...importMot(text, { source }), ...(name ? { name } : {}) };
   } catch (err) {
     if (err instanceof ImportError) throw new GatewayError('SWY_CATALOG_INVALID', { detail: err.message });
@@ -246,11 +258,27 @@ function importEntry(req: IncomingMessage, text: string): unknown {
   throw new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail: 'format must be huggingface, modelpack or mot' });
 }
 
-function parseJson(body: Buffer): unknown {
+function parseJson(body: RequestBody): unknown {
   try {
-    return JSON.parse(body.toString('utf8'));
+    return body.json();
   } catch (err) {
-    throw new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail: `invalid JSON: ${(err as Error).message}` });
+    if (err instanceof GatewayError && err.code === 'SWY_PARSE_ERROR')
+      throw new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail: `invalid JSON: ${err.params.detail}` });
+    throw err;
+  }
+}
+
+/** The media types a web page can send cross-site without a CORS preflight (Fetch §CORS-safelisted). */
+const SIMPLE_TYPES = new Set(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data']);
+
+/** Writes must declare JSON (or, for raw files, at least a type a page cannot send unasked). */
+function requireMediaType(req: IncomingMessage, want: 'json' | 'not-simple'): void {
+  const type = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+  const ok = want === 'json' ? type === 'application/json' : type !== '' && !SIMPLE_TYPES.has(type);
+  if (!ok) {
+    const expected =
+      want === 'json' ? 'application/json' : "the file's own type (e.g. text/markdown, application/yaml)";
+    throw new GatewayError('SWY_UNSUPPORTED_MEDIA_TYPE', { expected });
   }
 }
 
@@ -281,18 +309,12 @@ const principals = new WeakMap<IncomingMessage, string>();
 
 /** Who made an admin request (recorded with approvals). */
 function adminName(req: IncomingMessage): string {
-  return principals.get(req) ?? 'local-admin';
+  return principals.get(req) ?? 'admin';
 }
 
 async function authorize(core: GatewayCore, req: IncomingMessage): Promise<void> {
   const cred = credentialFromHeader(req.headers.authorization);
-  const { auth, admin } = core.config;
-  if (cred.bearer === undefined && !cred.malformed && !admin.token && !auth.required) {
-    // The peer address, or what a trusted proxy says; a forged X-Forwarded-For counts for nothing.
-    if (!isLoopbackHost(clientAddress(req, core.config.server.trustedProxies)))
-      throw new GatewayError('SWY_ADMIN_FORBIDDEN');
-    return;
-  }
+  const { auth } = core.config;
   if (cred.bearer === undefined) throw new GatewayError('SWY_ADMIN_UNAUTHORIZED');
   const principal = await core.auth.authenticate(cred).catch((err: unknown) => {
     if (err instanceof GatewayError && err.status === 401) throw new GatewayError('SWY_ADMIN_UNAUTHORIZED');
@@ -303,13 +325,8 @@ async function authorize(core: GatewayCore, req: IncomingMessage): Promise<void>
   principals.set(req, principal.name);
 }
 
-async function readJson(core: GatewayCore, req: IncomingMessage): Promise<unknown> {
-  const body = await readBody(req, core.config.server.maxBodyBytes);
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail: `invalid JSON: ${(err as Error).message}` });
-  }
+function readJson(request: AdminRequest): unknown {
+  return parseJson(request.body);
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;

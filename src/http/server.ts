@@ -9,6 +9,9 @@
  *   /metrics      Prometheus metrics
  *   /admin/…      the admin API                                → admin.ts
  *   /.well-known/oauth-protected-resource[/mcp]   RFC 9728 metadata (with auth.oauth) → policy/oauth.ts
+ *
+ * Every request, on every mount, first passes the same guards: Host/Origin (guards.ts), a path
+ * that decodes, and the body reader's size and depth limits (body.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { A2aFront } from '../a2a/front.js';
@@ -17,7 +20,7 @@ import { GatewayError } from '../gateway/errors.js';
 import { sendError, type HttpFront } from '../mcp/front/http.js';
 import { METADATA_PATHS, protectedResourceMetadata } from '../policy/oauth.js';
 import { handleAdmin } from './admin.js';
-import { readBody } from './body.js';
+import { readRequestBody, type RequestBody } from './body.js';
 import { checkHostAndOrigin } from './guards.js';
 
 export function createHttpServer(core: GatewayCore, mcp: HttpFront): Server {
@@ -25,7 +28,7 @@ export function createHttpServer(core: GatewayCore, mcp: HttpFront): Server {
   // Timeouts are enforced by a periodic sweep; sweep often enough for the shortest one.
   const sweep = Math.max(50, Math.min(5_000, Math.floor(headersTimeoutMs / 4)));
   const server = createServer({ connectionsCheckingInterval: sweep }, (req, res) => {
-    void route(core, mcp, req, res).catch((err: unknown) => {
+    route(core, mcp, req, res).catch((err: unknown) => {
       if (!res.headersSent) sendError(res, err);
       else res.end();
       if (!(err instanceof GatewayError)) core.log.error({ err, path: req.url }, 'unhandled error');
@@ -38,19 +41,56 @@ export function createHttpServer(core: GatewayCore, mcp: HttpFront): Server {
   return server;
 }
 
+type Mount = 'mcp' | 'a2a' | 'admin' | 'other';
+
+function mountOf(path: string): Mount {
+  if (path === '/mcp' || path === '/mcp/') return 'mcp';
+  if (A2aFront.handles(path)) return 'a2a';
+  if (path === '/admin' || path.startsWith('/admin/')) return 'admin';
+  return 'other';
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 async function route(core: GatewayCore, mcp: HttpFront, req: IncomingMessage, res: ServerResponse) {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
-  if (path === '/mcp' || path === '/mcp/') {
+  const query = q === -1 ? '' : url.slice(q + 1);
+  const mount = mountOf(path);
+
+  // The guards every request passes, whatever it is for: DNS rebinding and cross-site callers
+  // (Host, Origin), a path that decodes, and the body under its size and depth limits.
+  let body: RequestBody | undefined;
+  try {
     checkHostAndOrigin(req, core.config.server);
-    const body = req.method === 'POST' ? await readBody(req, core.config.server.maxBodyBytes) : undefined;
-    return mcp.handle(req, res, body);
+    checkPath(path);
+    if (BODY_METHODS.has(req.method ?? '')) {
+      const { maxBodyBytes, maxJsonDepth } = core.config.server;
+      body = await readRequestBody(req, { maxBytes: maxBodyBytes, maxDepth: maxJsonDepth });
+    }
+  } catch (err) {
+    // Each front answers in its own protocol's error shape.
+    if (mount === 'a2a') return core.a2a.refuse(res, path, err);
+    throw err;
   }
-  if (A2aFront.handles(path)) {
-    checkHostAndOrigin(req, core.config.server);
-    return core.a2a.handle(req, res, path, q === -1 ? '' : url.slice(q + 1));
+
+  switch (mount) {
+    case 'mcp':
+      return mcp.handle(req, res, body);
+    case 'a2a':
+      return core.a2a.handle(req, res, path, query, body);
+    case 'admin':
+      if (core.config.admin.enabled) return handleAdmin(core, req, res, path, body);
+      break;
+    case 'other':
+      return serveOther(core, res, path);
   }
+  throw new GatewayError('SWY_NOT_FOUND', { path });
+}
+
+/** /healthz, /readyz, /metrics and the OAuth metadata. */
+async function serveOther(core: GatewayCore, res: ServerResponse, path: string): Promise<void> {
   if (path === '/healthz') return json(res, 200, { status: 'ok' });
   if (METADATA_PATHS.includes(path)) {
     const doc = protectedResourceMetadata(core.config);
@@ -72,10 +112,17 @@ async function route(core: GatewayCore, mcp: HttpFront, req: IncomingMessage, re
     res.writeHead(200, { 'content-type': core.metrics.registry.contentType }).end(text);
     return;
   }
-  if ((path === '/admin' || path.startsWith('/admin/')) && core.config.admin.enabled) {
-    return handleAdmin(core, req, res, path);
-  }
   throw new GatewayError('SWY_NOT_FOUND', { path });
+}
+
+/** Names in paths are percent-encoded; an escape that does not decode is the client's error. */
+function checkPath(path: string): void {
+  if (!path.includes('%')) return;
+  try {
+    decodeURIComponent(path);
+  } catch {
+    throw new GatewayError('SWY_BAD_PATH');
+  }
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -16,6 +16,8 @@ export interface LedgerInput {
   transport?: string;
   session?: string;
   principal?: string;
+  /** The caller's address (admin operations): the peer, or what a trusted proxy reports. */
+  client?: string;
   /** The route: MCP method, A2A method, admin operation. */
   method: string;
   upstream?: string;

@@ -22,6 +22,8 @@ export class Authenticator {
   constructor(
     private readonly config: () => Config,
     repo: ApiKeyRepo,
+    /** The admin token in force: configured, or generated (policy/admin-token.ts). */
+    private readonly adminToken: () => string | undefined = () => config().admin.token,
   ) {
     this.keys = new ApiKeyVerifier(repo, () => this.config().auth.keyCacheMs);
   }
@@ -35,7 +37,7 @@ export class Authenticator {
       if (cfg.auth.required) throw this.challenge('SWY_AUTH_REQUIRED');
       return this.anonymous(cfg.auth.anonymous);
     }
-    const admin = cfg.admin.token;
+    const admin = this.adminToken();
     if (admin && equal(token, admin)) return { name: 'admin', groups: [], via: 'admin-token', admin: true };
     if (keyId(token)) {
       try {

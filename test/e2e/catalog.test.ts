@@ -6,7 +6,7 @@
 import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BOM_CYCLONEDX_URI, BOM_SPDX_URI, CATALOG_URI, spdxGaps } from '../../src/catalog/index.js';
-import { connect, startGateway, type TestGateway } from '../support/gateway.js';
+import { adminFetch, connect, startGateway, type TestGateway } from '../support/gateway.js';
 import { stdioFixture } from '../support/fixtures.js';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -58,11 +58,7 @@ describe('license policy and catalog in a running gateway', () => {
     gw = undefined;
   });
 
-  const admin = (path: string, init: RequestInit = {}) =>
-    fetch(gw!.url.replace('/mcp', `/admin${path}`), {
-      ...init,
-      headers: { 'content-type': 'application/json' },
-    });
+  const admin = (path: string, init: RequestInit = {}) => adminFetch(gw!, path, init);
 
   it('refuses violating upstreams at start, serves the rest, and re-judges when the catalog changes', async () => {
     gw = await startGateway(config());
@@ -140,7 +136,11 @@ describe('license policy and catalog in a running gateway', () => {
     // An upstream added at runtime is judged before it is stored.
     const refusedAdd = await admin('/upstreams', {
       method: 'POST',
-      body: JSON.stringify({ name: 'extra', mcp: stdioFixture('extra'), artifacts: [LLAMA.name] }),
+      body: JSON.stringify({
+        name: 'extra',
+        mcp: { url: 'http://127.0.0.1:9/mcp' },
+        artifacts: [LLAMA.name],
+      }),
     });
     expect(refusedAdd.status).toBe(409);
     expect(((await refusedAdd.json()) as Obj).error).toMatchObject({
@@ -219,7 +219,11 @@ describe('license policy and catalog in a running gateway', () => {
     const card = (dir: string) =>
       readFileSync(new URL(`../support/catalog/${dir}/README.md`, import.meta.url), 'utf8');
     const post = (query: string, body: string) =>
-      fetch(gw!.url.replace('/mcp', `/admin/catalog/import?${query}`), { method: 'POST', body });
+      adminFetch(gw!, `/catalog/import?${query}`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': query.includes('modelpack') ? 'application/json' : 'text/markdown' },
+      });
     const r1 = await post('format=huggingface&name=deepseek-ai/DeepSeek-R1', card('deepseek-r1'));
     expect(r1.status).toBe(201);
     expect(await r1.json()).toEqual({ added: ['deepseek-ai/DeepSeek-R1'] });

@@ -12,7 +12,7 @@ import {
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { connect, startGateway, type TestGateway } from '../support/gateway.js';
+import { adminFetch, connect, startGateway, type TestGateway } from '../support/gateway.js';
 import { EVERYTHING, startHttpFixture, stdioFixture, type HttpFixture } from '../support/fixtures.js';
 
 describe('federation through the gateway', () => {
@@ -233,7 +233,7 @@ describe('name collisions', () => {
       expect((await client.callTool({ name: 'two.whoami', arguments: {} })).content).toEqual([
         { type: 'text', text: 'two' },
       ]);
-      const admin = (await (await fetch(gw.url.replace('/mcp', '/admin/tools'))).json()) as {
+      const admin = (await (await adminFetch(gw, '/tools')).json()) as {
         collisions: unknown[];
       };
       expect(admin.collisions).toContainEqual({

@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { runCli } from '../support/cli.js';
 import { stdioFixture } from '../support/fixtures.js';
-import { connect, startGateway, type TestGateway } from '../support/gateway.js';
+import { adminFetch, connect, startGateway, type TestGateway } from '../support/gateway.js';
 import { ledgerEntries } from '../support/ledger.js';
 
 /** Poll (bounded) until `check` holds; the test fails if it never does. */
@@ -99,7 +99,7 @@ describe('tool pinning', () => {
   it('approves through the admin API at once', async () => {
     await client.callTool({ name: 'local.rug-pull', arguments: { description: 'Version two' } });
     await until(async () => !(await names()).includes('local.echo'), 'local.echo hidden');
-    const pins = (await (await fetch(gw.url.replace('/mcp', '/admin/pins'))).json()) as {
+    const pins = (await (await adminFetch(gw, '/pins')).json()) as {
       pins: {
         upstream: string;
         tool: string;
@@ -111,10 +111,10 @@ describe('tool pinning', () => {
       quarantined: true,
       offered: { definition: { description: 'Version two' } },
     });
-    const res = await fetch(gw.url.replace('/mcp', '/admin/pins/local/echo/approve'), { method: 'POST' });
+    const res = await adminFetch(gw, '/pins/local/echo/approve', { method: 'POST' });
     expect(res.status).toBe(200);
     expect(await names()).toContain('local.echo');
-    const again = await fetch(gw.url.replace('/mcp', '/admin/pins/local/echo/approve'), { method: 'POST' });
+    const again = await adminFetch(gw, '/pins/local/echo/approve', { method: 'POST' });
     expect(again.status).toBe(404);
   });
 

@@ -14,11 +14,15 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
+/** The admin token test gateways get unless their config names one (in-memory stores have no file). */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+
 export async function startGateway(config: ConfigInput): Promise<TestGateway> {
   const gateway = createGateway(
     {
       store: 'sqlite::memory:',
       ...config,
+      admin: { token: TEST_ADMIN_TOKEN, ...config.admin },
       server: { port: 0, ...config.server },
       reload: { watch: false, ...config.reload },
     },
@@ -42,4 +46,21 @@ export async function connect(
   );
   await client.connect(transport);
   return { client, transport };
+}
+
+/**
+ * A request to the gateway's admin API as an admin: the gateway's admin token, and a JSON
+ * content type on writes (both can be overridden through `init`).
+ */
+export function adminFetch(gw: TestGateway, path: string, init: RequestInit = {}): Promise<Response> {
+  const core = gw.gateway.core;
+  const token = core.config.admin.token ?? core.admin.token;
+  return fetch(gw.url.replace(/\/mcp$/, `/admin${path}`), {
+    ...init,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(init.method && init.method !== 'GET' ? { 'content-type': 'application/json' } : {}),
+      ...(init.headers as Record<string, string> | undefined),
+    },
+  });
 }

@@ -14,8 +14,8 @@ import type { Config } from '../../config/schema.js';
 import { GatewayError, toJsonRpcError } from '../../gateway/errors.js';
 import { SUPPORTED_VERSIONS, type Pipeline } from '../../gateway/pipeline.js';
 import { credentialFromHeader, type Principal } from '../../policy/principal.js';
-import { exceedsDepth } from '../../policy/validation.js';
 import type { Logger } from '../../telemetry/logger.js';
+import { RequestBody } from '../../http/body.js';
 import {
   classify,
   type RpcMessage,
@@ -37,6 +37,7 @@ export interface HttpFrontDeps {
 }
 
 const SESSION_HEADER = 'mcp-session-id';
+const EMPTY_BODY = new RequestBody(Buffer.alloc(0), 0);
 const VERSION_HEADER = 'mcp-protocol-version';
 
 export class HttpFront {
@@ -70,11 +71,11 @@ export class HttpFront {
     this.standalone.delete(session.id);
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, body?: Buffer): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, body?: RequestBody): Promise<void> {
     try {
       switch (req.method) {
         case 'POST':
-          return await this.post(req, res, body!, await this.authenticate(req));
+          return await this.post(req, res, body ?? EMPTY_BODY, await this.authenticate(req));
         case 'GET':
           return await this.get(req, res, await this.authenticate(req));
         case 'DELETE':
@@ -101,7 +102,7 @@ export class HttpFront {
   private async post(
     req: IncomingMessage,
     res: ServerResponse,
-    body: Buffer,
+    body: RequestBody,
     principal: Principal,
   ): Promise<void> {
     const accept = req.headers.accept ?? '';
@@ -112,17 +113,10 @@ export class HttpFront {
     }
     const contentType = req.headers['content-type'] ?? '';
     if (!contentType.toLowerCase().startsWith('application/json'))
-      throw new GatewayError('SWY_UNSUPPORTED_MEDIA_TYPE');
+      throw new GatewayError('SWY_UNSUPPORTED_MEDIA_TYPE', { expected: 'application/json' });
 
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch (err) {
-      throw new GatewayError('SWY_PARSE_ERROR', { detail: (err as Error).message });
-    }
-    // A JSON bomb (deep nesting) stops here, before anything walks it recursively.
-    const limit = this.deps.config().server.maxJsonDepth;
-    if (exceedsDepth(parsed, limit + 3)) throw new GatewayError('SWY_TOO_DEEP', { limit });
+    // Parsed only after the body reader checked its nesting (a JSON bomb stops there).
+    const parsed = body.json();
     const batch = Array.isArray(parsed);
     const items = batch ? (parsed as unknown[]) : [parsed];
     if (items.length === 0) throw new GatewayError('SWY_INVALID_REQUEST', { detail: 'empty batch' });
