@@ -8,6 +8,7 @@ import { Gateway, type GatewayOptions } from './gateway/runtime.js';
 import { createLogger, silentLogger } from './telemetry/logger.js';
 
 export { Gateway, type GatewayOptions } from './gateway/runtime.js';
+export type { ResolveHost, ResolvedAddress } from './policy/egress.js';
 export { ConfigError, loadConfigFile, parseConfigText, validateConfig } from './config/load.js';
 export { ConfigSchema, type Config, type ConfigInput, type UpstreamConfig } from './config/schema.js';
 export { ERRORS, GatewayError, type ErrorCode } from './gateway/errors.js';

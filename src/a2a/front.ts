@@ -371,7 +371,11 @@ export class A2aFront {
     let inner = this.executors.get(`${agent.kind}:${agent.name}`);
     if (!inner) {
       const store = this.core.store.a2a;
-      const push = guardedPushStore(store.pushConfigs, () => this.core.config.a2a.push);
+      const push = guardedPushStore(
+        store.pushConfigs,
+        () => this.core.config.a2a.push,
+        this.core.resolveHost,
+      );
       const executor =
         agent.kind === 'agent'
           ? new AgentRunExecutor(agent.name, this.core.agents)
@@ -386,7 +390,7 @@ export class A2aFront {
         executor,
         undefined,
         push,
-        new PushDelivery(push, () => this.core.config.a2a.push, this.core.log),
+        new PushDelivery(push, () => this.core.config.a2a.push, this.core.log, this.core.resolveHost),
       );
       this.executors.set(`${agent.kind}:${agent.name}`, inner);
     }

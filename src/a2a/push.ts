@@ -1,10 +1,12 @@
 /**
  * Push notifications for the agents the gateway serves: the URL a client registers is checked
- * before it is stored, so the gateway cannot be made to POST into its own network (SSRF).
- * Loopback, private, link-local and unspecified addresses are refused unless configured.
+ * before it is stored, so the gateway cannot be made to POST into its own network (SSRF). Only
+ * globally routable unicast addresses are called (policy/network.ts) unless
+ * `a2a.push.allowPrivateNetworks` is set. Deliveries connect through a dispatcher that resolves the
+ * host once and connects to the address it checked (policy/egress.ts), so an answer that changes
+ * between the check and the connect (DNS rebinding) is never called.
  * Delivery (PushDelivery) retries with backoff and authenticates per config.
  */
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { StreamResponse, Task, TaskPushNotificationConfig } from '@a2a-js/sdk';
 import { V03PushNotificationSerializer } from '@a2a-js/sdk/compat/v0_3/server';
@@ -16,6 +18,15 @@ import {
   type PushNotificationStore,
   type ServerCallContext,
 } from '@a2a-js/sdk/server';
+import { fetch, type Agent } from 'undici';
+import {
+  egressDispatcher,
+  InternalAddressError,
+  refusal,
+  resolveAllowed,
+  systemResolver,
+  type ResolveHost,
+} from '../policy/egress.js';
 import type { Logger } from '../telemetry/logger.js';
 import { overriding } from './override.js';
 
@@ -24,7 +35,11 @@ export interface PushPolicy {
   allowedHosts: readonly string[];
 }
 
-export async function checkPushUrl(raw: string, policy: PushPolicy): Promise<void> {
+/**
+ * What can be decided without DNS: a http(s) URL, a host on the allow-list, an IP-literal host
+ * that the policy lets be called. The host comes back without the brackets of an IPv6 literal.
+ */
+function checkPushTarget(raw: string, policy: PushPolicy): { url: URL; host: string } {
   let url: URL;
   try {
     url = new URL(raw);
@@ -33,54 +48,44 @@ export async function checkPushUrl(raw: string, policy: PushPolicy): Promise<voi
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     throw new RequestMalformedError(`push notification URL must be http(s), not ${url.protocol}`);
+  // WHATWG URL parsing already turned 0x7f.1, 2130706433 and the like into dotted quads.
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (policy.allowedHosts.length && !policy.allowedHosts.includes(host))
     throw new RequestMalformedError(`push notification host ${host} is not in a2a.push.allowedHosts`);
-  if (policy.allowPrivateNetworks) return;
-  const addresses = isIP(host)
-    ? [host]
-    : await lookup(host, { all: true }).then(
-        (r) => r.map((a) => a.address),
-        () => {
-          throw new RequestMalformedError(`push notification host ${host} does not resolve`);
-        },
-      );
-  const internal = addresses.find(isInternalAddress);
-  if (internal)
-    throw new RequestMalformedError(
-      `push notification URL resolves to a loopback/private address (${internal}); refused ` +
-        '(set a2a.push.allowPrivateNetworks to allow it)',
-    );
+  const refused = isIP(host) ? refusal(host, host, policy) : undefined;
+  if (refused) throw refusedTarget(refused);
+  return { url, host };
 }
 
-/** Loopback, RFC 1918/4193 private, link-local, CGNAT, unspecified, and IPv4-mapped forms of them. */
-export function isInternalAddress(address: string): boolean {
-  const a = address.toLowerCase();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-  if (mapped) return isInternalAddress(mapped[1]!);
-  if (isIP(a) === 4) {
-    const [x, y] = a.split('.').map(Number) as [number, number];
-    return (
-      x === 0 ||
-      x === 10 ||
-      x === 127 ||
-      (x === 100 && y >= 64 && y <= 127) ||
-      (x === 169 && y === 254) ||
-      (x === 172 && y >= 16 && y <= 31) ||
-      (x === 192 && y === 168)
-    );
-  }
-  return a === '::' || a === '::1' || /^f[cd]/.test(a) || /^fe[89ab]/.test(a);
+/** Checks a URL a client registers: the target rules, and every address its host resolves to now. */
+export async function checkPushUrl(
+  raw: string,
+  policy: PushPolicy,
+  resolve: ResolveHost = systemResolver,
+): Promise<void> {
+  const { host } = checkPushTarget(raw, policy);
+  if (policy.allowPrivateNetworks || isIP(host)) return;
+  await resolveAllowed(host, { ...policy, resolve }).catch((err: unknown) => {
+    if (err instanceof InternalAddressError) throw refusedTarget(err);
+    throw new RequestMalformedError(`push notification host ${host} does not resolve`);
+  });
+}
+
+function refusedTarget(err: InternalAddressError): RequestMalformedError {
+  return new RequestMalformedError(
+    `push notification URL refused: ${err.message}; set a2a.push.allowPrivateNetworks to allow it`,
+  );
 }
 
 /** A push-config store that refuses URLs the policy does not allow. */
 export function guardedPushStore(
   inner: PushNotificationStore,
   policy: () => PushPolicy,
+  resolve: ResolveHost = systemResolver,
 ): PushNotificationStore {
   return overriding(inner, {
     save: async (taskId: string, ctx: ServerCallContext, config: TaskPushNotificationConfig) => {
-      await checkPushUrl(config.url, policy());
+      await checkPushUrl(config.url, policy(), resolve);
       return inner.save(taskId, ctx, config);
     },
   });
@@ -95,8 +100,9 @@ export interface DeliveryOptions extends PushPolicy {
  * Delivers task events to the registered webhooks: serialized for the protocol version the config
  * was registered with, authenticated per config (`authentication` → `Authorization: <scheme>
  * <credentials>`, else the token in `X-A2A-Notification-Token`), retried with exponential backoff on
- * network errors, 429 and 5xx. The URL is checked again before each attempt (DNS may have changed
- * since it was registered). Deliveries for one task keep their order.
+ * network errors, 429 and 5xx. The URL is checked against the policy in force before each attempt,
+ * and the connection is made through the egress dispatcher, which checks the addresses the host
+ * resolves to at that moment and connects to those. Deliveries for one task keep their order.
  */
 export class PushDelivery implements PushNotificationSender {
   private readonly serializers: Record<string, PushNotificationSerializer> = {
@@ -104,11 +110,14 @@ export class PushDelivery implements PushNotificationSender {
     '0.3': new V03PushNotificationSerializer(),
   };
   private readonly chains = new Map<string, Promise<void>>();
+  /** One dispatcher per value of allowPrivateNetworks: a reload that closes it reuses no open socket. */
+  private readonly dispatchers = new Map<boolean, Agent>();
 
   constructor(
     private readonly store: PushNotificationStore,
     private readonly options: () => DeliveryOptions,
     private readonly log: Logger,
+    private readonly resolve: ResolveHost = systemResolver,
   ) {}
 
   send(event: StreamResponse, ctx: ServerCallContext, task?: Task): Promise<void> {
@@ -150,28 +159,51 @@ export class PushDelivery implements PushNotificationSender {
     for (let attempt = 0; attempt <= opts.retries; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(10_000, 200 * 2 ** (attempt - 1))));
       try {
-        await checkPushUrl(config.url, opts);
-        const res = await fetch(config.url, {
+        const { url } = checkPushTarget(config.url, opts);
+        // fetch refuses such URLs with a message that quotes them, credentials and all.
+        if (url.username || url.password)
+          throw new RequestMalformedError(
+            "the URL carries a user name or password, which is never sent: use the config's authentication",
+          );
+        const res = await fetch(url, {
           method: 'POST',
           headers,
           body,
           redirect: 'error',
           signal: AbortSignal.timeout(opts.timeoutMs),
+          dispatcher: this.dispatcher(opts.allowPrivateNetworks),
         });
         await res.body?.cancel();
         if (res.ok) return;
         problem = `HTTP ${res.status}`;
         if (res.status !== 429 && res.status < 500) break; // the receiver refused it: retrying will not help
       } catch (err) {
-        problem = (err as Error).message;
-        if (err instanceof RequestMalformedError) break;
+        // fetch rejects with "fetch failed"; what failed (refused address, ECONNREFUSED) is the cause.
+        const cause = err instanceof TypeError && err.cause instanceof Error ? err.cause : (err as Error);
+        problem = cause.message;
+        if (err instanceof RequestMalformedError || cause instanceof InternalAddressError) break;
       }
     }
-    // The URL is logged without its query string, which may carry a secret.
-    this.log.warn(
-      { task: taskId, url: config.url.split('?')[0], problem },
-      'push notification not delivered',
-    );
+    this.log.warn({ task: taskId, url: loggableUrl(config.url), problem }, 'push notification not delivered');
+  }
+
+  private dispatcher(allowPrivateNetworks: boolean): Agent {
+    let dispatcher = this.dispatchers.get(allowPrivateNetworks);
+    if (!dispatcher) {
+      dispatcher = egressDispatcher({ allowPrivateNetworks, resolve: this.resolve });
+      this.dispatchers.set(allowPrivateNetworks, dispatcher);
+    }
+    return dispatcher;
+  }
+}
+
+/** A webhook URL as logs show it: no user:pass@, no query, no fragment (any of them may be a secret). */
+export function loggableUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    return `${url.protocol}//${url.host}${url.pathname}`;
+  } catch {
+    return '(not a URL)';
   }
 }
 

@@ -1024,7 +1024,7 @@ export const ConfigSchema = z
               .boolean()
               .default(false)
               .describe(
-                'Allow push-notification URLs on loopback/private/link-local addresses (refused by default to prevent SSRF).',
+                'Allow push-notification URLs whose host is or resolves to an address that is not globally routable unicast (loopback, private, link-local, CGNAT, multicast, documentation, …, also inside IPv4-mapped, NAT64 and 6to4 IPv6 addresses); refused by default to prevent SSRF.',
               ),
             allowedHosts: z
               .array(z.string())

@@ -51,6 +51,7 @@ import { Metrics } from '../telemetry/metrics.js';
 import { VERSION } from '../version.js';
 import { Tracing } from '../telemetry/traces.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { systemResolver, type ResolveHost } from '../policy/egress.js';
 import { LedgerWriter } from '../ledger/writer.js';
 import { loadAdminToken, type AdminToken } from '../policy/admin-token.js';
 import { Authenticator } from '../policy/authn.js';
@@ -117,6 +118,8 @@ export class GatewayCore implements Core, UpstreamHooks {
   tracing: Tracing | undefined;
   /** Where spans go instead of OTLP (an embedding application, tests). */
   traceExporter?: SpanExporter;
+  /** How the host names of push-notification URLs are resolved (an embedding application, tests). */
+  resolveHost: ResolveHost = systemResolver;
   /** The tool list each upstream had when its definitions were last checked against the pins. */
   private readonly pinned = new Map<string, readonly JsonObject[]>();
   /** Hooks for the fronts (close a session's streams, …). */

@@ -10,6 +10,7 @@ import { HttpFront } from '../mcp/front/http.js';
 import { createHttpServer } from '../http/server.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { ResolveHost } from '../policy/egress.js';
 import { GatewayCore } from './gateway.js';
 
 export interface GatewayOptions {
@@ -20,6 +21,8 @@ export interface GatewayOptions {
   listen?: boolean;
   /** Send trace spans here (instead of, or without, `telemetry.otlpEndpoint`). */
   traceExporter?: SpanExporter;
+  /** Resolve the host names of push-notification URLs (default: the system resolver). */
+  resolveHost?: ResolveHost;
 }
 
 export class Gateway {
@@ -36,6 +39,7 @@ export class Gateway {
   ) {
     this.core = new GatewayCore(config, logger);
     if (options.traceExporter) this.core.traceExporter = options.traceExporter;
+    if (options.resolveHost) this.core.resolveHost = options.resolveHost;
   }
 
   get config(): Config {

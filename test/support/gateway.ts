@@ -5,7 +5,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import { createGateway, type ConfigInput, type Gateway } from '../../src/index.js';
+import { createGateway, type ConfigInput, type Gateway, type GatewayOptions } from '../../src/index.js';
 import { createLogger, silentLogger } from '../../src/telemetry/logger.js';
 
 export interface TestGateway {
@@ -17,7 +17,11 @@ export interface TestGateway {
 /** The admin token test gateways get unless their config names one (in-memory stores have no file). */
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 
-export async function startGateway(config: ConfigInput): Promise<TestGateway> {
+/** `options` may replace the logger (to read what the gateway logs) or bring a resolver. */
+export async function startGateway(
+  config: ConfigInput,
+  options: Pick<GatewayOptions, 'logger' | 'resolveHost'> = {},
+): Promise<TestGateway> {
   const gateway = createGateway(
     {
       store: 'sqlite::memory:',
@@ -27,7 +31,10 @@ export async function startGateway(config: ConfigInput): Promise<TestGateway> {
       reload: { watch: false, ...config.reload },
     },
     // SWY_TEST_LOG=debug shows the gateway's log while debugging a test.
-    { logger: process.env.SWY_TEST_LOG ? createLogger(process.env.SWY_TEST_LOG) : silentLogger() },
+    {
+      logger: process.env.SWY_TEST_LOG ? createLogger(process.env.SWY_TEST_LOG) : silentLogger(),
+      ...options,
+    },
   );
   await gateway.start();
   return { gateway, url: gateway.url!, stop: () => gateway.stop() };
