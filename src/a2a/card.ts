@@ -102,9 +102,11 @@ export async function fetchCard(cardUrl: string, opts: FetchCardOptions): Promis
 }
 
 /**
- * Verify the card's JWS signatures (one valid signature suffices, A2A §8.4). Keys come from the
- * configured JWKS, or else from the signature's `jku` when it is on the card's own origin: a card
- * must not make the gateway fetch from anywhere it names.
+ * Verify the card's JWS signatures (one valid signature suffices, A2A §8.4). Keys come only from
+ * the configured JWKS when there is one (the signature's `jku` is then ignored); else from the
+ * `jku` when it is on the card's own origin — a card must not make the gateway fetch from anywhere
+ * it names. A key served next to the card shows the card is intact, not who published it, which
+ * is why `requireSignature` needs the configured JWKS (config/schema.ts).
  */
 export async function verifySignatures(card: AgentCard, cardUrl: string, jwksUrl?: string): Promise<void> {
   const origin = new URL(cardUrl).origin;

@@ -6,10 +6,25 @@
  */
 import { Readable } from 'node:stream';
 import { request } from 'undici';
+import { originOf } from './interfaces.js';
 
-export function requestFetch(extraHeaders: Readonly<Record<string, string>>): typeof fetch {
+/**
+ * `origins` are where this agent's requests may go. The card's interfaces were checked against
+ * them already; checking each request again means no path through the SDK (an interface chosen
+ * later, a URL built from a task) can carry the credentials anywhere else.
+ */
+export function requestFetch(
+  extraHeaders: Readonly<Record<string, string>>,
+  origins: ReadonlySet<string>,
+): typeof fetch {
   return async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
+    const origin = originOf(url);
+    if (origin === undefined || !origins.has(origin))
+      throw new Error(
+        `refused to send a request to ${origin ?? 'a non-http(s) URL'}: it is neither the agent's origin ` +
+          'nor in a2a.allowedOrigins',
+      );
     const headers: Record<string, string> = {};
     new Headers(init?.headers).forEach((v, k) => (headers[k] = v));
     // Configured headers (credentials) go on every request to this agent, and only to it.

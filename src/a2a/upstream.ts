@@ -2,6 +2,9 @@
  * An upstream A2A agent: its card (fetched, validated, signature-checked, refreshed), an SDK
  * client for whichever binding and version it speaks, and the MCP tools the bridge derives from
  * the card. It is a federation `Backend`, so its tools appear in the catalog next to MCP tools.
+ *
+ * The client sends to the card's interfaces, with the configured headers: they must be on allowed
+ * origins, and a changed set is held until approved (a2a/interfaces.ts).
  */
 import {
   ClientFactory,
@@ -32,8 +35,22 @@ import {
 } from '../bridge/a2a-to-mcp.js';
 import { BridgedTasks } from '../bridge/a2a-tasks.js';
 import { A2AError } from '@a2a-js/sdk/errors';
-import { fetchCard, type AgentCard } from './card.js';
+import type { InterfaceVerdict, PinMode } from '../policy/pinning.js';
+import { CardError, fetchCard, type AgentCard, type FetchedCard } from './card.js';
 import { requestFetch } from './http-fetch.js';
+import {
+  allowedOrigins,
+  checkOrigins,
+  interfaceSet,
+  interfacesOf,
+  originOf,
+  usableInterfaces,
+} from './interfaces.js';
+
+/** The pin check for an agent's interfaces (policy/pinning.ts `PinRegistry`). */
+export interface InterfacePins {
+  observeInterfaces(upstream: string, offered: JsonObject, mode: PinMode): InterfaceVerdict;
+}
 
 export class A2aUpstream implements Backend {
   readonly kind = 'a2a' as const;
@@ -46,11 +63,19 @@ export class A2aUpstream implements Backend {
   /** The card's version as published ('1.0' or '0.3'). */
   cardShape: '1.0' | '0.3' | undefined;
   signed = false;
+  /** True while the card offers interfaces that await approval (calls use the approved ones). */
+  private interfacesHeld = false;
   client: Client | undefined;
   private calls = 0;
   private attempt = 0;
   private timer: NodeJS.Timeout | undefined;
   private cardJson = '';
+  /** Card loads run one at a time: a refresh and an approval must not both swap the client. */
+  private loading: Promise<void> = Promise.resolve();
+  /** Where requests to this agent may go. */
+  private readonly origins: ReadonlySet<string>;
+  /** The bindings the client speaks; interfaces in others are never used. */
+  private readonly bindings: readonly string[];
   private readonly log: Logger;
   private readonly firstAttempt: Promise<void>;
   private resolveFirst!: () => void;
@@ -60,10 +85,13 @@ export class A2aUpstream implements Backend {
   constructor(
     readonly spec: A2aUpstreamConfig,
     private readonly hooks: UpstreamHooks,
+    private readonly pins: InterfacePins,
     log: Logger,
     readonly origin: 'config' | 'admin' = 'config',
   ) {
     this.log = log.child({ upstream: spec.name });
+    this.origins = allowedOrigins(spec.a2a);
+    this.bindings = this.transports().map((t) => t.protocolName);
     this.firstAttempt = new Promise((r) => (this.resolveFirst = r));
   }
 
@@ -108,6 +136,13 @@ export class A2aUpstream implements Backend {
   start(): Promise<void> {
     void this.load();
     return this.firstAttempt;
+  }
+
+  /** An admin approved the interfaces the card offers: read it again and use them. */
+  interfacesApproved(): void {
+    if (this.stopped) return;
+    this.cardJson = '';
+    void this.load();
   }
 
   async stop(graceMs = 5_000): Promise<void> {
@@ -214,8 +249,14 @@ export class A2aUpstream implements Backend {
     return { client: this.client, card: this.card };
   }
 
+  private load(): Promise<void> {
+    const run = this.loading.then(() => this.loadNow());
+    this.loading = run;
+    return run;
+  }
+
   /** Fetch (or re-fetch) the card; on failure keep the last good one while retrying with backoff. */
-  private async load(): Promise<void> {
+  private async loadNow(): Promise<void> {
     if (this.state === 'stopped') return;
     const { a2a } = this.spec;
     try {
@@ -228,8 +269,9 @@ export class A2aUpstream implements Backend {
       if (this.stopped) return;
       const json = JSON.stringify(fetched.card);
       if (json !== this.cardJson) {
-        this.client = await this.factory().createFromAgentCard(fetched.card);
-        this.card = fetched.card;
+        const card = this.withApprovedInterfaces(fetched);
+        this.client = await this.factory().createFromAgentCard(card);
+        this.card = card;
         this.cardShape = fetched.shape;
         this.signed = fetched.signed;
         this.cardJson = json;
@@ -244,6 +286,7 @@ export class A2aUpstream implements Backend {
             version: fetched.shape,
             signed: fetched.signed,
             skills: fetched.card.skills.length,
+            interfacesHeld: this.interfacesHeld,
           },
           'agent card loaded',
         );
@@ -262,6 +305,7 @@ export class A2aUpstream implements Backend {
       }
       this.card = undefined;
       this.client = undefined;
+      this.interfacesHeld = false;
       this.cardJson = '';
       this.setState('restarting');
       const { initialDelayMs, maxDelayMs } = this.spec.restart;
@@ -284,11 +328,41 @@ export class A2aUpstream implements Backend {
     this.hooks.stateChanged(this);
   }
 
+  /**
+   * The card with the interfaces calls may use: its own when they are on allowed origins and
+   * approved (or first seen); the approved ones while a changed set waits for an admin. A card
+   * naming a foreign origin is refused outright, before anything is pinned or sent.
+   */
+  private withApprovedInterfaces(fetched: FetchedCard): AgentCard {
+    const offered = usableInterfaces(fetched.card, this.bindings);
+    checkOrigins(offered, this.origins);
+    const verdict = this.pins.observeInterfaces(this.name, interfaceSet(offered), this.spec.pinning);
+    this.interfacesHeld = verdict.held;
+    if (!verdict.held) return fetched.card;
+    const approved = verdict.use ? interfacesOf(verdict.use) : [];
+    // The config may have changed since they were approved: then nothing is sent until an approval.
+    const stale = approved.find((i) => !this.origins.has(originOf(i.url) ?? ''));
+    if (approved.length === 0 || stale)
+      throw new CardError(
+        'the Agent Card changed its interfaces, and the approved ones are ' +
+          (stale
+            ? `on ${originOf(stale.url) ?? stale.url}, no longer an allowed origin`
+            : 'none it can use') +
+          `: approve the new ones (${this.name}/#interfaces) to use the agent`,
+      );
+    return { ...fetched.card, supportedInterfaces: approved };
+  }
+
+  private transports() {
+    const opts = {
+      fetchImpl: requestFetch(this.spec.a2a.headers, this.origins),
+      legacyCompat: { enabled: true },
+    };
+    return [new JsonRpcTransportFactory(opts), new RestTransportFactory(opts)];
+  }
+
   private factory(): ClientFactory {
-    const opts = { fetchImpl: requestFetch(this.spec.a2a.headers), legacyCompat: { enabled: true } };
-    return new ClientFactory({
-      transports: [new JsonRpcTransportFactory(opts), new RestTransportFactory(opts)],
-    });
+    return new ClientFactory({ transports: this.transports() });
   }
 }
 

@@ -168,6 +168,15 @@ export const UpstreamSchema = z
   })
   .describe('One upstream MCP server.');
 
+/** `scheme://host[:port]`, nothing more: what a URL's origin is compared with. */
+const origin = z.url({ protocol: /^https?$/, error: 'expected an http(s) origin' }).refine(
+  (v) => {
+    const u = new URL(v);
+    return u.pathname === '/' && !u.search && !u.hash && !u.username && !u.password;
+  },
+  { error: 'expected an origin: scheme://host[:port], without path, query or credentials' },
+);
+
 export const A2aEndpointSchema = z
   .strictObject({
     url: z
@@ -181,14 +190,36 @@ export const A2aEndpointSchema = z
       .default({})
       .describe('Headers sent on every request to the agent, e.g. `Authorization: Bearer ${TRAVEL_TOKEN}`.'),
     refreshIntervalMs: durationMs('How often the Agent Card is fetched again (0: only at start).', 300_000),
+    allowedOrigins: z
+      .array(origin)
+      .default([])
+      .describe(
+        'Other origins (`https://host[:port]`) the card may list interfaces on. By default every interface ' +
+          "must be on the origin of `url`: the configured headers (credentials) go wherever the card's " +
+          'interfaces point, so a card naming any other origin is refused.',
+      ),
     requireSignature: z
       .boolean()
       .default(false)
-      .describe('Refuse a card without a valid JWS signature (signatures present are always verified).'),
+      .describe(
+        'Refuse a card without a valid JWS signature (signatures present are always verified). Needs `jwksUrl`.',
+      ),
     jwksUrl: z
       .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
       .optional()
-      .describe('JWKS used to verify card signatures whose header carries no `jku`.'),
+      .describe(
+        "JWKS that card signatures are verified against (the signature's `jku` is then ignored). Without it, a " +
+          "signature is checked against a `jku` on the card's own origin, which proves only that the card is intact.",
+      ),
+  })
+  .superRefine((a2a, ctx) => {
+    // Keys the card's own server hands out prove nothing about who published the card.
+    if (a2a.requireSignature && !a2a.jwksUrl)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['jwksUrl'],
+        message: 'required when requireSignature is true: the JWKS of whoever signs the card',
+      });
   })
   .describe('An Agent2Agent (A2A) agent reached over HTTP (JSON-RPC or HTTP+JSON, v1.0 or v0.3).');
 
@@ -199,7 +230,12 @@ export const A2aUpstreamSchema = z
     ),
     a2a: A2aEndpointSchema,
     prefix: prefixSchema,
-    pinning: pinningSchema,
+    pinning: pinningSchema.describe(
+      "Pinning of the bridged tools' definitions and of the agent's interfaces (URL, binding, version and " +
+        'tenant of each, from its card; pin name `#interfaces`): `pin` quarantines a changed tool and holds ' +
+        'a changed interface set — calls keep going to the approved interfaces — until an admin approves it ' +
+        '(`switchyard tools diff|approve`); `warn` only logs and records changes; `off` tracks neither.',
+    ),
     timeoutMs: durationMs('How long one A2A call may take before it is abandoned.', 120_000),
     startTimeoutMs: durationMs('How long fetching the Agent Card may take at start.', 30_000),
     enabled: z.boolean().default(true).describe('Set to false to keep the entry but not start it.'),

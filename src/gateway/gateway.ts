@@ -214,6 +214,10 @@ export class GatewayCore implements Core, UpstreamHooks {
         const n: RpcNotification = { jsonrpc: '2.0', method: 'notifications/tools/list_changed' };
         for (const s of this.sessions.values()) s.notify(n);
       },
+      interfacesApproved: (upstream) => {
+        const u = this.upstreams.get(upstream);
+        if (u instanceof A2aUpstream) u.interfacesApproved();
+      },
     });
     await this.pins.load();
     this.authz.runtime = await this.storedPolicies();
@@ -606,7 +610,7 @@ export class GatewayCore implements Core, UpstreamHooks {
 
   private createUpstream(spec: AnyUpstreamConfig, origin: 'config' | 'admin'): Upstream | A2aUpstream {
     return isA2a(spec)
-      ? new A2aUpstream(spec, this, this.log, origin)
+      ? new A2aUpstream(spec, this, this.pins, this.log, origin)
       : new Upstream(spec, this, this.log, origin);
   }
 

@@ -7,9 +7,13 @@
  *
  * Checks run synchronously against pins held in memory, at the moment an upstream's tool list is
  * (re)read, so a changed tool is never callable, not even briefly; store writes follow.
+ *
+ * An A2A agent's interfaces — where its requests and credentials go — are pinned the same way,
+ * under the name `#interfaces` (a2a/interfaces.ts): changed interfaces are held, and calls keep
+ * going to the approved ones until an admin approves the new set.
  */
 import type { JsonObject } from '../mcp/jsonrpc.js';
-import { canonicalJson, digest } from '../ledger/canonical.js';
+import { canonicalJson, digest, sha256Hex } from '../ledger/canonical.js';
 import type { LedgerInput } from '../ledger/entry.js';
 import type { PinRepo, StoredPin } from '../store/types.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -29,10 +33,23 @@ export function definitionHash(tool: JsonObject): string {
   return digest(definitionOf(tool));
 }
 
+/** The pin name of an A2A agent's interface set (no bridged tool name can start with `#`). */
+export const INTERFACES_PIN = '#interfaces';
+
 interface Held {
   hash: string;
+  /** The approved interface set (interface pins only): what calls use while a change is held. */
+  definition?: string;
   /** Set while quarantined: the definition the upstream offers now. */
   pending?: { hash: string; definition: string };
+}
+
+/** What the interfaces check decided for an agent's card. */
+export interface InterfaceVerdict {
+  /** True while a changed set awaits approval (mode `pin`). */
+  held: boolean;
+  /** The set calls may use: the offered one, or the approved one while held (unknown: none). */
+  use: JsonObject | undefined;
 }
 
 export interface PinEvents {
@@ -40,14 +57,21 @@ export interface PinEvents {
   quarantined(): void;
   /** The visible tool set changed (quarantine lifted). */
   changed(): void;
+  /** An agent's held interface set was approved: it may now use the interfaces it offers. */
+  interfacesApproved(upstream: string): void;
 }
+
+type Kind = 'tool' | 'interfaces';
 
 const key = (upstream: string, tool: string) => `${upstream}\u0000${tool}`;
 
 export class PinRegistry {
   private readonly held = new Map<string, Held>();
-  /** Tools quarantined now, and the hash each upstream currently offers. */
-  private readonly quarantine = new Map<string, { upstream: string; tool: string; hash: string }>();
+  /** Tools (and interface sets) quarantined now, and the hash each upstream currently offers. */
+  private readonly quarantine = new Map<
+    string,
+    { upstream: string; tool: string; hash: string; kind: Kind }
+  >();
   /** Hash of what each upstream offers now (for the request record). */
   private readonly current = new Map<string, string>();
   private pollTimer: NodeJS.Timeout | undefined;
@@ -62,7 +86,10 @@ export class PinRegistry {
   ) {}
 
   async load(): Promise<void> {
-    for (const p of await this.repo.list()) this.held.set(key(p.upstream, p.tool), { hash: p.hash });
+    for (const p of await this.repo.list()) {
+      const definition = p.tool === INTERFACES_PIN ? { definition: p.definition } : {};
+      this.held.set(key(p.upstream, p.tool), { hash: p.hash, ...definition });
+    }
   }
 
   get active(): boolean {
@@ -80,57 +107,80 @@ export class PinRegistry {
   /** An upstream's tool list was (re)read. */
   observe(upstream: string, tools: readonly JsonObject[], mode: PinMode): void {
     for (const k of [...this.current.keys()]) if (k.startsWith(`${upstream}\u0000`)) this.current.delete(k);
-    for (const [k, q] of this.quarantine) if (q.upstream === upstream) this.quarantine.delete(k);
+    for (const [k, q] of this.quarantine)
+      if (q.upstream === upstream && q.kind === 'tool') this.quarantine.delete(k);
     if (mode === 'off') return;
-    const now = Date.now();
     for (const t of tools) {
       const tool = String(t.name);
-      const k = key(upstream, tool);
-      const definition = canonicalJson(definitionOf(t));
-      const hash = digest(definitionOf(t));
-      this.current.set(k, hash);
-      const held = this.held.get(k);
-      if (!held) {
-        this.held.set(k, { hash });
-        const pin: StoredPin = {
-          upstream,
-          tool,
-          hash,
-          definition,
-          pinnedAt: now,
-          pendingHash: null,
-          pendingDefinition: null,
-          pendingSince: null,
-        };
-        this.track(this.repo.insert(pin), 'storing a tool pin failed');
-        continue;
-      }
-      if (held.hash === hash) continue;
-      const reported = held.pending?.hash === hash;
-      held.pending = { hash, definition };
-      if (mode === 'pin') this.quarantine.set(k, { upstream, tool, hash });
-      if (reported) continue; // the same change seen again (a reconnect): already reported
-      this.log.warn(
-        { upstream, tool, pinned: held.hash, offered: hash, mode },
-        mode === 'pin'
-          ? 'tool definition changed: quarantined until an admin approves it (switchyard tools diff|approve)'
-          : 'tool definition changed (pinning: warn)',
-      );
-      this.events.alert({
-        method: 'tools/pin',
-        alert: mode === 'pin' ? 'tool_quarantined' : 'tool_changed',
-        upstream,
-        target: tool,
-        definitionHash: hash,
-        detail: { pinned: held.hash, mode },
-      });
-      if (mode === 'pin') this.events.quarantined();
-      this.track(
-        this.repo.setPending(upstream, tool, hash, definition, now),
-        'storing a changed tool definition failed',
-      );
+      this.current.set(key(upstream, tool), this.check(upstream, tool, definitionOf(t), mode, 'tool'));
     }
     this.schedulePoll();
+  }
+
+  /**
+   * An A2A agent's card was (re)read and offers this interface set: pin it on first sight; a
+   * changed set is held (mode `pin`) — the verdict then names the approved set to keep using.
+   */
+  observeInterfaces(upstream: string, offered: JsonObject, mode: PinMode): InterfaceVerdict {
+    const k = key(upstream, INTERFACES_PIN);
+    this.quarantine.delete(k);
+    if (mode === 'off') return { held: false, use: offered };
+    this.check(upstream, INTERFACES_PIN, offered, mode, 'interfaces');
+    if (!this.quarantine.has(k)) return { held: false, use: offered };
+    this.schedulePoll();
+    const approved = this.held.get(k)?.definition;
+    return { held: true, use: approved ? (JSON.parse(approved) as JsonObject) : undefined };
+  }
+
+  /** Compare one definition with its pin: pin it, accept it, or report (and in `pin` mode hold) it. */
+  private check(upstream: string, tool: string, def: JsonObject, mode: PinMode, kind: Kind): string {
+    const k = key(upstream, tool);
+    const definition = canonicalJson(def);
+    const hash = `sha256:${sha256Hex(definition)}`;
+    const held = this.held.get(k);
+    const now = Date.now();
+    if (!held) {
+      this.held.set(k, { hash, ...(kind === 'interfaces' ? { definition } : {}) });
+      const pin: StoredPin = {
+        upstream,
+        tool,
+        hash,
+        definition,
+        pinnedAt: now,
+        pendingHash: null,
+        pendingDefinition: null,
+        pendingSince: null,
+      };
+      this.track(this.repo.insert(pin), 'storing a tool pin failed');
+      return hash;
+    }
+    if (held.hash === hash) return hash;
+    const reported = held.pending?.hash === hash;
+    held.pending = { hash, definition };
+    if (mode === 'pin') this.quarantine.set(k, { upstream, tool, hash, kind });
+    if (reported) return hash; // the same change seen again (a reconnect): already reported
+    const what = kind === 'tool' ? 'tool definition' : 'agent interfaces';
+    const state = kind === 'tool' ? 'quarantined' : 'held (calls keep going to the approved interfaces)';
+    this.log.warn(
+      { upstream, tool, pinned: held.hash, offered: hash, mode },
+      mode === 'pin'
+        ? `${what} changed: ${state} until an admin approves it (switchyard tools diff|approve)`
+        : `${what} changed (pinning: warn)`,
+    );
+    this.events.alert({
+      method: 'tools/pin',
+      alert: `${kind}_${mode === 'pin' ? 'quarantined' : 'changed'}`,
+      upstream,
+      target: tool,
+      definitionHash: hash,
+      detail: { pinned: held.hash, mode },
+    });
+    if (mode === 'pin') this.events.quarantined();
+    this.track(
+      this.repo.setPending(upstream, tool, hash, definition, now),
+      `storing a changed ${what} failed`,
+    );
+    return hash;
   }
 
   /** Resolves when what was observed so far is in the store. */
@@ -152,7 +202,7 @@ export class PinRegistry {
     const stored = await this.repo.get(upstream, tool);
     if (!stored?.pendingHash || !stored.pendingDefinition) return false;
     await this.repo.approve(upstream, tool, stored.pendingHash, stored.pendingDefinition, Date.now());
-    this.accept(k, upstream, tool, stored.pendingHash, by);
+    this.accept(k, upstream, tool, stored.pendingHash, stored.pendingDefinition, by);
     return true;
   }
 
@@ -160,21 +210,23 @@ export class PinRegistry {
     clearTimeout(this.pollTimer);
   }
 
-  private accept(k: string, upstream: string, tool: string, hash: string, by: string): void {
-    this.held.set(k, { hash });
+  private accept(k: string, upstream: string, tool: string, hash: string, definition: string, by: string) {
+    this.held.set(k, { hash, ...(tool === INTERFACES_PIN ? { definition } : {}) });
     const q = this.quarantine.get(k);
     if (q?.hash !== hash) return;
     this.quarantine.delete(k);
-    this.log.info({ upstream, tool, hash, by }, 'tool definition approved: quarantine lifted');
+    const what = q.kind === 'tool' ? 'tool definition' : 'agent interfaces';
+    this.log.info({ upstream, tool, hash, by }, `${what} approved: quarantine lifted`);
     this.events.alert({
       method: 'tools/approve',
-      alert: 'tool_approved',
+      alert: `${q.kind}_approved`,
       upstream,
       target: tool,
       definitionHash: hash,
       principal: by,
     });
-    this.events.changed();
+    if (q.kind === 'interfaces') this.events.interfacesApproved(upstream);
+    else this.events.changed();
   }
 
   /**
@@ -193,7 +245,8 @@ export class PinRegistry {
   private async poll(): Promise<void> {
     for (const [k, q] of [...this.quarantine]) {
       const stored = await this.repo.get(q.upstream, q.tool).catch(() => undefined);
-      if (stored && stored.hash === q.hash) this.accept(k, q.upstream, q.tool, q.hash, 'cli');
+      if (stored && stored.hash === q.hash)
+        this.accept(k, q.upstream, q.tool, q.hash, stored.definition, 'cli');
     }
   }
 }

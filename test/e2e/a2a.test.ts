@@ -689,7 +689,10 @@ describe('A2A upstream cards: validation and signatures', () => {
     });
     gw = await startGateway({
       upstreams: [
-        { name: 'signed', a2a: { url: signed.url, requireSignature: true } },
+        {
+          name: 'signed',
+          a2a: { url: signed.url, requireSignature: true, jwksUrl: `${signed.url}/jwks.json` },
+        },
         { name: 'tampered', a2a: { url: tampered.url } },
         { name: 'broken', a2a: { url: broken.url } },
       ],

@@ -45,8 +45,15 @@ export interface A2aAgentFixture {
   cancelled: string[];
   /** Headers of the last request the agent received. */
   lastHeaders: () => Record<string, string | string[] | undefined>;
+  /** Every request the agent received (method, path, authorization), in order. */
+  requests: { method: string; path: string; authorization?: string }[];
   /** Publish one more skill on the card (for refresh tests). */
   addSkill(id: string): void;
+  /**
+   * List interfaces at `<base>/jsonrpc` and `<base>/rest` on the card instead of its own (another
+   * agent's, a foreign server's); undefined goes back to its own.
+   */
+  moveInterfaces(base: string | undefined): void;
   /** Cut every open connection (an agent dying mid-stream); it keeps listening. */
   dropConnections(): void;
   stop(): Promise<void>;
@@ -204,6 +211,8 @@ export interface A2aAgentOptions {
   sign?: { tamper?: boolean };
   /** Serve this instead of a card (to test validation). */
   brokenCard?: unknown;
+  /** Publish interfaces at this base URL instead of its own (see `moveInterfaces`). */
+  interfacesAt?: string;
 }
 
 export async function startA2aAgent(opts: A2aAgentOptions = {}): Promise<A2aAgentFixture> {
@@ -216,13 +225,25 @@ export async function startA2aAgent(opts: A2aAgentOptions = {}): Promise<A2aAgen
   const base = () =>
     listening ? `http://127.0.0.1:${(listening.address() as AddressInfo).port}` : 'http://127.0.0.1';
   const extraSkills: string[] = [];
+  const requests: A2aAgentFixture['requests'] = [];
+  let interfacesAt = opts.interfacesAt;
   const card = (): AgentCard => ({
     name: opts.name ?? 'Travel agent',
     description: 'Books trips (a test agent).',
     supportedInterfaces: duplicateInterfacesForLegacy(
       [
-        { url: `${base()}/jsonrpc`, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '1.0' },
-        { url: `${base()}/rest`, protocolBinding: 'HTTP+JSON', tenant: '', protocolVersion: '1.0' },
+        {
+          url: `${interfacesAt ?? base()}/jsonrpc`,
+          protocolBinding: 'JSONRPC',
+          tenant: '',
+          protocolVersion: '1.0',
+        },
+        {
+          url: `${interfacesAt ?? base()}/rest`,
+          protocolBinding: 'HTTP+JSON',
+          tenant: '',
+          protocolVersion: '1.0',
+        },
       ],
       ['JSONRPC', 'HTTP+JSON'],
     ).filter((i) => !opts.legacyOnly || i.protocolVersion !== '1.0'),
@@ -283,6 +304,11 @@ export async function startA2aAgent(opts: A2aAgentOptions = {}): Promise<A2aAgen
   });
   app.use((req, _res, next) => {
     lastHeaders = { ...req.headers };
+    requests.push({
+      method: req.method,
+      path: req.path,
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    });
     // A v0.3-only agent publishes the v0.3 card shape whatever version the client asks for.
     if (opts.legacyOnly) delete req.headers['a2a-version'];
     next();
@@ -325,8 +351,10 @@ export async function startA2aAgent(opts: A2aAgentOptions = {}): Promise<A2aAgen
     tasks,
     cancelled: executor.cancelled,
     lastHeaders: () => lastHeaders,
+    requests,
     dropConnections: () => server.closeAllConnections(),
     addSkill: (id) => extraSkills.push(id),
+    moveInterfaces: (at) => (interfacesAt = at),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
