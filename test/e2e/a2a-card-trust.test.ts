@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/index.js';
 import { startA2aAgent, type A2aAgentFixture } from '../support/a2a-agent.js';
-import { connect, startGateway, type TestGateway } from '../support/gateway.js';
+import { adminFetch, connect, startGateway, type TestGateway } from '../support/gateway.js';
 import { ledgerEntries } from '../support/ledger.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -111,7 +111,7 @@ describe('A2A card trust: a card that moves its interfaces is held until approve
       },
     },
   ];
-  const admin = (path: string, init?: RequestInit) => fetch(gw.url.replace(/\/mcp$/, `/admin${path}`), init);
+  const admin = (path: string, init?: RequestInit) => adminFetch(gw, path, init);
   const interfacesPin = async () =>
     ((await (await admin('/pins')).json()) as { pins: Json[] }).pins.find(
       (p) => p.upstream === 'travel' && p.tool === '#interfaces',
