@@ -49,6 +49,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 import type { Tracing } from '../telemetry/traces.js';
 import { VERSION } from '../version.js';
 import { GatewayError, toJsonRpcError } from './errors.js';
+import { redact } from '../ledger/entry.js';
 import type { LedgerSink } from '../ledger/writer.js';
 import type { Authenticator } from '../policy/authn.js';
 import { mcpSubject, type Authorizer } from '../policy/authz.js';
@@ -519,7 +520,11 @@ export class Pipeline {
     this.core.metrics.record(rec);
     this.core.ledger?.append(toLedgerInput(rec));
     if (rec.span) this.core.tracing!.endRequest(rec.span, rec);
-    if (this.core.log.isLevelEnabled('debug')) this.core.log.debug({ req: rec }, 'request');
+    if (this.core.log.isLevelEnabled('debug')) {
+      // The keys the ledger redacts are redacted here too: a debug log is no place for a password.
+      const args = rec.args === undefined ? undefined : redact(rec.args, this.core.config.audit.redactKeys);
+      this.core.log.debug({ req: { ...rec, args } }, 'request');
+    }
   }
 }
 

@@ -54,9 +54,16 @@ describe('tool name tricks', () => {
     expect(refused.has('docs.search')).toBe(false);
   });
 
-  it('hashes a definition over its name, description, schemas and annotations only', () => {
+  it('hashes a definition over its name, description, schemas, annotations, execution, _meta and icons', () => {
     const base = { name: 't', description: 'd', inputSchema: { type: 'object' } };
-    expect(definitionHash({ ...base, _meta: { x: 1 } })).toBe(definitionHash(base));
+    expect(definitionHash({ ...base, other: { x: 1 } })).toBe(definitionHash(base));
+    expect(definitionHash({ ...base, _meta: { x: 1 } })).not.toBe(definitionHash(base));
+    expect(definitionHash({ ...base, icons: [{ src: 'https://example.com/i.png' }] })).not.toBe(
+      definitionHash(base),
+    );
+    expect(definitionHash({ ...base, execution: { taskSupport: 'optional' } })).not.toBe(
+      definitionHash(base),
+    );
     expect(definitionHash({ ...base, description: 'other' })).not.toBe(definitionHash(base));
     expect(definitionHash({ ...base, annotations: { destructiveHint: true } })).not.toBe(
       definitionHash(base),

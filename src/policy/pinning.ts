@@ -1,9 +1,9 @@
 /**
  * Tool-definition pinning, the rug-pull defence. The first time a tool is seen, the hash of its
- * definition (name, title, description, input and output schema, annotations) is pinned in the
- * store. If the upstream later offers a different definition, the tool is quarantined — hidden
- * from lists, calls refused — until an admin approves the new one. Mode per upstream: `pin`,
- * `warn` (log and record only), `off`.
+ * definition (name, title, description, input and output schema, annotations, execution, _meta,
+ * icons) is pinned in the store. If the upstream later offers a different definition, the tool is
+ * quarantined — hidden from lists, calls refused — until an admin approves the new one. Mode per
+ * upstream: `pin`, `warn` (log and record only), `off`.
  *
  * Checks run synchronously against pins held in memory, at the moment an upstream's tool list is
  * (re)read, so a changed tool is never callable, not even briefly; store writes follow.
@@ -22,6 +22,15 @@ export type PinMode = 'pin' | 'warn' | 'off';
 
 /** The parts of a tool a model or user relies on. */
 export function definitionOf(tool: JsonObject): JsonObject {
+  const out = coveredBeforeOf(tool);
+  // Always present, null when the tool has none: that pins the fact that it had none, and it
+  // makes every definition of this form differ from one pinned before these were covered.
+  for (const k of ['execution', '_meta', 'icons'] as const) out[k] = tool[k] ?? null;
+  return out;
+}
+
+/** What pins covered before `execution`, `_meta` and `icons` (MCP 2025-11-25) were added. */
+function coveredBeforeOf(tool: JsonObject): JsonObject {
   const out: JsonObject = { name: tool.name };
   for (const k of ['title', 'description', 'inputSchema', 'outputSchema', 'annotations'] as const) {
     if (tool[k] !== undefined) out[k] = tool[k];
@@ -112,7 +121,11 @@ export class PinRegistry {
     if (mode === 'off') return;
     for (const t of tools) {
       const tool = String(t.name);
-      this.current.set(key(upstream, tool), this.check(upstream, tool, definitionOf(t), mode, 'tool'));
+      const legacy = digest(coveredBeforeOf(t));
+      this.current.set(
+        key(upstream, tool),
+        this.check(upstream, tool, definitionOf(t), mode, 'tool', legacy),
+      );
     }
     this.schedulePoll();
   }
@@ -132,8 +145,18 @@ export class PinRegistry {
     return { held: true, use: approved ? (JSON.parse(approved) as JsonObject) : undefined };
   }
 
-  /** Compare one definition with its pin: pin it, accept it, or report (and in `pin` mode hold) it. */
-  private check(upstream: string, tool: string, def: JsonObject, mode: PinMode, kind: Kind): string {
+  /**
+   * Compare one definition with its pin: pin it, accept it, or report (and in `pin` mode hold) it.
+   * `legacy`: the hash a pin taken before execution, _meta and icons were covered would have.
+   */
+  private check(
+    upstream: string,
+    tool: string,
+    def: JsonObject,
+    mode: PinMode,
+    kind: Kind,
+    legacy?: string,
+  ): string {
     const k = key(upstream, tool);
     const definition = canonicalJson(def);
     const hash = `sha256:${sha256Hex(definition)}`;
@@ -155,6 +178,10 @@ export class PinRegistry {
       return hash;
     }
     if (held.hash === hash) return hash;
+    if (legacy !== undefined && held.hash === legacy) {
+      this.upgrade(upstream, tool, held, { hash, definition }, now);
+      return hash;
+    }
     const reported = held.pending?.hash === hash;
     held.pending = { hash, definition };
     if (mode === 'pin') this.quarantine.set(k, { upstream, tool, hash, kind });
@@ -181,6 +208,45 @@ export class PinRegistry {
       `storing a changed ${what} failed`,
     );
     return hash;
+  }
+
+  /**
+   * A pin taken before `execution`, `_meta` and `icons` were covered, of a tool unchanged in all
+   * it covered: it now covers those too, as they are now. No pin of the new form can match the
+   * old form (its definitions always name those fields), so this happens once per pin; a tool
+   * whose `execution`, `_meta` or `icons` change after that is quarantined like any other change.
+   *
+   * Quarantining instead would quarantine nearly every tool on upgrade (SDK servers send
+   * `execution` for every tool) and teach admins to approve without reading. What this trusts —
+   * these fields as first seen after the upgrade — is what a new tool gets: nothing the old pin
+   * vouched for is given up. Each upgrade is logged and written to the ledger (`tool_pin_upgraded`).
+   */
+  private upgrade(
+    upstream: string,
+    tool: string,
+    held: Held,
+    now: { hash: string; definition: string },
+    at: number,
+  ): void {
+    const pinned = held.hash;
+    held.hash = now.hash;
+    held.pending = undefined;
+    this.log.info(
+      { upstream, tool, pinned, now: now.hash },
+      'tool pin extended to execution, _meta and icons (the rest is unchanged)',
+    );
+    this.events.alert({
+      method: 'tools/pin',
+      alert: 'tool_pin_upgraded',
+      upstream,
+      target: tool,
+      definitionHash: now.hash,
+      detail: { pinned },
+    });
+    this.track(
+      this.repo.approve(upstream, tool, now.hash, now.definition, at),
+      'storing an upgraded tool pin failed',
+    );
   }
 
   /** Resolves when what was observed so far is in the store. */

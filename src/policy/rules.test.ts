@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../config/load.js';
 import type { Principal } from './principal.js';
+import { canonicalResourceUri } from './resource-uri.js';
 import { PolicySet, type PolicyTarget } from './rules.js';
 
 const who = (name: string, ...groups: string[]): Principal => ({ name, groups, via: 'api-key' });
@@ -65,6 +66,88 @@ describe('policy rules', () => {
     expect(set.decide(who('x'), tool('greet-1')).effect).toBe('deny'); // tools are not named by the rule
     // Regex characters in globs are literal.
     expect(set.decide(who('x'), { kind: 'resource', name: 'file:///pubX' }).effect).toBe('deny');
+  });
+
+  it('decides on a resource by its canonical URI: no spelling of a path gets past a rule', () => {
+    const set = policies([
+      { name: 'public', effect: 'allow', principals: ['*'], resources: ['file:///srv/public/*'] },
+      { name: 'home', effect: 'allow', principals: ['*'], resources: ['file:///home/%7ealice/*'] },
+      { name: 'no-secret', effect: 'deny', principals: ['*'], resources: ['file:///srv//secret/*'] },
+      { name: 'srv', effect: 'allow', principals: ['ops'], resources: ['file:///srv/*'] },
+    ]);
+    const decide = (uri: string, name = 'x') => set.decide(who(name), { kind: 'resource', name: uri });
+    for (const uri of [
+      'file:///srv/public/../../etc/passwd',
+      'file:///srv/public/%2e%2e/%2e%2e/etc/passwd',
+      'file:///srv/public/.%2E/.%2e/etc/passwd',
+      'file:///srv/public/％2e％2e/etc/passwd', // fullwidth percent signs (NFKC)
+      'file:///srv/public/．．/secret', // fullwidth full stops (NFKC)
+    ]) {
+      expect(decide(uri), uri).toEqual({ effect: 'deny', rule: 'default (no rule allows it)' });
+    }
+    for (const uri of [
+      'file:///srv/public/..%2f..%2fetc/passwd',
+      'file:///srv/public/..%2F..%2Fetc/passwd',
+      'file:///srv/public/..%5c..%5cetc%5cpasswd',
+      'file:///srv/public/..\\..\\etc\\passwd',
+      'file:///srv/public/x\\y',
+      'file:///srv/public/%252e%252e%252f%252e%252e/etc/passwd', // encoded twice
+      'file:///srv/public/..;/..;/etc/passwd',
+      'file:///srv/public/\t../x',
+      'file:///srv/public/a\nb',
+    ]) {
+      expect(decide(uri), uri).toEqual({ effect: 'deny', rule: 'unsafe resource URI' });
+    }
+    for (const uri of [
+      'file:///srv/secret/x',
+      'file:///srv//secret/x',
+      'file:///srv/./secret/x',
+      'file:///srv/public/../secret/x',
+      'file:///srv/%73ecret/x',
+      'FILE:///SRV/SECRET/X',
+      'file://localhost/srv/secret/x',
+      'file:/srv/secret/x',
+      ' file:///srv/secret/x',
+    ]) {
+      expect(decide(uri, 'ops'), uri).toEqual({ effect: 'deny', rule: 'no-secret' });
+    }
+    for (const uri of [
+      'file:///srv/public/readme.txt',
+      'file:///srv/public/./docs/../readme.txt',
+      'file:///srv/public//readme.txt',
+      'file:///srv/public/%7Euser/notes',
+      'file:///srv/public/a%20b',
+      'file:///srv/public/q?path=../../etc', // the query is not a path
+      'file:///home/~alice/notes',
+      'file:///home/%7Ealice/notes',
+    ]) {
+      expect(decide(uri).effect, uri).toBe('allow');
+    }
+    // Only resources: a tool or prompt name is not a URI.
+    const any = policies([{ name: 'dots', effect: 'allow', principals: ['*'], tools: ['a/../b'] }]);
+    expect(any.decide(who('x'), tool('a/../b')).effect).toBe('allow');
+    // No policies: nothing is looked at.
+    expect(new PolicySet([]).decide(who('x'), { kind: 'resource', name: 'file:///a/..%2f..%2fb' })).toEqual({
+      effect: 'allow',
+      rule: 'no policies',
+    });
+    expect(set.explain(who('x'), { kind: 'resource', name: 'file:///srv/public/..%2fsecret' })).toEqual({
+      decision: { effect: 'deny', rule: 'unsafe resource URI' },
+      matched: [],
+    });
+  });
+
+  it('canonicalises resource URIs as RFC 3986 §6.2.2 does', () => {
+    expect(canonicalResourceUri('file:///srv/./a/b/../c//d')).toBe('file:///srv/a/c/d');
+    expect(canonicalResourceUri('file:///srv/a/..')).toBe('file:///srv/');
+    expect(canonicalResourceUri('http://h/%7euser/%2f%e2%82%ac?q=%2e#f')).toBe(
+      'http://h/~user/%2F%E2%82%AC?q=.#f',
+    );
+    expect(canonicalResourceUri('fixture://items/{id}')).toBe('fixture://items/{id}');
+    expect(canonicalResourceUri('urn:isbn:0-486-27557-4')).toBe('urn:isbn:0-486-27557-4');
+    expect(canonicalResourceUri('file://localhost/etc')).toBe('file:///etc');
+    expect(canonicalResourceUri('file:/../../etc')).toBe('file:///etc');
+    expect(canonicalResourceUri('file:///a/..%2fb')).toBeUndefined();
   });
 
   it('covers A2A agents and skills, the agent scoping its skills like an upstream', () => {

@@ -5,10 +5,12 @@
  *
  * Decisions are made on the routed target — the upstream and both the federated and the
  * upstream's own name — never on the string the client typed, so no spelling of a name (prefixed,
- * unprefixed, other case, other Unicode form) reaches a tool a rule denies.
+ * unprefixed, other case, other Unicode form) reaches a tool a rule denies. Resource URIs are
+ * decided on in their canonical form (resource-uri.ts), so no spelling of a path reaches one.
  */
 import type { PolicyConfig } from '../config/schema.js';
 import type { Principal } from './principal.js';
+import { canonicalResourceGlob, canonicalResourceUri } from './resource-uri.js';
 
 export type TargetKind = 'tool' | 'prompt' | 'resource' | 'agent' | 'skill';
 
@@ -48,6 +50,7 @@ interface CompiledRule {
 
 export const ALLOW_ALL: Decision = Object.freeze({ effect: 'allow', rule: 'no policies' });
 const DEFAULT_DENY: Decision = Object.freeze({ effect: 'deny', rule: 'default (no rule allows it)' });
+const UNSAFE_URI: Decision = Object.freeze({ effect: 'deny', rule: 'unsafe resource URI' });
 
 export class PolicySet {
   private readonly rules: CompiledRule[];
@@ -62,8 +65,10 @@ export class PolicySet {
 
   decide(principal: Principal, target: PolicyTarget): Decision {
     if (this.rules.length === 0) return ALLOW_ALL;
+    const subject = decidable(target);
+    if (!subject) return UNSAFE_URI;
     let allow: CompiledRule | undefined;
-    for (const r of this.matching(principal, target)) {
+    for (const r of this.matching(principal, subject)) {
       if (r.effect === 'deny') return { effect: 'deny', rule: r.name };
       allow ??= r;
     }
@@ -72,9 +77,10 @@ export class PolicySet {
 
   /** Every rule that applies, in order (for `policy explain`). */
   explain(principal: Principal, target: PolicyTarget): { decision: Decision; matched: string[] } {
+    const subject = decidable(target);
     return {
       decision: this.decide(principal, target),
-      matched: [...this.matching(principal, target)].map((r) => `${r.name} (${r.effect})`),
+      matched: subject ? [...this.matching(principal, subject)].map((r) => `${r.name} (${r.effect})`) : [],
     };
   }
 
@@ -95,13 +101,22 @@ export class PolicySet {
   }
 }
 
+/** The target as rules see it: a resource by its canonical URI; undefined for an unsafe URI. */
+function decidable(target: PolicyTarget): PolicyTarget | undefined {
+  if (target.kind !== 'resource') return target;
+  const name = canonicalResourceUri(target.name);
+  const alias = target.alias === undefined ? undefined : canonicalResourceUri(target.alias);
+  if (name === undefined || (target.alias !== undefined && alias === undefined)) return undefined;
+  return { ...target, name, ...(alias !== undefined ? { alias } : {}) };
+}
+
 function compile(p: PolicyConfig, index: number): CompiledRule {
   const kinds: Partial<Record<TargetKind, RegExp>> = {};
   let anyKind = false;
   for (const [kind, key] of Object.entries(LISTS) as [TargetKind, (typeof LISTS)[TargetKind]][]) {
     const list = p[key];
     if (list) {
-      kinds[kind] = globsToRegExp(list);
+      kinds[kind] = globsToRegExp(kind === 'resource' ? list.map(canonicalResourceGlob) : list);
       anyKind = true;
     }
   }

@@ -9,8 +9,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { canonicalJson, digest } from '../../src/ledger/canonical.js';
+import { definitionHash } from '../../src/policy/pinning.js';
+import { openStore } from '../../src/store/open.js';
 import { runCli } from '../support/cli.js';
-import { stdioFixture } from '../support/fixtures.js';
+import { stdioFixture, stdioListsFixture } from '../support/fixtures.js';
+import { LISTS } from '../support/lists-server.js';
 import { adminFetch, connect, startGateway, type TestGateway } from '../support/gateway.js';
 import { ledgerEntries } from '../support/ledger.js';
 
@@ -128,6 +132,101 @@ describe('tool pinning', () => {
     expect(await names()).toContain('watched.echo');
     const out = await client.callTool({ name: 'watched.echo', arguments: { text: 'ok' } });
     expect(out.content).toEqual([{ type: 'text', text: 'echo: ok' }]);
+  });
+});
+
+describe('pins over execution, _meta and icons', () => {
+  const schema = { type: 'object', properties: {} };
+  const TOOLS = [
+    {
+      name: 'legacy',
+      description: 'Pinned before execution, _meta and icons were',
+      inputSchema: schema,
+      execution: { taskSupport: 'forbidden' },
+      _meta: { 'example.com/owner': 'team-a' },
+      icons: [{ src: 'https://example.com/legacy.png' }],
+    },
+    { name: 'bare', description: 'Pinned before, with none of them', inputSchema: schema },
+    { name: 'tampered', description: 'Changed since its old pin', inputSchema: schema },
+    { name: 'meta', description: 'm', inputSchema: schema, _meta: { 'example.com/owner': 'team-a' } },
+    { name: 'icon', description: 'i', inputSchema: schema },
+    { name: 'exec', description: 'e', inputSchema: schema, execution: { taskSupport: 'forbidden' } },
+  ];
+  let gw: TestGateway;
+  let client: Client;
+  let store: string;
+  const names = async () => (await client.listTools()).tools.map((t) => t.name);
+
+  beforeAll(async () => {
+    store = `sqlite:${join(mkdtempSync(join(tmpdir(), 'swy-pins-')), 'db.sqlite')}`;
+    // Pins as an earlier version stored them: over name, title, description, schemas and
+    // annotations only.
+    const old = await openStore(store);
+    const pinOld = (tool: string, definition: Record<string, unknown>) =>
+      old.pins.insert({
+        upstream: 'gadgets',
+        tool,
+        hash: digest(definition),
+        definition: canonicalJson(definition),
+        pinnedAt: Date.now(),
+        pendingHash: null,
+        pendingDefinition: null,
+        pendingSince: null,
+      });
+    await pinOld('legacy', { name: 'legacy', description: TOOLS[0]!.description, inputSchema: schema });
+    await pinOld('bare', { name: 'bare', description: TOOLS[1]!.description, inputSchema: schema });
+    await pinOld('tampered', { name: 'tampered', description: 'The original text', inputSchema: schema });
+    await old.close();
+    gw = await startGateway({
+      store,
+      audit: { flushIntervalMs: 10 },
+      upstreams: [
+        {
+          name: 'gadgets',
+          mcp: stdioListsFixture({ LISTS_JSON: JSON.stringify({ ...LISTS, tools: TOOLS }) }),
+        },
+      ],
+    });
+    ({ client } = await connect(gw.url));
+  });
+  afterAll(async () => {
+    await client?.close();
+    await gw?.stop();
+  });
+
+  it('extends a pin taken before them, once, when all it covered is unchanged', async () => {
+    const listed = await names();
+    expect(listed).toEqual(expect.arrayContaining(['gadgets.legacy', 'gadgets.bare']));
+    expect(listed).not.toContain('gadgets.tampered');
+    const entries = await ledgerEntries(gw.gateway);
+    expect(
+      entries
+        .filter((e) => e.alert === 'tool_pin_upgraded')
+        .map((e) => e.target)
+        .sort(),
+    ).toEqual(['bare', 'legacy']);
+    expect(entries.find((e) => e.alert === 'tool_quarantined')).toMatchObject({ target: 'tampered' });
+    await gw.gateway.core.pins.settled();
+    const pinned = await gw.gateway.core.store.pins.get('gadgets', 'legacy');
+    expect(pinned?.hash).toBe(definitionHash(TOOLS[0]!));
+    expect(JSON.parse(pinned!.definition)).toMatchObject({ _meta: TOOLS[0]!._meta, icons: TOOLS[0]!.icons });
+  });
+
+  it.each([
+    ['meta', { _meta: { 'example.com/owner': 'team-b' } }],
+    ['icon', { icons: [{ src: 'https://example.com/new.png' }] }],
+    ['exec', { execution: { taskSupport: 'required' } }],
+    ['legacy', { _meta: { 'example.com/owner': 'team-b' } }],
+  ])('quarantines %s when only that changes: %j', async (tool, change) => {
+    expect(await names()).toContain(`gadgets.${tool}`);
+    const definition = { ...TOOLS.find((t) => t.name === tool)!, ...change };
+    await client.callTool({ name: 'gadgets.redefine', arguments: { definition } });
+    await until(async () => !(await names()).includes(`gadgets.${tool}`), `gadgets.${tool} hidden`);
+    expect(await errorOf(client.callTool({ name: `gadgets.${tool}`, arguments: {} }))).toContain(
+      `Tool gadgets.${tool} is quarantined`,
+    );
+    const alerts = (await ledgerEntries(gw.gateway)).filter((e) => e.alert === 'tool_quarantined');
+    expect(alerts.some((e) => e.target === tool)).toBe(true);
   });
 });
 

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { createKey } from '../../src/policy/keys.js';
 import { runCli } from '../support/cli.js';
 import { stdioFixture } from '../support/fixtures.js';
@@ -171,6 +172,93 @@ describe('policy', () => {
       target: { kind: 'tool', name: 'local.echo', alias: 'echo', upstream: 'local' },
       decision: { effect: 'deny', rule: 'no-echo' },
       matched: ['dev (allow)', 'no-echo (deny)'],
+    });
+  });
+});
+
+describe('policy on resource URIs', () => {
+  let gw: TestGateway;
+  let carol: Client;
+  let dave: Client;
+  /** What the client gets: the text read, or the refusal's code and message. */
+  const read = (client: Client, uri: string) =>
+    client.readResource({ uri }).then(
+      (r) => ({ text: (r.contents[0] as { text?: string }).text }),
+      (e: McpError) => ({ code: (e.data as { code?: string } | undefined)?.code, message: e.message }),
+    );
+
+  beforeAll(async () => {
+    gw = await startGateway({
+      auth: { required: true },
+      policies: [
+        { name: 'public-files', effect: 'allow', principals: ['carol'], resources: ['file:///srv/public/*'] },
+        { name: 'srv-files', effect: 'allow', principals: ['dave'], resources: ['file:///srv/*'] },
+        { name: 'no-secret', effect: 'deny', principals: ['*'], resources: ['file:///srv/secret/*'] },
+      ] as never,
+      upstreams: [{ name: 'local', mcp: stdioFixture('local') }],
+    });
+    const keys = gw.gateway.core.store.apiKeys;
+    carol = await connectAs(gw.url, (await createKey(keys, { principal: 'carol' })).key);
+    dave = await connectAs(gw.url, (await createKey(keys, { principal: 'dave' })).key);
+  });
+  afterAll(async () => {
+    await carol?.close();
+    await dave?.close();
+    await gw?.stop();
+  });
+
+  it('refuses every spelling of a path that leaves what a rule allows', async () => {
+    for (const uri of [
+      'file:///srv/public/../../etc/passwd',
+      'file:///srv/public/%2e%2e/%2e%2e/etc/passwd',
+      'file:///srv/public/..%2f..%2fetc/passwd',
+      'file:///srv/public/..%5c..%5cetc%5cpasswd',
+      'file:///srv/public/..\\..\\etc\\passwd',
+    ]) {
+      expect(await read(carol, uri), uri).toEqual({
+        code: 'SWY_POLICY_DENIED',
+        message: expect.stringContaining(`Forbidden: carol may not use resource ${uri}`),
+      });
+    }
+    const entries = await ledgerEntries(gw.gateway);
+    const decided = (target: string) => entries.find((e) => e.target === target)?.decision;
+    expect(decided('file:///srv/public/../../etc/passwd')).toEqual({
+      effect: 'deny',
+      rule: 'default (no rule allows it)',
+    });
+    expect(decided('file:///srv/public/..%2f..%2fetc/passwd')).toEqual({
+      effect: 'deny',
+      rule: 'unsafe resource URI',
+    });
+  });
+
+  it('refuses every spelling of a path a rule denies', async () => {
+    for (const uri of [
+      'file:///srv/secret/x',
+      'file:///srv//secret/x',
+      'file:///srv/./secret/x',
+      'file:///srv/public/../secret/x',
+      'file:///srv/%73ecret/x',
+    ]) {
+      expect(await read(dave, uri), uri).toMatchObject({ code: 'SWY_POLICY_DENIED' });
+    }
+    const entries = await ledgerEntries(gw.gateway);
+    expect(entries.find((e) => e.target === 'file:///srv//secret/x')?.decision).toEqual({
+      effect: 'deny',
+      rule: 'no-secret',
+    });
+  });
+
+  it('allows what the rules allow, and forwards the URI as the client sent it', async () => {
+    expect(await read(carol, 'file:///srv/public/readme.txt')).toEqual({
+      text: 'file file:///srv/public/readme.txt',
+    });
+    // Decided on as file:///srv/public/~user/notes; the upstream still gets %7E.
+    expect(await read(carol, 'file:///srv/public/%7Euser/notes')).toEqual({
+      text: 'file file:///srv/public/%7Euser/notes',
+    });
+    expect(await read(dave, 'file:///srv/public/docs/../readme.txt')).toEqual({
+      text: 'file file:///srv/public/readme.txt',
     });
   });
 });

@@ -1,6 +1,9 @@
-/** Health, readiness and Prometheus metrics as a client and an operator see them. */
+/** Health, readiness, Prometheus metrics and log lines as a client and an operator see them. */
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { createGateway } from '../../src/index.js';
+import { createLogger } from '../../src/telemetry/logger.js';
 import { connect, startGateway, type TestGateway } from '../support/gateway.js';
 import { stdioFixture } from '../support/fixtures.js';
 
@@ -55,5 +58,45 @@ describe('health, readiness and metrics', () => {
     expect(text).toContain('switchyard_upstream_up{upstream="local"} 1');
     expect(text).toContain('switchyard_upstream_up{upstream="gone"} 0');
     expect(text).toMatch(/switchyard_mcp_sessions [1-9]/);
+  });
+});
+
+describe('the debug log line of a request', () => {
+  it('redacts the argument keys the ledger redacts', async () => {
+    const stream = new PassThrough();
+    let text = '';
+    stream.on('data', (d) => (text += String(d)));
+    const gateway = createGateway(
+      {
+        store: 'sqlite::memory:',
+        server: { port: 0 },
+        reload: { watch: false },
+        upstreams: [{ name: 'local', mcp: stdioFixture('local') }],
+      },
+      { logger: createLogger('debug', stream) },
+    );
+    await gateway.start();
+    try {
+      const { client } = await connect(gateway.url!);
+      await client.callTool({
+        name: 'local.echo',
+        arguments: { text: 'hello', password: 's3cret', nested: { apiKey: 'k-7f3a9' } },
+      });
+      await client.close();
+    } finally {
+      await gateway.stop();
+    }
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg?: string; req?: { method?: string; args?: unknown } });
+    const call = lines.find((l) => l.msg === 'request' && l.req?.method === 'tools/call');
+    expect(call?.req?.args).toEqual({
+      text: 'hello',
+      password: '[redacted]',
+      nested: { apiKey: '[redacted]' },
+    });
+    expect(text).not.toContain('s3cret');
+    expect(text).not.toContain('k-7f3a9');
   });
 });

@@ -254,6 +254,15 @@ export function createFixtureServer(): McpServer {
     }),
   );
 
+  // Files under /srv, answered with the URI as the server received it (policy tests read them
+  // under many spellings).
+  server.registerResource(
+    'srv-file',
+    new ResourceTemplate('file:///srv/{+path}', { list: undefined }),
+    { mimeType: 'text/plain' },
+    async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/plain', text: `file ${uri.href}` }] }),
+  );
+
   server.registerPrompt(
     'greet',
     { description: 'Greet someone', argsSchema: { name: z.string() } },

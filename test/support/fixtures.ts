@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
 export const FIXTURE = fileURLToPath(new URL('./fixture-server.ts', import.meta.url));
+/** A server whose lists are exactly what the test gives it (lists-server.ts). */
+export const LISTS_FIXTURE = fileURLToPath(new URL('./lists-server.ts', import.meta.url));
 /** The MCP reference server, installed locally (it runs offline over stdio). */
 export const EVERYTHING = fileURLToPath(
   new URL('../../node_modules/@modelcontextprotocol/server-everything/dist/index.js', import.meta.url),
@@ -20,6 +22,11 @@ export function stdioFixture(name = 'fixture', env: Record<string, string> = {})
     args: [...TSX, FIXTURE, '--stdio'],
     env: { FIXTURE_NAME: name, ...env },
   };
+}
+
+/** An upstream `mcp` block for lists-server.ts over stdio (LISTS_JSON, LISTS_RACE in `env`). */
+export function stdioListsFixture(env: Record<string, string> = {}) {
+  return { command: process.execPath, args: [...TSX, LISTS_FIXTURE], env };
 }
 
 export interface HttpFixture {

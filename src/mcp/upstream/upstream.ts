@@ -107,6 +107,8 @@ interface Connection {
   /** Headers from secret files and OAuth tokens (HTTP upstreams that configure them). */
   credentials?: UpstreamCredentials;
   since: number;
+  /** The end of this connection's list reads (see `readLists`). */
+  reads: Promise<void>;
   /** A liveness probe is under way. */
   probing?: boolean;
 }
@@ -216,16 +218,35 @@ export class Upstream implements Backend {
   /** Re-read one or more lists now (also used after list_changed). */
   async refresh(kinds: readonly ListKind[]): Promise<void> {
     const conn = this.conn;
-    if (!conn || !this.info) return;
-    const next: Record<ListKind, readonly JsonObject[]> = { ...this.lists };
-    for (const kind of kinds) {
-      const spec = LISTS[kind];
-      next[kind] = this.info.capabilities[spec.capability] ? await this.fetchAll(conn, kind) : [];
-    }
-    if (this.conn !== conn) return; // the connection changed while we were reading
-    this.lists = Object.freeze(next);
-    this.lastKnownLists = this.lists;
-    this.hooks.listsChanged(this, kinds);
+    if (!conn) return; // not connected: the next connection reads every list anyway
+    if (await this.readLists(conn, kinds)) this.hooks.listsChanged(this, kinds);
+  }
+
+  /**
+   * Read some lists from the upstream and put them in place of those kinds only, on the lists as
+   * they are when the read ends. A connection's reads run one after another, its initial read
+   * first: a list_changed that arrives while the upstream starts is read after the start's own
+   * reads, and no read writes back a copy of lists it did not read. Resolves to false (nothing
+   * written) when the connection changed meanwhile.
+   */
+  private readLists(conn: Connection, kinds: readonly ListKind[]): Promise<boolean> {
+    const read = conn.reads.then(async () => {
+      if (this.conn !== conn) return false;
+      const caps = conn.client.getServerCapabilities() ?? {};
+      const next: Partial<Record<ListKind, readonly JsonObject[]>> = {};
+      for (const kind of kinds) {
+        next[kind] = caps[LISTS[kind].capability] ? await this.fetchAll(conn, kind) : [];
+      }
+      if (this.conn !== conn) return false;
+      this.lists = Object.freeze({ ...this.lists, ...next });
+      this.lastKnownLists = this.lists;
+      return true;
+    });
+    conn.reads = read.then(
+      () => undefined,
+      () => undefined, // a failed read is reported to its caller; the next one still runs
+    );
+    return read;
   }
 
   private async connect(): Promise<void> {
@@ -246,12 +267,9 @@ export class Upstream implements Backend {
         instructions: conn.client.getInstructions(),
         protocolVersion: (conn.transport as { protocolVersion?: string }).protocolVersion,
       };
-      const lists: Record<ListKind, readonly JsonObject[]> = { ...EMPTY_LISTS };
-      for (const kind of Object.keys(LISTS) as ListKind[]) {
-        if (caps[LISTS[kind].capability]) lists[kind] = await this.fetchAll(conn, kind);
-      }
-      this.lists = Object.freeze(lists);
-      this.lastKnownLists = this.lists;
+      // Lost or stopped meanwhile: whoever did that has taken care of what comes next.
+      if (!(await this.readLists(conn, Object.keys(LISTS) as ListKind[]))) return;
+      const lists = this.lists;
       this.state = 'ready';
       this.lastError = undefined;
       this.healthFailures = 0;
@@ -290,7 +308,7 @@ export class Upstream implements Backend {
     let inner: Transport;
     let http: HttpChannel | undefined;
     // The connection object is filled in as it is built; message hooks read it lazily.
-    const conn = { since: Date.now() } as Connection;
+    const conn = { since: Date.now(), reads: Promise.resolve() } as Connection;
     // HTTP transports are loaded on first use: a gateway of stdio servers never needs them.
     if (isStdio(spec.mcp)) {
       inner = new StdioUpstreamTransport(spec.mcp, (line) =>
