@@ -365,6 +365,7 @@ export class A2aFront {
       return proxyHandler(
         this.core.upstream(agent.name) as A2aUpstream,
         (card) => this.presentProxied(card, currentBase.getStore() ?? ''),
+        this.core.taskOwners,
         this.core.log,
       );
     }

@@ -6,9 +6,15 @@
  * requests) decode what clients send; the client transport behind it speaks whichever binding and
  * version the upstream's card offers. Errors the upstream answers with (TaskNotFound …) are typed
  * A2A errors, so the front re-encodes them for the client's binding as they came.
+ *
+ * Every task operation is checked against the task's owner first (ownership.ts): the upstream
+ * sees only the gateway, so it cannot keep one principal's tasks from another.
  */
 import type {
   AgentCard,
+  Message,
+  StreamResponse,
+  Task,
   CancelTaskRequest,
   DeleteTaskPushNotificationConfigRequest,
   GetExtendedAgentCardRequest,
@@ -27,24 +33,50 @@ import {
   type RequestOptions,
 } from '@a2a-js/sdk/client';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
+import { TaskNotFoundError } from '@a2a-js/sdk/errors';
+import type { Principal } from '../policy/principal.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { TaskOwnership } from './ownership.js';
 import type { A2aUpstream } from './upstream.js';
 
 /** `present` turns the upstream's card into the one clients see (interfaces, security). */
 export function proxyHandler(
   upstream: A2aUpstream,
   present: (card: AgentCard) => AgentCard,
+  owners: TaskOwnership,
   log: Logger,
 ): A2ARequestHandler {
-  return new ProxyHandler(upstream, present, log);
+  return new ProxyHandler(upstream, present, owners, log);
 }
 
 class ProxyHandler implements A2ARequestHandler {
   constructor(
     private readonly upstream: A2aUpstream,
     private readonly present: (card: AgentCard) => AgentCard,
+    private readonly owners: TaskOwnership,
     private readonly log: Logger,
   ) {}
+
+  /** Refuse, as if the task did not exist, unless the caller owns it. */
+  private async ownTask(taskId: string, ctx: ServerCallContext): Promise<void> {
+    if (!(await this.owners.owns(this.upstream.name, taskId, principalOf(ctx))))
+      throw new TaskNotFoundError(`Task not found: ${taskId}`);
+  }
+
+  /** A message may continue only the caller's own task and context. */
+  private async admitMessage(params: SendMessageRequest, ctx: ServerCallContext): Promise<Principal> {
+    const who = principalOf(ctx);
+    const m = params.message;
+    if (m && !(await this.owners.mayContinue(this.upstream.name, m, who)))
+      throw new TaskNotFoundError(`Task not found: ${m.taskId || m.contextId}`);
+    return who;
+  }
+
+  /** The caller owns the task an answer names (recorded before the answer is sent). */
+  private async recordAnswer(answer: Message | Task, who: Principal): Promise<void> {
+    const taskId = 'role' in answer ? answer.taskId : answer.id;
+    if (taskId) await this.owners.record(this.upstream.name, taskId, answer.contextId, who);
+  }
 
   /** Relay a stream; a stream the upstream breaks off is logged, and the client gets the error. */
   private async *relay<T>(
@@ -86,43 +118,87 @@ class ProxyHandler implements A2ARequestHandler {
     return this.present(card);
   }
 
-  sendMessage(params: SendMessageRequest, ctx: ServerCallContext) {
-    return this.transport.sendMessage(params, this.options(ctx));
+  async sendMessage(params: SendMessageRequest, ctx: ServerCallContext) {
+    const who = await this.admitMessage(params, ctx);
+    const answer = await this.transport.sendMessage(params, this.options(ctx));
+    await this.recordAnswer(answer, who);
+    return answer;
   }
 
-  sendMessageStream(params: SendMessageRequest, ctx: ServerCallContext) {
-    return this.relay(this.transport.sendMessageStream(params, this.options(ctx)), 'SendStreamingMessage');
+  async *sendMessageStream(params: SendMessageRequest, ctx: ServerCallContext) {
+    const who = await this.admitMessage(params, ctx);
+    const stream = this.transport.sendMessageStream(params, this.options(ctx));
+    for await (const event of this.relay(stream, 'SendStreamingMessage')) {
+      const ids = idsOf(event);
+      if (ids) await this.owners.record(this.upstream.name, ids.taskId, ids.contextId, who);
+      yield event;
+    }
   }
 
-  getTask(params: GetTaskRequest, ctx: ServerCallContext) {
+  async getTask(params: GetTaskRequest, ctx: ServerCallContext) {
+    await this.ownTask(params.id, ctx);
     return this.transport.getTask(params, this.options(ctx));
   }
 
-  listTasks(params: ListTasksRequest, ctx: ServerCallContext) {
-    return this.transport.listTasks(params, this.options(ctx));
+  /** The upstream's page, less the tasks of other principals (the page may come back shorter). */
+  async listTasks(params: ListTasksRequest, ctx: ServerCallContext) {
+    const page = await this.transport.listTasks(params, this.options(ctx));
+    const tasks = await this.owners.visible(this.upstream.name, page.tasks, (t) => t.id, principalOf(ctx));
+    if (tasks.length === page.tasks.length) return page;
+    // The upstream's total counts everyone's tasks: the caller learns only what it may see.
+    return { ...page, tasks, totalSize: tasks.length };
   }
 
-  cancelTask(params: CancelTaskRequest, ctx: ServerCallContext) {
+  async cancelTask(params: CancelTaskRequest, ctx: ServerCallContext) {
+    await this.ownTask(params.id, ctx);
     return this.transport.cancelTask(params, this.options(ctx));
   }
 
-  createTaskPushNotificationConfig(params: TaskPushNotificationConfig, ctx: ServerCallContext) {
+  async createTaskPushNotificationConfig(params: TaskPushNotificationConfig, ctx: ServerCallContext) {
+    await this.ownTask(params.taskId, ctx);
     return this.transport.createTaskPushNotificationConfig(params, this.options(ctx));
   }
 
-  getTaskPushNotificationConfig(params: GetTaskPushNotificationConfigRequest, ctx: ServerCallContext) {
+  async getTaskPushNotificationConfig(params: GetTaskPushNotificationConfigRequest, ctx: ServerCallContext) {
+    await this.ownTask(params.taskId, ctx);
     return this.transport.getTaskPushNotificationConfig(params, this.options(ctx));
   }
 
-  listTaskPushNotificationConfigs(params: ListTaskPushNotificationConfigsRequest, ctx: ServerCallContext) {
+  async listTaskPushNotificationConfigs(
+    params: ListTaskPushNotificationConfigsRequest,
+    ctx: ServerCallContext,
+  ) {
+    await this.ownTask(params.taskId, ctx);
     return this.transport.listTaskPushNotificationConfig(params, this.options(ctx));
   }
 
-  deleteTaskPushNotificationConfig(params: DeleteTaskPushNotificationConfigRequest, ctx: ServerCallContext) {
+  async deleteTaskPushNotificationConfig(
+    params: DeleteTaskPushNotificationConfigRequest,
+    ctx: ServerCallContext,
+  ) {
+    await this.ownTask(params.taskId, ctx);
     return this.transport.deleteTaskPushNotificationConfig(params, this.options(ctx));
   }
 
-  resubscribe(params: SubscribeToTaskRequest, ctx: ServerCallContext) {
-    return this.relay(this.transport.resubscribeTask(params, this.options(ctx)), 'SubscribeToTask');
+  async *resubscribe(params: SubscribeToTaskRequest, ctx: ServerCallContext) {
+    await this.ownTask(params.id, ctx);
+    yield* this.relay(this.transport.resubscribeTask(params, this.options(ctx)), 'SubscribeToTask');
   }
+}
+
+/** The caller, as the A2A front put it in the call context. */
+function principalOf(ctx: ServerCallContext): Principal {
+  const principal = (ctx.user as { principal?: Principal } | undefined)?.principal;
+  // The front authenticates every operation but the card; nothing reaches here without one.
+  if (!principal) throw new TaskNotFoundError('Task not found');
+  return principal;
+}
+
+/** The task a stream event is about (and its context), if it names one. */
+function idsOf(event: StreamResponse): { taskId: string; contextId: string } | undefined {
+  const p = event.payload;
+  if (!p) return undefined;
+  if (p.$case === 'task') return { taskId: p.value.id, contextId: p.value.contextId };
+  if (p.$case === 'message') return p.value.taskId ? p.value : undefined;
+  return { taskId: p.value.taskId, contextId: p.value.contextId };
 }

@@ -25,8 +25,11 @@ import {
   type UpstreamState,
 } from '../mcp/upstream/upstream.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Message, Task } from '@a2a-js/sdk';
 import {
+  META_KEY,
   callAgent,
+  errorResult,
   parseToolArgs,
   sendRequest,
   skillOf,
@@ -36,6 +39,8 @@ import {
 import { BridgedTasks } from '../bridge/a2a-tasks.js';
 import { A2AError } from '@a2a-js/sdk/errors';
 import type { InterfaceVerdict, PinMode } from '../policy/pinning.js';
+import type { Principal } from '../policy/principal.js';
+import type { TaskOwnership } from './ownership.js';
 import { CardError, fetchCard, type AgentCard, type FetchedCard } from './card.js';
 import { requestFetch } from './http-fetch.js';
 import {
@@ -86,6 +91,7 @@ export class A2aUpstream implements Backend {
     readonly spec: A2aUpstreamConfig,
     private readonly hooks: UpstreamHooks,
     private readonly pins: InterfacePins,
+    private readonly owners: TaskOwnership,
     log: Logger,
     readonly origin: 'config' | 'admin' = 'config',
   ) {
@@ -166,6 +172,11 @@ export class A2aUpstream implements Backend {
     const name = String(params?.name);
     if (!this.skills.has(name)) throw new GatewayError('SWY_TOOL_NOT_FOUND', { name });
     const args = parseToolArgs(params?.arguments);
+    // The agent sees only the gateway: a task or context another principal started is unknown here.
+    const who = opts.caller?.principal;
+    const continuing = args.taskId || args.contextId;
+    if (continuing && !(who && (await this.owners.mayContinue(this.name, args, who))))
+      return { result: errorResult(`Unknown task or context "${continuing}".`) };
     if (params?.task && typeof params.task === 'object') {
       // Task-augmented call: start the A2A task without waiting and answer with it as an MCP task.
       const skill = this.skills.get(name);
@@ -176,13 +187,14 @@ export class A2aUpstream implements Backend {
         () => client.sendMessage(request, { signal: AbortSignal.timeout(this.spec.timeoutMs) }),
         'SendMessage',
       );
+      if (who) await this.recordOwner(answer, who);
       return { result: this.tasks.created(answer, (params.task as JsonObject).ttl) };
     }
     const meta = params?._meta as JsonObject | undefined;
     const token = meta?.progressToken;
     this.calls++;
     try {
-      return await callAgent(
+      const outcome = await callAgent(
         {
           client,
           card,
@@ -196,9 +208,20 @@ export class A2aUpstream implements Backend {
         },
         args,
       );
+      // The task the answer names is the caller's, before the caller learns its id.
+      const meta = 'result' in outcome ? (outcome.result._meta as JsonObject | undefined) : undefined;
+      const ids = meta?.[META_KEY] as { taskId?: unknown; contextId?: unknown } | undefined;
+      if (who && typeof ids?.taskId === 'string')
+        await this.owners.record(this.name, ids.taskId, String(ids.contextId ?? ''), who);
+      return outcome;
     } finally {
       this.calls--;
     }
+  }
+
+  private async recordOwner(answer: Message | Task, who: Principal): Promise<void> {
+    const taskId = 'role' in answer ? answer.taskId : answer.id;
+    if (taskId) await this.owners.record(this.name, taskId, answer.contextId, who);
   }
 
   private async taskCall(

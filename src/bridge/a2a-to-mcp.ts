@@ -391,7 +391,8 @@ export function partsTextOf(message: Message | undefined): string {
   return partsText(message?.parts);
 }
 
-function errorResult(text: string, content: JsonObject[] = []): JsonObject {
+/** A tool execution error (`isError`), for the model to see. */
+export function errorResult(text: string, content: JsonObject[] = []): JsonObject {
   return { content: [...content, { type: 'text', text }], isError: true };
 }
 

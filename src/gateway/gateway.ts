@@ -8,6 +8,7 @@
  */
 import type { Server } from 'node:http';
 import { A2A_AGENTS_RESOURCE, A2aFront } from '../a2a/front.js';
+import { TaskOwnership } from '../a2a/ownership.js';
 import { A2aUpstream } from '../a2a/upstream.js';
 import { AgentsBackend } from '../agents/backend.js';
 import { AgentRuntime } from '../agents/runtime.js';
@@ -109,6 +110,8 @@ export class GatewayCore implements Core, UpstreamHooks {
   server?: Server;
   ledger: LedgerWriter | undefined;
   auth!: Authenticator;
+  /** Who each task of a proxied A2A agent belongs to. */
+  taskOwners!: TaskOwnership;
   /** The admin API's token (configured or generated) and where it is kept. */
   admin: AdminToken = {};
   readonly authz: Authorizer;
@@ -200,6 +203,7 @@ export class GatewayCore implements Core, UpstreamHooks {
         { file: this.admin.file },
         'the admin token file is readable by other users: chmod 600 it',
       );
+    this.taskOwners = new TaskOwnership(this.store.a2a.owners, () => this.config.auth.admins);
     this.auth = new Authenticator(
       () => this.config,
       this.store.apiKeys,
@@ -610,7 +614,7 @@ export class GatewayCore implements Core, UpstreamHooks {
 
   private createUpstream(spec: AnyUpstreamConfig, origin: 'config' | 'admin'): Upstream | A2aUpstream {
     return isA2a(spec)
-      ? new A2aUpstream(spec, this, this.pins, this.log, origin)
+      ? new A2aUpstream(spec, this, this.pins, this.taskOwners, this.log, origin)
       : new Upstream(spec, this, this.log, origin);
   }
 

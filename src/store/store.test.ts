@@ -164,3 +164,35 @@ describeEachStoreFresh('store', (db) => {
     expect(await c.load('ctx-2', 10)).toBeUndefined();
   });
 });
+
+describeEachStoreFresh('store: owners of proxied A2A tasks', (db) => {
+  it('keeps the first owner of a task, answers by task and by context, and prunes by age', async () => {
+    const owners = db.store.a2a.owners;
+    const row = (taskId: string, contextId: string, principal: string, createdAt: number) => ({
+      agent: 'travel',
+      taskId,
+      contextId,
+      principal,
+      createdAt,
+    });
+    expect(await owners.insertAll([row('t1', 'c1', 'alice', 10), row('t2', 'c1', 'alice', 20)])).toEqual([
+      { agent: 'travel', taskId: 't1' },
+      { agent: 'travel', taskId: 't2' },
+    ]);
+    // A task recorded before keeps its owner; only new rows come back.
+    expect(await owners.insertAll([row('t1', 'c1', 'bob', 30), row('t3', 'c3', 'bob', 30)])).toEqual([
+      { agent: 'travel', taskId: 't3' },
+    ]);
+    expect(await owners.ownersOf('travel', ['t1', 't3', 'nope'])).toEqual(
+      new Map([
+        ['t1', 'alice'],
+        ['t3', 'bob'],
+      ]),
+    );
+    expect(await owners.ownersOf('other', ['t1'])).toEqual(new Map());
+    expect(await owners.contextOwner('travel', 'c1')).toBe('alice');
+    expect(await owners.contextOwner('travel', 'c9')).toBeUndefined();
+    expect(await owners.prune(25)).toBe(2);
+    expect(await owners.ownersOf('travel', ['t1', 't2', 't3'])).toEqual(new Map([['t3', 'bob']]));
+  });
+});

@@ -87,6 +87,31 @@ export interface EventRepo {
 export interface A2aRepos {
   readonly tasks: TaskStore;
   readonly pushConfigs: PushNotificationStore;
+  /** Owners of the tasks of proxied agents (served agents' tasks carry their owner themselves). */
+  readonly owners: TaskOwnerRepo;
+}
+
+export interface StoredTaskOwner {
+  /** The proxied agent (upstream name). */
+  agent: string;
+  taskId: string;
+  contextId: string;
+  principal: string;
+  createdAt: number;
+}
+
+export interface TaskOwnerRepo {
+  /**
+   * Record owners; a task that already has one keeps it (the first to record wins). Returns the
+   * rows that were inserted.
+   */
+  insertAll(rows: readonly StoredTaskOwner[]): Promise<{ agent: string; taskId: string }[]>;
+  /** The owners of these tasks of one agent (tasks without a record are absent). */
+  ownersOf(agent: string, taskIds: readonly string[]): Promise<Map<string, string>>;
+  /** Who owns a context of one agent: the owner of a task recorded in it, if any. */
+  contextOwner(agent: string, contextId: string): Promise<string | undefined>;
+  /** Forget records older than `before` (epoch ms); returns how many. */
+  prune(before: number): Promise<number>;
 }
 
 export interface Store {

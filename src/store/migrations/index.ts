@@ -202,6 +202,34 @@ const m0006: Migration = {
   },
 };
 
+/** Who each task of a proxied A2A agent belongs to (the upstream keeps the task, not its owner). */
+const m0007: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('a2a_task_owners')
+      .addColumn('agent', 'text', (c) => c.notNull())
+      .addColumn('task_id', 'text', (c) => c.notNull())
+      .addColumn('context_id', 'text', (c) => c.notNull())
+      .addColumn('principal', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('a2a_task_owners_pk', ['agent', 'task_id'])
+      .execute();
+    await db.schema
+      .createIndex('a2a_task_owners_context')
+      .on('a2a_task_owners')
+      .columns(['agent', 'context_id'])
+      .execute();
+    await db.schema
+      .createIndex('a2a_task_owners_created')
+      .on('a2a_task_owners')
+      .column('created_at')
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('a2a_task_owners').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_a2a': m0002,
@@ -209,4 +237,5 @@ export const migrations: Record<string, Migration> = {
   '0004_trust': m0004,
   '0005_policies': m0005,
   '0006_agents': m0006,
+  '0007_a2a_task_owners': m0007,
 };
