@@ -35,7 +35,7 @@ import {
   type UpstreamConfig,
 } from '../config/schema.js';
 import { ConfigError, validateUpstream } from '../config/load.js';
-import { Affinity } from '../mcp/federation/affinity.js';
+import { Affinity, type Caller } from '../mcp/federation/affinity.js';
 import { buildCatalog, type Catalog } from '../mcp/federation/catalog.js';
 import { LocalHandlers } from '../mcp/federation/local.js';
 import { TaskDirectory } from '../mcp/federation/tasks.js';
@@ -372,6 +372,11 @@ export class GatewayCore implements Core, UpstreamHooks {
     if (u.state === 'ready') this.local.upstreamReady(u);
   }
 
+  /**
+   * Messages an upstream sends outside any call's own stream. The connection is shared by every
+   * client, so whatever is not tied to one client's task or subscription goes only to sessions
+   * whose principal policy lets use this upstream (`entitled`): never to someone who may not.
+   */
   notification(u: Backend, n: RpcNotification): void {
     if (n.method === 'notifications/tasks/status' && n.params) {
       // Status of a task goes to the session that created it, and to no one else.
@@ -388,36 +393,48 @@ export class GatewayCore implements Core, UpstreamHooks {
     }
     if (n.method === 'notifications/message') {
       const msg = withLogger(n, u.name);
-      const ref = this.affinity.pick(u.name, (s) => s.wantsLog(n.params?.level));
+      const ref = this.affinity.pick(u.name, (s) => s.wantsLog(n.params?.level) && this.entitled(s, u));
       if (ref) return ref.reply.related(msg);
-      for (const s of this.sessions.values()) if (s.wantsLog(n.params?.level)) s.notify(msg);
+      for (const s of this.sessions.values())
+        if (s.wantsLog(n.params?.level) && this.entitled(s, u)) s.notify(msg);
       return;
     }
     // Anything else that can only mean something to the caller of a running call goes there.
-    this.affinity.pick(u.name, () => true)?.reply.related(n);
+    this.affinity.pick(u.name, (s) => this.entitled(s, u))?.reply.related(n);
   }
 
+  /**
+   * A request from an upstream (sampling, elicitation, roots). Its answer goes back to the
+   * upstream and its params may hold a prompt, so only a client whose principal may use this
+   * upstream is asked; with none, the upstream gets SWY_NO_CLIENT.
+   */
   serverRequest(u: Backend, req: RpcRequest, signal: AbortSignal): Promise<CallOutcome> {
+    const noClient = () =>
+      Promise.reject(
+        new GatewayError('SWY_NO_CLIENT', { method: req.method, capability: req.method.split('/')[0] }),
+      );
     // A request about a task (e.g. elicitation while it runs) belongs to the task's creator.
     const task = this.tasks.relatedTask(u.name, req.params);
     const owner = task ? this.sessionById(this.tasks.owner(task) ?? '') : undefined;
     if (owner) {
+      if (!this.entitled(owner, u)) return noClient(); // and to no one else
       const params = req.params && this.tasks.toClient(u.name, req.params);
       return owner.request({ method: req.method, ...(params ? { params } : {}) }, signal);
     }
-    const ref = this.affinity.pick(u.name, (s) => s.supports(req.method));
+    const ref = this.affinity.pick(u.name, (s) => s.supports(req.method) && this.entitled(s, u));
     if (ref) return ref.session.request(req, signal, ref.reply);
     // No call in flight: the most recently active client that can answer, on its GET stream.
     let best: Session | undefined;
     for (const s of this.sessions.values()) {
-      if (s.supports(req.method) && s.outlet && (!best || s.lastSeen > best.lastSeen)) best = s;
+      if (!s.supports(req.method) || !s.outlet || (best && s.lastSeen <= best.lastSeen)) continue;
+      if (this.entitled(s, u)) best = s;
     }
-    if (!best) {
-      return Promise.reject(
-        new GatewayError('SWY_NO_CLIENT', { method: req.method, capability: req.method.split('/')[0] }),
-      );
-    }
-    return best.request(req, signal);
+    return best ? best.request(req, signal) : noClient();
+  }
+
+  /** May this caller be given what the upstream sends outside its own calls? (policy/authz.ts) */
+  private entitled(caller: Caller, u: Backend): boolean {
+    return this.authz.mayUseUpstream(this.catalog(), caller.identity, u.name);
   }
 
   // ---- admin and reload ----------------------------------------------------------------------

@@ -134,6 +134,7 @@ export class Pipeline {
       clientInfo: parsed.data.params.clientInfo as JsonObject,
       clientCapabilities: (msg.params?.capabilities ?? {}) as JsonObject,
       principal: principal.name,
+      identity: principal,
     });
     const instructions = this.core.instructions();
     const result: JsonObject = {
@@ -269,6 +270,7 @@ export class Pipeline {
       const ref = this.core.affinity.enter(
         target.upstream.name,
         {
+          identity: principal,
           supports: (method) => related.supports?.(method) ?? false,
           wantsLog: () => false,
           request: (req, signal) => related.request({ jsonrpc: '2.0', id: 0, ...req }, signal),

@@ -8,6 +8,7 @@
  */
 import { LoggingLevelSchema, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import { GatewayError } from '../gateway/errors.js';
+import type { Principal } from '../policy/principal.js';
 import type { CallOutcome, Cancellation } from './upstream/forwarder.js';
 import type { JsonObject, RequestId, RpcNotification, RpcRequest, RpcResponse } from './jsonrpc.js';
 
@@ -40,6 +41,8 @@ export interface SessionInit {
   createdAt?: number;
   /** The principal that opened the session (every later request must be theirs). */
   principal?: string;
+  /** That principal as authenticated (name and groups), when the session is opened live. */
+  identity?: Principal;
 }
 
 interface InFlight {
@@ -64,6 +67,13 @@ export class Session {
   readonly clientCapabilities: JsonObject;
   readonly createdAt: number;
   readonly principal: string | undefined;
+  /**
+   * The principal as last authenticated on this session: what policy looks at when an upstream
+   * sends something outside any request (gateway.ts). Not stored: groups come with the credential
+   * and can change, so a session restored from the store has none until its next authenticated
+   * request, and until then receives nothing that policy decides on.
+   */
+  identity: Principal | undefined;
   logLevel: LogLevel | null;
   lastSeen = Date.now();
   closed = false;
@@ -82,6 +92,7 @@ export class Session {
     this.logLevel = init.logLevel ?? null;
     this.createdAt = init.createdAt ?? Date.now();
     this.principal = init.principal;
+    this.identity = init.identity;
   }
 
   /** Does the client accept server-to-client requests of this method? (MCP §Capabilities) */

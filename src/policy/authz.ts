@@ -1,7 +1,8 @@
 /**
- * The authorize step: a routed MCP request (or an A2A one) and its principal → a decision, and
- * the lists each principal sees. Policy sets are compiled once per config snapshot; filtered
- * lists are cached per catalog snapshot and principal, so listing stays cheap.
+ * The authorize step: a routed MCP request (or an A2A one) and its principal → a decision, the
+ * lists each principal sees, and the upstreams each may use (who may receive what an upstream sends
+ * outside a call). Policy sets are compiled once per config snapshot; filtered lists and usable
+ * upstreams are cached per catalog snapshot and principal, so both stay cheap.
  */
 import type { Config } from '../config/schema.js';
 import type { Catalog } from '../mcp/federation/catalog.js';
@@ -34,6 +35,7 @@ export class Authorizer {
   runtime: Config['policies'] = [];
   private set = new PolicySet([]);
   private lists = new WeakMap<Catalog, Map<string, VisibleLists>>();
+  private usable = new WeakMap<Catalog, Map<string, ReadonlySet<string>>>();
   private readonly screened = new WeakMap<Catalog, Map<string, string>>();
   /** Quarantined tools (pinning) are hidden from every list. */
   quarantine?: { readonly active: boolean; isQuarantined(upstream: string, tool: string): boolean };
@@ -47,6 +49,7 @@ export class Authorizer {
       this.runtimeSeen = this.runtime;
       this.set = new PolicySet([...policies, ...this.runtime]);
       this.lists = new WeakMap();
+      this.usable = new WeakMap();
     }
     return this.set;
   }
@@ -84,7 +87,7 @@ export class Authorizer {
       perPrincipal = new Map();
       this.lists.set(catalog, perPrincipal);
     }
-    const key = `${principal.name}\u0000${principal.groups.join('\u0000')}`;
+    const key = ruleKey(principal);
     let out = perPrincipal.get(key);
     if (out) return out;
     const allowed = (t: PolicyTarget) => rules.decide(principal, t).effect === 'allow';
@@ -112,6 +115,62 @@ export class Authorizer {
     perPrincipal.set(key, out);
     return out;
   }
+
+  /**
+   * May this principal use the upstream at all — is it allowed at least one tool, prompt, resource
+   * or template the upstream offers? What an upstream sends outside any request (sampling,
+   * elicitation and roots requests, log messages) goes only to principals for whom this holds.
+   * Without rules everyone may; a principal not known yet (undefined) may not once rules exist.
+   * Policy alone decides: quarantine and name checks judge definitions, not who may use them.
+   */
+  mayUseUpstream(catalog: Catalog, principal: Principal | undefined, upstream: string): boolean {
+    const rules = this.rules;
+    if (rules.empty) return true;
+    if (!principal) return false;
+    let perPrincipal = this.usable.get(catalog);
+    if (!perPrincipal) {
+      perPrincipal = new Map();
+      this.usable.set(catalog, perPrincipal);
+    }
+    const key = ruleKey(principal);
+    let names = perPrincipal.get(key);
+    if (!names) {
+      names = usableUpstreams(catalog, (t) => rules.decide(principal, t).effect === 'allow');
+      if (perPrincipal.size > 1000) perPrincipal.clear();
+      perPrincipal.set(key, names);
+    }
+    return names.has(upstream);
+  }
+}
+
+/** What rules see of a principal (its name and groups): the key of the per-principal caches. */
+function ruleKey(principal: Principal): string {
+  return `${principal.name}\u0000${principal.groups.join('\u0000')}`;
+}
+
+/** The upstreams that offer at least one thing `allowed` accepts (each decided once at most). */
+function usableUpstreams(catalog: Catalog, allowed: (t: PolicyTarget) => boolean): ReadonlySet<string> {
+  const out = new Set<string>();
+  const consider = (upstream: string | undefined, target: Omit<PolicyTarget, 'upstream'>) => {
+    if (upstream !== undefined && !out.has(upstream) && allowed({ ...target, upstream })) out.add(upstream);
+  };
+  for (const t of catalog.tools) {
+    const r = catalog.tool(String(t.name));
+    consider(r?.upstream.name, { kind: 'tool', name: String(t.name), alias: r?.name });
+  }
+  for (const p of catalog.prompts) {
+    const r = catalog.prompt(String(p.name));
+    consider(r?.upstream.name, { kind: 'prompt', name: String(p.name), alias: r?.name });
+  }
+  for (const res of catalog.resources) {
+    const uri = String(res.uri);
+    consider(catalog.resource(uri)?.name, { kind: 'resource', name: uri });
+  }
+  for (const t of catalog.resourceTemplates) {
+    const raw = String(t.uriTemplate);
+    consider(catalog.template(raw)?.name, { kind: 'resource', name: raw });
+  }
+  return out;
 }
 
 /** What policy decides on for a routed MCP request; undefined for requests it does not govern. */

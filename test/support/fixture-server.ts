@@ -7,6 +7,9 @@
  *
  * FIXTURE_NAME names the instance (tool `whoami`), so tests can tell federated upstreams apart.
  * Besides ordinary tools it has misbehaving ones: crash, hang, garbage output, slow with progress.
+ * On SIGUSR2 it sends, outside any call, a log message, then a roots/list and a sampling request
+ * (tool `unsolicited` tells how they were answered) — the trigger comes from outside MCP, so no
+ * call of the client's is in flight when they leave.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -27,6 +30,14 @@ const TINY_PNG =
 
 /** Requests the server saw cancelled (by id), so tests can check cancellation arrived. */
 const cancelled: string[] = [];
+/** How the requests sent on SIGUSR2 were answered, in order. */
+const unsolicited: {
+  method: string;
+  result?: unknown;
+  error?: { code: unknown; message: string; data: unknown };
+}[] = [];
+/** Every server instance of this process (one over stdio, one per session over HTTP). */
+const servers = new Set<McpServer>();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createFixtureServer(): McpServer {
@@ -113,6 +124,12 @@ export function createFixtureServer(): McpServer {
 
   server.registerTool('cancelled', { description: 'Ids of requests this server saw cancelled' }, async () =>
     text(JSON.stringify(cancelled)),
+  );
+
+  server.registerTool(
+    'unsolicited',
+    { description: 'How the requests sent outside any call (on SIGUSR2) were answered' },
+    async () => text(JSON.stringify(unsolicited)),
   );
 
   server.registerTool('crash', { description: 'Exit the process mid-call' }, async () => {
@@ -278,11 +295,44 @@ export function createFixtureServer(): McpServer {
     z.object({ method: z.literal('resources/unsubscribe'), params: z.object({ uri: z.string() }) }) as never,
     async () => ({}),
   );
+  servers.add(server);
+  server.server.onclose = () => servers.delete(server);
   return server;
+}
+
+/** A log message, then a roots/list and a sampling request, none of them tied to a call. */
+async function sendUnsolicited(server: McpServer): Promise<void> {
+  await server.server.notification({
+    method: 'notifications/message',
+    params: { level: 'warning', logger: 'fixture', data: `unsolicited log from ${NAME}` },
+  });
+  const requests = [
+    { method: 'roots/list', schema: ListRootsResultSchema },
+    {
+      method: 'sampling/createMessage',
+      params: {
+        messages: [{ role: 'user', content: { type: 'text', text: `a prompt from ${NAME}` } }],
+        maxTokens: 20,
+      },
+      schema: CreateMessageResultSchema,
+    },
+  ] as const;
+  for (const { method, schema, ...rest } of requests) {
+    try {
+      const result = await server.server.request({ method, ...rest } as never, schema);
+      unsolicited.push({ method, result });
+    } catch (err) {
+      const e = err as { code?: unknown; message: string; data?: unknown };
+      unsolicited.push({ method, error: { code: e.code, message: e.message, data: e.data } });
+    }
+  }
 }
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  process.on('SIGUSR2', () => {
+    for (const s of servers) void sendUnsolicited(s);
+  });
   if (args.includes('--stdio')) {
     await createFixtureServer().connect(new StdioServerTransport());
     process.stdin.on('end', () => process.exit(0));

@@ -11,12 +11,19 @@ export class RawSession {
     readonly url: string,
     readonly id: string,
     readonly version: string,
+    /** Sent with every request (e.g. Authorization). */
+    readonly extra: Record<string, string> = {},
   ) {}
 
-  static async open(url: string, version = '2025-11-25', capabilities: object = {}): Promise<RawSession> {
+  static async open(
+    url: string,
+    version = '2025-11-25',
+    capabilities: object = {},
+    extra: Record<string, string> = {},
+  ): Promise<RawSession> {
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: ACCEPT },
+      headers: { 'content-type': 'application/json', accept: ACCEPT, ...extra },
       body: JSON.stringify({
         jsonrpc: '2.0',
         id: 0,
@@ -26,7 +33,7 @@ export class RawSession {
     });
     if (res.status !== 200) throw new Error(`initialize: HTTP ${res.status} ${await res.text()}`);
     const id = res.headers.get('mcp-session-id')!;
-    const s = new RawSession(url, id, version);
+    const s = new RawSession(url, id, version, extra);
     await s.post({ jsonrpc: '2.0', method: 'notifications/initialized' });
     return s;
   }
@@ -37,6 +44,7 @@ export class RawSession {
       accept: ACCEPT,
       'mcp-session-id': this.id,
       'mcp-protocol-version': this.version,
+      ...this.extra,
       ...extra,
     };
   }

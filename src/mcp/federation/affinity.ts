@@ -4,16 +4,21 @@
  * Stdio and legacy-SSE upstreams send every message on one shared channel, so a sampling request
  * or a log line they emit while serving a call carries nothing that says which caller it is for.
  * The gateway then gives it to the caller with a call in flight on that upstream — the most recent
- * one whose client can take it. With a single caller (the common desktop case) this is exact; with
- * several it is a best effort, documented in docs/architecture.md. Streamable HTTP upstreams do not
- * need this: each call has its own response stream.
+ * one whose client can take it and whose principal policy lets use that upstream (a call in flight
+ * was authorized when it started; the rules may have changed since). With a single caller (the
+ * common desktop case) this is exact; with several it is a best effort, documented in
+ * docs/architecture.md. Streamable HTTP upstreams do not need this: each call has its own response
+ * stream.
  */
+import type { Principal } from '../../policy/principal.js';
 import type { JsonObject } from '../jsonrpc.js';
 import type { Reply } from '../session.js';
 import type { CallOutcome } from '../upstream/forwarder.js';
 
 /** Who made a call: a client session, or the gateway itself on behalf of an A2A client. */
 export interface Caller {
+  /** Who it is, as last authenticated (undefined: not yet known, e.g. a restored session). */
+  readonly identity: Principal | undefined;
   supports(method: string): boolean;
   wantsLog(level: unknown): boolean;
   request(

@@ -241,6 +241,9 @@ export class HttpFront {
     // A session belongs to the principal that opened it; to anyone else it does not exist.
     if (session.principal !== undefined && session.principal !== principal.name)
       throw new GatewayError('SWY_SESSION_NOT_FOUND');
+    // Groups come with the credential: policy on what reaches the session outside a request
+    // (gateway.ts) uses them as of the last exchange. A session restored from the store gets them here.
+    session.identity = principal;
     if (!session.outlet) session.outlet = this.outletFor(session);
     return session;
   }
