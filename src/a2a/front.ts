@@ -264,11 +264,18 @@ export class A2aFront {
       }
     }
     if (!this.readJson(req, res, jsonRpc, body)) return;
-    if (jsonRpc) {
-      const body = (req as IncomingMessage & { body?: { method?: unknown } }).body;
-      rec.method = rpcOperation(body?.method);
+    const parsed = (req as IncomingMessage & { body?: unknown }).body;
+    if (jsonRpc) rec.method = rpcOperation((parsed as { method?: unknown } | undefined)?.method);
+    if (principal) {
+      try {
+        // authorize: the skills a message asks for (`skills:` rules)
+        const skills = SENDS.has(rec.method) ? requestedSkills(parsed, jsonRpc) : [];
+        if (skills.length) this.core.pipeline.authorizeSkills(rec, principal, name, skills);
+      } catch (err) {
+        return sendError(res, err, jsonRpc);
+      }
+      principals.set(req, { principal, span: rec.span });
     }
-    if (principal) principals.set(req, { principal, span: rec.span });
     const app = this.appFor(agent);
     // POST /a2a/<name> is the JSON-RPC endpoint; the SDK mounts it at a path of its own.
     req.url = (jsonRpc ? '/jsonrpc' : sub) + (query ? `?${query}` : '');
@@ -496,6 +503,27 @@ const RPC_METHODS = new Set([
   'tasks/pushNotificationConfig/delete',
   'agent/getAuthenticatedExtendedCard',
 ]);
+
+/** The operations that send a message (both versions' names). */
+const SENDS = new Set(['SendMessage', 'SendStreamingMessage', 'message/send', 'message/stream']);
+
+/**
+ * The skills a SendMessage names: A2A has no skill selector, so clients name one in metadata
+ * (`skill` or `skillId`, on the message or the request), as the gateway's own bridge does.
+ */
+function requestedSkills(body: unknown, jsonRpc: boolean): string[] {
+  const params = (jsonRpc ? (body as { params?: unknown } | undefined)?.params : body) as
+    { message?: { metadata?: unknown }; metadata?: unknown } | undefined;
+  const out = new Set<string>();
+  for (const meta of [params?.message?.metadata, params?.metadata]) {
+    if (!meta || typeof meta !== 'object') continue;
+    for (const key of ['skill', 'skillId']) {
+      const v = (meta as Record<string, unknown>)[key];
+      if (typeof v === 'string' && v) out.add(v);
+    }
+  }
+  return [...out];
+}
 
 /** A metric label for a JSON-RPC method (bounded: anything else is "other"). */
 function rpcOperation(method: unknown): string {

@@ -164,6 +164,10 @@ export class A2aUpstream implements Backend {
     return Promise.resolve(); // nothing to tell an A2A agent about MCP-side events
   }
 
+  skillOf(tool: string): string | undefined {
+    return this.skills.get(tool);
+  }
+
   /** MCP requests routed here: only tools/call of the bridged tools. */
   async call(method: string, params: JsonObject | undefined, opts: BackendCallOptions): Promise<CallOutcome> {
     if (method.startsWith('tasks/')) return this.taskCall(method, params, opts);

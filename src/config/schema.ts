@@ -829,7 +829,14 @@ export const PolicySchema = z
     prompts: globs('Prompts, by federated or own name'),
     resources: globs('Resource URIs'),
     agents: globs('A2A agents'),
-    skills: globs('A2A skills'),
+    skills: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(
+        'A2A skills (globs): the skill a message names in its metadata (`skill` or `skillId`), and ' +
+          "bridged agents' skill tools. Skills narrow what agent and tool rules allow: they are " +
+          'restricted only for principals that some rule with `skills` covers.',
+      ),
   })
   .describe(
     'One authorization rule. Without any of tools/prompts/resources/agents/skills it covers everything ' +

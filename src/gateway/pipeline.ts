@@ -326,11 +326,29 @@ export class Pipeline {
 
   /** May this principal use this A2A agent? (policy kind `agent`; throws SWY_POLICY_DENIED) */
   authorizeAgent(rec: RequestRecord, principal: Principal, agent: string): void {
-    const decision = this.core.authz.decide(principal, { kind: 'agent', name: agent, upstream: agent });
+    this.decideOrThrow(rec, principal, { kind: 'agent', name: agent, upstream: agent });
+  }
+
+  /**
+   * May this principal ask this A2A agent for these skills (the skills a message names in its
+   * metadata)? Policy kind `skill`; throws SWY_POLICY_DENIED.
+   */
+  authorizeSkills(rec: RequestRecord, principal: Principal, agent: string, skills: readonly string[]): void {
+    for (const skill of skills)
+      this.decideOrThrow(rec, principal, { kind: 'skill', name: skill, upstream: agent });
+  }
+
+  /** Decide; the decision goes on the record either way; a denial is counted and thrown. */
+  private decideOrThrow(rec: RequestRecord, principal: Principal, subject: PolicyTarget): void {
+    const decision = this.core.authz.decide(principal, subject);
     rec.decision = decision;
     if (decision.effect === 'deny') {
-      this.core.metrics.policyDenials.labels('agent').inc();
-      throw new GatewayError('SWY_POLICY_DENIED', { principal: principal.name, kind: 'agent', name: agent });
+      this.core.metrics.policyDenials.labels(subject.kind).inc();
+      throw new GatewayError('SWY_POLICY_DENIED', {
+        principal: principal.name,
+        kind: subject.kind,
+        name: subject.name,
+      });
     }
   }
 
@@ -423,15 +441,16 @@ export class Pipeline {
               })
             : undefined;
     if (!subject) return undefined;
-    const decision = this.core.authz.decide(principal, subject);
-    rec.decision = decision;
-    if (decision.effect === 'deny') {
-      this.core.metrics.policyDenials.labels(subject.kind).inc();
-      throw new GatewayError('SWY_POLICY_DENIED', {
-        principal: principal.name,
-        kind: subject.kind,
-        name: subject.name,
-      });
+    this.decideOrThrow(rec, principal, subject);
+    // A bridged agent's skill tool is also the skill itself: `skills:` rules apply to it.
+    const skill =
+      target.kind === 'upstream' && msg.method === 'tools/call'
+        ? target.upstream.skillOf?.(target.upstreamTarget!)
+        : undefined;
+    if (skill !== undefined && target.kind === 'upstream') {
+      const decision = rec.decision;
+      this.decideOrThrow(rec, principal, { kind: 'skill', name: skill, upstream: target.upstream.name });
+      rec.decision = decision; // the tool's rule decided the call; the skill's only could refuse it
     }
     return subject;
   }

@@ -169,6 +169,31 @@ describe('policy rules', () => {
     expect(set.decide(s, { kind: 'skill', name: 'classify', upstream: 'billing' }).effect).toBe('deny');
   });
 
+  it('restricts skills only for principals that rules with `skills` speak of', () => {
+    const set = policies([
+      { name: 'agents', effect: 'allow', principals: ['alice', 'bob'], agents: ['travel'] },
+      {
+        name: 'alice-skills',
+        effect: 'allow',
+        principals: ['alice'],
+        upstreams: ['travel'],
+        skills: ['book*'],
+      },
+    ]);
+    const skill = (name: string, upstream = 'travel'): PolicyTarget => ({ kind: 'skill', name, upstream });
+    expect(set.decide(who('alice'), skill('book-flight')).rule).toBe('alice-skills');
+    expect(set.decide(who('alice'), skill('find-hotel'))).toEqual({
+      effect: 'deny',
+      rule: 'default (no rule allows it)',
+    });
+    // Bob's skills, and Alice's on another agent, are not restricted: the agent rule decides.
+    expect(set.decide(who('bob'), skill('find-hotel'))).toEqual({
+      effect: 'allow',
+      rule: 'no rule restricts skills',
+    });
+    expect(set.decide(who('alice'), skill('find-hotel', 'weather')).effect).toBe('allow');
+  });
+
   it('explains every rule that applies', () => {
     const set = policies([
       { name: 'all', effect: 'allow', principals: ['*'] },

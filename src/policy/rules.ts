@@ -49,6 +49,7 @@ interface CompiledRule {
 }
 
 export const ALLOW_ALL: Decision = Object.freeze({ effect: 'allow', rule: 'no policies' });
+const SKILLS_UNRESTRICTED: Decision = Object.freeze({ effect: 'allow', rule: 'no rule restricts skills' });
 const DEFAULT_DENY: Decision = Object.freeze({ effect: 'deny', rule: 'default (no rule allows it)' });
 const UNSAFE_URI: Decision = Object.freeze({ effect: 'deny', rule: 'unsafe resource URI' });
 
@@ -67,6 +68,9 @@ export class PolicySet {
     if (this.rules.length === 0) return ALLOW_ALL;
     const subject = decidable(target);
     if (!subject) return UNSAFE_URI;
+    // A skill narrows its agent (or bridged tool), which is decided on its own: skills are
+    // restricted only for principals that rules with `skills:` speak of.
+    if (subject.kind === 'skill' && !this.restrictsSkills(principal, subject)) return SKILLS_UNRESTRICTED;
     let allow: CompiledRule | undefined;
     for (const r of this.matching(principal, subject)) {
       if (r.effect === 'deny') return { effect: 'deny', rule: r.name };
@@ -84,13 +88,23 @@ export class PolicySet {
     };
   }
 
+  /** Does any rule with a `skills:` list apply to this principal (and the target's agent)? */
+  private restrictsSkills(principal: Principal, target: PolicyTarget): boolean {
+    const upstream = target.upstream === undefined ? undefined : normalize(target.upstream);
+    return this.rules.some(
+      (r) =>
+        r.kinds?.skill !== undefined &&
+        appliesTo(r, principal) &&
+        (!r.upstreams || (upstream !== undefined && r.upstreams.test(upstream))),
+    );
+  }
+
   private *matching(principal: Principal, target: PolicyTarget): Generator<CompiledRule> {
     const name = normalize(target.name);
     const alias = target.alias === undefined ? undefined : normalize(target.alias);
     const upstream = target.upstream === undefined ? undefined : normalize(target.upstream);
     for (const r of this.rules) {
-      if (!r.everyone && !r.principals.has(principal.name) && !principal.groups.some((g) => r.groups.has(g)))
-        continue;
+      if (!appliesTo(r, principal)) continue;
       if (r.upstreams && (upstream === undefined || !r.upstreams.test(upstream))) continue;
       if (r.kinds) {
         const re = r.kinds[target.kind];
@@ -99,6 +113,10 @@ export class PolicySet {
       yield r;
     }
   }
+}
+
+function appliesTo(r: CompiledRule, principal: Principal): boolean {
+  return r.everyone || r.principals.has(principal.name) || principal.groups.some((g) => r.groups.has(g));
 }
 
 /** The target as rules see it: a resource by its canonical URI; undefined for an unsafe URI. */

@@ -43,4 +43,6 @@ export interface Backend {
   stop(graceMs?: number): Promise<void>;
   call(method: string, params: JsonObject | undefined, opts: BackendCallOptions): Promise<CallOutcome>;
   notify(n: RpcNotification): Promise<void>;
+  /** The A2A skill a tool stands for (bridged agents' skill tools), for `skills:` policy rules. */
+  skillOf?(tool: string): string | undefined;
 }
