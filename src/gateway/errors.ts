@@ -364,6 +364,12 @@ export const ERRORS = {
     'The audit ledger is behind; the request was not accepted',
     'Retry shortly; check the store (the gateway log says why writes are slow or failing).',
   ),
+  SWY_LEDGER_TAMPERED: entry(
+    503,
+    JSONRPC.SERVER_ERROR,
+    'The audit ledger no longer holds what its signed checkpoints and head file record: {detail}',
+    'Investigate with `switchyard audit verify`; then, with the gateway stopped, record it on the chain with `switchyard audit acknowledge --reason "…"` and start again.',
+  ),
   SWY_NOT_FOUND: entry(
     404,
     JSONRPC.SERVER_ERROR,
