@@ -1,19 +1,26 @@
 /**
- * `switchyard audit verify|export|tail`: read the ledger in the configured store.
- * verify exits 1 and names the first record that was edited, removed or reordered.
+ * `switchyard audit verify|acknowledge|export|tail`: read the ledger in the configured store.
+ * verify exits 1 and names the first record that was edited, removed or reordered, a checkpoint
+ * the ledger key did not sign, or records cut off the end (against the head file); acknowledge
+ * records such a finding on the chain so the gateway starts again.
  */
-import { exportLedger, pagesOf, verifyChain } from '../ledger/index.js';
+import { userInfo } from 'node:os';
+import { exportLedger, LedgerWriter, pagesOf, resolveAnchor, verifyLedger } from '../ledger/index.js';
+import { createLogger } from '../telemetry/logger.js';
 import { fail, withStore } from './shared.js';
 
 export async function auditVerify(opts: { config?: string; json?: boolean }): Promise<void> {
-  const result = await withStore(opts.config, async (store) =>
-    verifyChain(pagesOf(store.ledger), await store.ledger.checkpoints()),
+  const result = await withStore(opts.config, async (store, config) =>
+    verifyLedger(store.ledger, resolveAnchor(config.audit, store, { create: false })),
   );
   if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else if (result.ok) {
+    const signed = result.signed ? ` (${result.signed} signed)` : '';
+    const head = result.headFile ? `, head file at ${result.headFile.seq}` : '';
     process.stdout.write(
-      `ledger ok: ${result.count} records, ${result.checkpoints} checkpoints, head ${result.head.seq} ${result.head.hash}\n`,
+      `ledger ok: ${result.count} records, ${result.checkpoints} checkpoints${signed}${head}, head ${result.head.seq} ${result.head.hash}\n`,
     );
+    for (const note of result.notes ?? []) process.stdout.write(`note: ${note}\n`);
   } else {
     process.stdout.write(
       `ledger BROKEN at record ${result.seq} (${result.problem}): ${result.detail}\n` +
@@ -21,6 +28,35 @@ export async function auditVerify(opts: { config?: string; json?: boolean }): Pr
     );
   }
   if (!result.ok) process.exitCode = 1;
+}
+
+/** Run with the gateway stopped: the chain has one writer. */
+export async function auditAcknowledge(opts: { config?: string; reason?: string }): Promise<void> {
+  await withStore(opts.config, async (store, config) => {
+    const anchor = resolveAnchor(config.audit, store, { create: true });
+    const writer = new LedgerWriter(store.ledger, config.audit, createLogger('warn'), anchor);
+    const findings = await writer.acknowledge(`cli:${osUser()}`, opts.reason);
+    if (findings.length === 0) {
+      process.stdout.write(
+        'nothing to acknowledge: the ledger holds what its checkpoints and head file record\n',
+      );
+      return;
+    }
+    for (const f of findings) process.stdout.write(`acknowledged (${f.problem}): ${f.detail}\n`);
+    const head = await store.ledger.head();
+    process.stdout.write(
+      `recorded alert ledger_tampering_acknowledged as record ${head?.seq}; checkpoint signed` +
+        `${anchor.headFile ? ` and head file ${anchor.headFile} re-sealed` : ''}\n`,
+    );
+  });
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
 }
 
 export async function auditExport(opts: { config?: string; since?: string; format?: string }) {

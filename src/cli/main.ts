@@ -12,7 +12,7 @@ import {
   catalogShow,
 } from './catalog.js';
 import { adminToken } from './admin.js';
-import { auditExport, auditTail, auditVerify } from './audit.js';
+import { auditAcknowledge, auditExport, auditTail, auditVerify } from './audit.js';
 import { check } from './check.js';
 import { importMcpJson } from './import-mcp-json.js';
 import { init } from './init.js';
@@ -204,10 +204,20 @@ admin
 const audit = program.command('audit').description('the hash-chained audit ledger');
 audit
   .command('verify')
-  .description('check the whole chain; exits 1 naming the first edited, removed or reordered record')
+  .description(
+    'check the whole chain, its checkpoint signatures and head file; exits 1 naming the first edited, removed or reordered record, a forged checkpoint, or records cut off the end',
+  )
   .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
   .option('--json', 'print JSON')
   .action(auditVerify);
+audit
+  .command('acknowledge')
+  .description(
+    'record a cut or forged ledger (what `verify` reports at the end, and the gateway refuses to start with) as an alert entry, and re-seal (run with the gateway stopped)',
+  )
+  .option('-c, --config <file>', 'config file (default ./switchyard.yaml)')
+  .option('--reason <text>', 'why, recorded in the alert entry')
+  .action(auditAcknowledge);
 audit
   .command('export')
   .description('print ledger records as JSON lines')

@@ -1,5 +1,6 @@
 /** `switchyard serve`: run the gateway on HTTP until SIGTERM/SIGINT, then shut down gracefully. */
 import { validateConfig } from '../config/load.js';
+import { GatewayError } from '../gateway/errors.js';
 import { Gateway } from '../gateway/runtime.js';
 import { isLoopbackHost } from '../http/guards.js';
 import { createLogger } from '../telemetry/logger.js';
@@ -34,6 +35,8 @@ export async function serve(opts: {
     await gateway.start();
   } catch (err) {
     log.fatal({ err }, 'gateway failed to start');
+    if (err instanceof GatewayError)
+      process.stderr.write(`switchyard: ${err.code}: ${err.message}\n  fix: ${err.fix}\n`);
     await gateway.stop().catch(() => {});
     process.exit(1);
   }

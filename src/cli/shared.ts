@@ -44,12 +44,12 @@ export function withListen(config: Config, host?: string, port?: string): Config
 /** Run with the store the config names (`--config FILE`), closing it afterwards. */
 export async function withStore<T>(
   config: string | undefined,
-  run: (store: Store) => Promise<T>,
+  run: (store: Store, config: Config) => Promise<T>,
 ): Promise<T> {
   const cfg = await loadOrExit(configPath(config));
   const store = await openStore(cfg.store);
   try {
-    return await run(store);
+    return await run(store, cfg);
   } finally {
     await store.close();
   }

@@ -895,6 +895,27 @@ export const AuditSchema = z
       .min(0)
       .default(1000)
       .describe('Write a checkpoint (seq, hash) every this many records (0: only at stop).'),
+    signingKey: z
+      .string()
+      .min(16, 'at least 16 characters (e.g. 32 random bytes, hex)')
+      .optional()
+      .describe(
+        'Key that signs checkpoints (HMAC-SHA256; use `${VAR}`). Without it or signingKeyFile, a SQLite file ' +
+          'store gets a generated key file beside it (`<db>.ledger.key`); other stores go unsigned.',
+      ),
+    signingKeyFile: z.string().min(1).optional().describe('Or a file holding the key.'),
+    headFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'File that keeps the latest signed checkpoint outside the database (default: `<db>.ledger.head` ' +
+          'beside a SQLite file store, else beside signingKeyFile).',
+      ),
+  })
+  .refine((a) => a.signingKey === undefined || a.signingKeyFile === undefined, {
+    path: ['signingKeyFile'],
+    message: 'set signingKey or signingKeyFile, not both',
   })
   .describe('The audit ledger (docs/security.md).');
 
@@ -973,8 +994,8 @@ export const ConfigSchema = z
           .min(1)
           .optional()
           .describe(
-            'Where the generated admin token is kept (mode 0600). Default: `admin-token` next to a SQLite ' +
-              'store file. With neither a token nor a place for one (Postgres, in-memory SQLite), only ' +
+            'Where the generated admin token is kept (mode 0600). Default: `<SQLite file>.admin-token` for a ' +
+              'SQLite store. With neither a token nor a place for one (Postgres, in-memory SQLite), only ' +
               'principals in `auth.admins` may use the admin API.',
           ),
         allowStdioUpstreams: z

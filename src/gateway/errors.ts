@@ -370,6 +370,12 @@ export const ERRORS = {
     'Bad request: the path has an invalid percent-escape',
     'Percent-encode names in the path as UTF-8 (encodeURIComponent).',
   ),
+  SWY_LEDGER_TAMPERED: entry(
+    503,
+    JSONRPC.SERVER_ERROR,
+    'The audit ledger no longer holds what its signed checkpoints and head file record: {detail}',
+    'Investigate with `switchyard audit verify`; then, with the gateway stopped, record it on the chain with `switchyard audit acknowledge --reason "…"` and start again.',
+  ),
   SWY_NOT_FOUND: entry(
     404,
     JSONRPC.SERVER_ERROR,

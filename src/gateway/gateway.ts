@@ -53,6 +53,7 @@ import { VERSION } from '../version.js';
 import { Tracing } from '../telemetry/traces.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { systemResolver, type ResolveHost } from '../policy/egress.js';
+import { anchorGaps, resolveAnchor } from '../ledger/anchor.js';
 import { LedgerWriter } from '../ledger/writer.js';
 import { loadAdminToken, type AdminToken } from '../policy/admin-token.js';
 import { Authenticator } from '../policy/authn.js';
@@ -227,9 +228,13 @@ export class GatewayCore implements Core, UpstreamHooks {
     this.authz.runtime = await this.storedPolicies();
     this.authz.quarantine = this.pins;
     if (this.config.audit.enabled) {
-      this.ledger = new LedgerWriter(this.store.ledger, this.config.audit, this.log);
-      this.ledger.onDrop = () => this.metrics.ledgerRefused.inc();
-      await this.ledger.open();
+      const anchor = resolveAnchor(this.config.audit, this.store, { create: true });
+      for (const gap of anchorGaps(anchor)) this.log.warn(gap);
+      const ledger = new LedgerWriter(this.store.ledger, this.config.audit, this.log, anchor);
+      ledger.onDrop = () => this.metrics.ledgerRefused.inc();
+      // Refuses a ledger that was cut or forged (SWY_LEDGER_TAMPERED): the gateway does not start.
+      await ledger.open();
+      this.ledger = ledger;
     }
     this.sessions = new SessionRegistry(
       this.store.sessions,

@@ -5,8 +5,9 @@
  *   hash(n) = sha256hex( hash(n-1) + "\n" + canonicalJson(entry(n)) ),   hash(0) = GENESIS
  *
  * so editing, removing or reordering any row breaks the chain at that row. Checkpoints record
- * (seq, hash) pairs along the way; they catch a chain cut short at its end, and a head hash kept
- * outside the database pins the whole history.
+ * (seq, hash) pairs along the way, signed with a key kept outside the database; they catch a chain
+ * cut short at its end, and the head file (the latest signed checkpoint, also outside the
+ * database) catches a cut that took the checkpoints with it — see verify.ts.
  */
 import type { LedgerCheckpoint, LedgerRow } from '../store/types.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
@@ -34,11 +35,28 @@ export function seal(
   return rows;
 }
 
-export type Problem = 'edited' | 'removed' | 'reordered' | 'truncated';
+export type Problem = 'edited' | 'removed' | 'reordered' | 'truncated' | 'forged';
 
 export type VerifyResult =
-  | { ok: true; count: number; head: { seq: number; hash: string }; checkpoints: number }
-  | { ok: false; count: number; seq: number; problem: Problem; detail: string };
+  | {
+      ok: true;
+      count: number;
+      head: { seq: number; hash: string };
+      checkpoints: number;
+      /** Checkpoints whose signature verified, the head file's seq, what could not be checked. */
+      signed?: number;
+      headFile?: { seq: number };
+      notes?: string[];
+    }
+  | {
+      ok: false;
+      count: number;
+      seq: number;
+      problem: Problem;
+      detail: string;
+      /** For a truncation: the records the database no longer holds. */
+      missing?: { from: number; to: number };
+    };
 
 /**
  * Walk the rows in seq order and name the first record that was edited, removed or reordered.

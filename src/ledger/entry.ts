@@ -56,6 +56,47 @@ export function toEntry(input: LedgerInput, opts: EntryOptions): Record<string, 
   return entry;
 }
 
+const TEXT_FIELDS = [
+  'front',
+  'id',
+  'transport',
+  'session',
+  'principal',
+  'method',
+  'upstream',
+  'target',
+  'agent',
+  'skill',
+  'outcome',
+  'errorCode',
+  'definitionHash',
+  'alert',
+] as const;
+
+/**
+ * The entry for an operation whose full entry could not be built (arguments that cannot be
+ * serialised: a cycle, a BigInt, a throwing getter). The operation is still on the chain, with
+ * what is plain text about it and the reason, never dropped: `argsDigest: "unavailable"`.
+ */
+export function unbuildableEntry(input: LedgerInput, reason: string): Record<string, unknown> {
+  const entry: Record<string, unknown> = {
+    v: LEDGER_VERSION,
+    kind: input.kind === 'alert' ? 'alert' : 'request',
+    time: Number.isFinite(input.time) ? input.time : Date.now(),
+  };
+  for (const k of TEXT_FIELDS) if (typeof input[k] === 'string') entry[k] = input[k];
+  const d = input.decision;
+  if (d && typeof d.effect === 'string' && typeof d.rule === 'string') {
+    entry.decision = { effect: d.effect, rule: d.rule };
+  }
+  if (typeof input.latencyMs === 'number' && Number.isFinite(input.latencyMs)) {
+    entry.latencyMs = Math.round(input.latencyMs * 1000) / 1000;
+  }
+  if (input.args !== undefined) entry.argsDigest = 'unavailable';
+  entry.digestError = reason;
+  return entry;
+}
+
 /** A copy with the values of secret-looking keys replaced, at any depth. */
 export function redact(value: unknown, keys: readonly string[], depth = 0): unknown {
   if (depth > 64) return '[too deep]';

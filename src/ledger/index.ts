@@ -4,6 +4,8 @@
  */
 export { canonicalJson, digest, sha256Hex } from './canonical.js';
 export { chainHash, GENESIS, seal, verifyChain, type Problem, type VerifyResult } from './chain.js';
-export { redact, toEntry, type EntryOptions, type LedgerInput } from './entry.js';
+export { redact, toEntry, unbuildableEntry, type EntryOptions, type LedgerInput } from './entry.js';
+export { anchorGaps, resolveAnchor, type LedgerAnchor } from './anchor.js';
+export { inspectLedger, verifyLedger, type Finding } from './verify.js';
 export { LedgerWriter, type LedgerOptions, type LedgerSink } from './writer.js';
 export { exportLedger, pagesOf } from './read.js';

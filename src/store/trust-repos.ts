@@ -2,7 +2,7 @@
  * Store repositories for identity, pinning and audit (API keys, tool pins, the ledger), written
  * once with Kysely for SQLite and Postgres like the rest of the store.
  */
-import type { Kysely } from 'kysely';
+import { SqliteAdapter, sql, type Kysely } from 'kysely';
 import type {
   ApiKeyRepo,
   LedgerCheckpoint,
@@ -36,7 +36,7 @@ export interface TrustTables {
     pending_since: number | null;
   };
   audit_ledger: { seq: number; time: number; entry: string; prev_hash: string; hash: string };
-  audit_checkpoints: { seq: number; hash: string; time: number };
+  audit_checkpoints: { seq: number; hash: string; time: number; signature: string | null };
   policies: { name: string; rule: string; created_at: number };
 }
 
@@ -188,31 +188,65 @@ export class Ledger implements LedgerRepo {
     return row && { seq: Number(row.seq), hash: row.hash };
   }
 
-  async append(rows: readonly LedgerRow[], checkpoint?: LedgerCheckpoint): Promise<void> {
-    if (rows.length === 0 && !checkpoint) return;
-    await this.db.transaction().execute(async (tx) => {
-      if (rows.length > 0) {
-        await tx
-          .insertInto('audit_ledger')
-          .values(
-            rows.map((r) => ({
-              seq: r.seq,
-              time: r.time,
-              entry: r.entry,
-              prev_hash: r.prevHash,
-              hash: r.hash,
-            })),
-          )
-          .execute();
-      }
-      if (checkpoint) {
-        await tx
-          .insertInto('audit_checkpoints')
-          .values(checkpoint)
-          .onConflict((oc) => oc.column('seq').doNothing())
-          .execute();
-      }
-    });
+  async append(
+    rows: readonly LedgerRow[],
+    checkpoint?: LedgerCheckpoint,
+    drop: readonly number[] = [],
+  ): Promise<void> {
+    if (rows.length === 0 && !checkpoint && drop.length === 0) return;
+    const write = () =>
+      this.db.transaction().execute(async (tx) => {
+        if (drop.length > 0)
+          await tx
+            .deleteFrom('audit_checkpoints')
+            .where('seq', 'in', [...drop])
+            .execute();
+        if (rows.length > 0) {
+          await tx
+            .insertInto('audit_ledger')
+            .values(
+              rows.map((r) => ({
+                seq: r.seq,
+                time: r.time,
+                entry: r.entry,
+                prev_hash: r.prevHash,
+                hash: r.hash,
+              })),
+            )
+            .execute();
+        }
+        if (checkpoint) {
+          await tx
+            .insertInto('audit_checkpoints')
+            .values({
+              seq: checkpoint.seq,
+              hash: checkpoint.hash,
+              time: checkpoint.time,
+              signature: checkpoint.signature ?? null,
+            })
+            .onConflict((oc) => oc.column('seq').doNothing())
+            .execute();
+        }
+      });
+    if (checkpoint && this.db.getExecutor().adapter instanceof SqliteAdapter) await this.durably(write);
+    else await write();
+  }
+
+  /**
+   * SQLite runs with synchronous=NORMAL: a commit survives the process, not always the OS. The
+   * head file outside the database names a checkpoint only after it is committed, so that commit
+   * must not be the one an OS crash takes back (that would read as tampering). Checkpoints are
+   * rare (every `audit.checkpointEvery` records), so they alone pay for FULL.
+   */
+  private async durably(write: () => Promise<void>): Promise<void> {
+    const before = await sql<{ synchronous: number }>`pragma synchronous`.execute(this.db);
+    const level = Number(before.rows[0]?.synchronous ?? 1);
+    await sql`pragma synchronous = FULL`.execute(this.db);
+    try {
+      await write();
+    } finally {
+      await sql.raw(`pragma synchronous = ${level}`).execute(this.db);
+    }
   }
 
   async after(afterSeq: number, limit: number): Promise<LedgerRow[]> {
@@ -249,7 +283,12 @@ export class Ledger implements LedgerRepo {
 
   async checkpoints(): Promise<LedgerCheckpoint[]> {
     const rows = await this.db.selectFrom('audit_checkpoints').selectAll().orderBy('seq').execute();
-    return rows.map((r) => ({ seq: Number(r.seq), hash: r.hash, time: Number(r.time) }));
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      hash: r.hash,
+      time: Number(r.time),
+      ...(r.signature ? { signature: r.signature } : {}),
+    }));
   }
 }
 

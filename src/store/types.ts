@@ -207,13 +207,19 @@ export interface LedgerCheckpoint {
   seq: number;
   hash: string;
   time: number;
+  /** HMAC-SHA256 over (seq, hash, time) with the ledger key, hex; absent when unsigned. */
+  signature?: string;
 }
 
 export interface LedgerRepo {
   /** The last row's seq and hash (the head of the chain). */
   head(): Promise<{ seq: number; hash: string } | undefined>;
-  /** Append rows (and a checkpoint) in one transaction. */
-  append(rows: readonly LedgerRow[], checkpoint?: LedgerCheckpoint): Promise<void>;
+  /**
+   * Append rows (and a checkpoint) in one transaction, first deleting the checkpoints at `drop`
+   * (an acknowledged forgery: the rows record what they were). A transaction that carries a
+   * checkpoint is durable when it returns, even across an OS crash.
+   */
+  append(rows: readonly LedgerRow[], checkpoint?: LedgerCheckpoint, drop?: readonly number[]): Promise<void>;
   /** Rows with seq > afterSeq in seq order, at most `limit`. */
   after(afterSeq: number, limit: number): Promise<LedgerRow[]>;
   /** The first row at or after `time`'s seq (for exports `--since`). */

@@ -230,6 +230,19 @@ const m0007: Migration = {
   },
 };
 
+/**
+ * Checkpoints are signed (HMAC-SHA256 with a key kept outside the database) so that one written
+ * by anyone else is recognised; rows written before have none.
+ */
+const m0008: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('audit_checkpoints').addColumn('signature', 'text').execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.alterTable('audit_checkpoints').dropColumn('signature').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_a2a': m0002,
@@ -238,4 +251,5 @@ export const migrations: Record<string, Migration> = {
   '0005_policies': m0005,
   '0006_agents': m0006,
   '0007_a2a_task_owners': m0007,
+  '0008_ledger_signatures': m0008,
 };

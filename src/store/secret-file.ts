@@ -1,17 +1,17 @@
 /**
- * Secrets the gateway generates for itself (the admin token, …) and keeps in files of their own,
- * outside the database: created once with mode 0600, read on every later start.
+ * Secrets the gateway generates for itself (the admin token, the ledger's signing key) and keeps
+ * in files of their own beside a SQLite store, outside the database: created once with mode 0600,
+ * read on every later start.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
-/** `<folder of the SQLite file>/<name>`; undefined for stores without a file (Postgres, :memory:). */
-export function besideStore(store: string, name: string): string | undefined {
+/** `<SQLite file>.<suffix>`; undefined for stores without a file (Postgres, `:memory:`). */
+export function besideStore(store: string, suffix: string): string | undefined {
   if (!store.startsWith('sqlite:')) return undefined;
   const path = store.slice('sqlite:'.length);
   if (path === '' || path === ':memory:') return undefined;
-  return join(dirname(resolve(path)), name);
+  return `${resolve(path)}.${suffix}`;
 }
 
 export interface SecretFile {
@@ -22,8 +22,8 @@ export interface SecretFile {
   exposed: boolean;
 }
 
-/** Read the secret in `file`, or create it (`prefix` + 32 random bytes, base64url) if it is missing. */
-export function readOrCreateSecret(file: string, prefix: string): SecretFile {
+/** Read the secret in `file`, or create it with `make()` if the file is missing. */
+export function readOrCreateSecret(file: string, make: () => string): SecretFile {
   try {
     const value = readFileSync(file, 'utf8').trim();
     if (value.length < 16) throw new Error(`${file} holds no usable secret (fewer than 16 characters)`);
@@ -31,13 +31,13 @@ export function readOrCreateSecret(file: string, prefix: string): SecretFile {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  const value = `${prefix}${randomBytes(32).toString('base64url')}`;
+  const value = make();
   mkdirSync(dirname(file), { recursive: true });
   try {
     // `wx`: two processes starting at once must not overwrite each other's secret.
     writeFileSync(file, `${value}\n`, { mode: 0o600, flag: 'wx' });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readOrCreateSecret(file, prefix);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readOrCreateSecret(file, make);
     throw err;
   }
   return { value, created: true, exposed: false };
