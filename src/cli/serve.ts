@@ -4,6 +4,7 @@ import { GatewayError } from '../gateway/errors.js';
 import { Gateway } from '../gateway/runtime.js';
 import { isLoopbackHost } from '../http/guards.js';
 import { createLogger } from '../telemetry/logger.js';
+import { guardProcess } from './process-guards.js';
 import { configPath, fail, loadOrExit, withListen } from './shared.js';
 
 export async function serve(opts: {
@@ -31,6 +32,7 @@ export async function serve(opts: {
     );
   }
   const gateway = new Gateway(config, log, { configPath: path });
+  guardProcess(log);
   try {
     await gateway.start();
   } catch (err) {

@@ -2,6 +2,7 @@
 import { Gateway } from '../gateway/runtime.js';
 import { serveStdio } from '../mcp/front/stdio.js';
 import { createLogger } from '../telemetry/logger.js';
+import { guardProcess } from './process-guards.js';
 import { configPath, loadOrExit } from './shared.js';
 
 export async function stdio(opts: { config?: string }): Promise<void> {
@@ -9,6 +10,7 @@ export async function stdio(opts: { config?: string }): Promise<void> {
   const config = await loadOrExit(path);
   const log = createLogger(config.log.level); // stderr: stdout carries the protocol
   const gateway = new Gateway(config, log, { configPath: path, listen: false });
+  guardProcess(log);
   await gateway.start();
   const front = await serveStdio(gateway.core);
   const stop = async () => {
