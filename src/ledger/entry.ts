@@ -98,14 +98,23 @@ export function unbuildableEntry(input: LedgerInput, reason: string): Record<str
 }
 
 /** A copy with the values of secret-looking keys replaced, at any depth. */
-export function redact(value: unknown, keys: readonly string[], depth = 0): unknown {
+export function redact(value: unknown, keys: readonly string[]): unknown {
+  // Keys match case-insensitively both ways: `redactKeys: [apiKey]` covers `APIKEY` and `apikey`.
+  return redactLower(
+    value,
+    keys.map((k) => k.toLowerCase()),
+    0,
+  );
+}
+
+function redactLower(value: unknown, keys: readonly string[], depth: number): unknown {
   if (depth > 64) return '[too deep]';
-  if (Array.isArray(value)) return value.map((v) => redact(v, keys, depth + 1));
+  if (Array.isArray(value)) return value.map((v) => redactLower(v, keys, depth + 1));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       const lower = k.toLowerCase();
-      out[k] = keys.some((s) => lower.includes(s)) ? '[redacted]' : redact(v, keys, depth + 1);
+      out[k] = keys.some((s) => lower.includes(s)) ? '[redacted]' : redactLower(v, keys, depth + 1);
     }
     return out;
   }

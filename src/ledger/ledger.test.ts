@@ -9,7 +9,7 @@ import type { Store } from '../store/types.js';
 import { GatewayError } from '../gateway/errors.js';
 import { anchorGaps, resolveAnchor, type LedgerAnchor } from './anchor.js';
 import { canonicalJson, digest } from './canonical.js';
-import { toEntry } from './entry.js';
+import { redact, toEntry } from './entry.js';
 import { readHead } from './head-file.js';
 import { pagesOf, exportLedger } from './read.js';
 import { verifyChain } from './chain.js';
@@ -570,5 +570,16 @@ describe('where the ledger key and head file come from', () => {
     expect(signCheckpoint(Buffer.from('x'.repeat(16)), { seq: 1, hash: '0'.repeat(64), time: 1 })).toMatch(
       /^[0-9a-f]{64}$/,
     );
+  });
+});
+
+describe('redaction', () => {
+  it('matches configured keys case-insensitively, however they are written', () => {
+    const args = { APIKEY: 'a', nested: { MyApiKey: 'b', list: [{ apikey: 'c' }] }, note: 'kept' };
+    expect(redact(args, ['apiKey'])).toEqual({
+      APIKEY: '[redacted]',
+      nested: { MyApiKey: '[redacted]', list: [{ apikey: '[redacted]' }] },
+      note: 'kept',
+    });
   });
 });
