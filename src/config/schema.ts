@@ -694,6 +694,16 @@ export const ServerSchema = z
         'Largest page returned by tools/list, prompts/list and resources/list (clients follow nextCursor).',
       ),
     sessionIdleTimeoutMs: durationMs('Sessions unused for this long are closed (0: never).', 30 * 60_000),
+    maxSessionsPerPrincipal: z
+      .number()
+      .int()
+      .min(1)
+      .default(256)
+      .describe(
+        "MCP sessions one principal may hold on this process. One more closes that principal's least " +
+          'recently used session (its client gets 404 and initializes again), so a client that opens ' +
+          'sessions in a loop cannot fill memory, nor lock out others sharing its principal (`anonymous`).',
+      ),
     sseKeepAliveMs: durationMs('Interval of SSE keep-alive comments (0 disables).', 15_000),
     shutdownGraceMs: durationMs('On SIGTERM, how long in-flight calls may take to finish.', 10_000),
   })

@@ -231,7 +231,9 @@ export class GatewayCore implements Core, UpstreamHooks {
       this.store.sessions,
       this.log,
       this.config.server.sessionIdleTimeoutMs,
+      this.config.server.maxSessionsPerPrincipal,
     );
+    this.sessions.onevict = () => this.metrics.sessionsEvicted.inc();
     this.sessions.onclose = (s) => {
       this.local.sessionClosed(s);
       this.onSessionClosed?.(s);
@@ -536,6 +538,7 @@ export class GatewayCore implements Core, UpstreamHooks {
     this.config = next;
     this.log.level = next.log.level;
     this.sessions.setIdleTimeout(next.server.sessionIdleTimeoutMs);
+    this.sessions.setMaxPerPrincipal(next.server.maxSessionsPerPrincipal);
     this.catalogCache = undefined;
     await this.reconcile(next, await this.adminSpecs());
     this.log.info({ upstreams: [...this.upstreams.keys()] }, 'config reloaded');

@@ -18,6 +18,7 @@ export class Metrics {
   readonly upstreamUp: Gauge<'upstream'>;
   readonly upstreamRestarts: Counter<'upstream'>;
   readonly sessions: Gauge;
+  readonly sessionsEvicted: Counter;
   readonly collisions: Gauge;
   /** A2A requests to the agents the gateway serves, by agent, operation and HTTP status class. */
   readonly a2aRequests: Counter<'agent' | 'operation' | 'status'>;
@@ -66,6 +67,11 @@ export class Metrics {
     this.sessions = new Gauge({
       name: 'switchyard_mcp_sessions',
       help: 'Downstream MCP sessions held by this process.',
+      registers: [this.registry],
+    });
+    this.sessionsEvicted = new Counter({
+      name: 'switchyard_mcp_sessions_evicted_total',
+      help: 'MCP sessions closed because their principal opened more than server.maxSessionsPerPrincipal (the least recently used goes).',
       registers: [this.registry],
     });
     this.policyDenials = new Counter({

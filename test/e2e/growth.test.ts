@@ -4,9 +4,28 @@
  * keeps serving everyone else.
  */
 import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKey } from '../../src/policy/keys.js';
+import { createLogger } from '../../src/telemetry/logger.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
-import { RawSession } from '../support/raw-mcp.js';
+import { ACCEPT, RawSession } from '../support/raw-mcp.js';
+
+/** A gateway whose warnings are kept, to read what it logged. */
+async function gatewayWithLog(
+  config: Parameters<typeof startGateway>[0],
+): Promise<{ gw: TestGateway; log: () => Record<string, unknown>[] }> {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (d: Buffer) => (text += d.toString()));
+  const gw = await startGateway(config, { logger: createLogger('warn', stream) });
+  const log = () =>
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { gw, log };
+}
 
 /** The series of the request metrics in the gateway's registry, and their method labels. */
 async function requestSeries(gw: TestGateway): Promise<{ count: number; methods: Set<string> }> {
@@ -56,5 +75,81 @@ describe('metric labels', () => {
     expect(await gw.gateway.core.metrics.text()).toContain(
       'switchyard_mcp_requests_total{method="other",upstream="",tool="",outcome="error"} 1000',
     );
+  });
+});
+
+describe('sessions per principal', () => {
+  let gw: TestGateway;
+  let log: () => Record<string, unknown>[];
+  let team: string;
+  let alice: string;
+
+  beforeAll(async () => {
+    ({ gw, log } = await gatewayWithLog({
+      auth: { required: true },
+      server: { maxSessionsPerPrincipal: 3 },
+    }));
+    team = (await createKey(gw.gateway.core.store.apiKeys, { principal: 'team' })).key;
+    alice = (await createKey(gw.gateway.core.store.apiKeys, { principal: 'alice' })).key;
+  });
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  const headers = (key: string, session?: string) => ({
+    'content-type': 'application/json',
+    accept: ACCEPT,
+    authorization: `Bearer ${key}`,
+    ...(session ? { 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' } : {}),
+  });
+  /** A real initialize over HTTP; the new session's id. */
+  const initialize = async (key: string): Promise<string> => {
+    const res = await fetch(gw.url, {
+      method: 'POST',
+      headers: headers(key),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+      }),
+    });
+    expect(res.status).toBe(200);
+    await res.body?.cancel();
+    return res.headers.get('mcp-session-id')!;
+  };
+  /** The HTTP status of a ping in that session. */
+  const ping = async (key: string, session: string): Promise<number> => {
+    const res = await fetch(gw.url, {
+      method: 'POST',
+      headers: headers(key, session),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+    });
+    await res.body?.cancel();
+    return res.status;
+  };
+
+  it("a principal's next session closes its least recently used one; other principals are untouched", async () => {
+    const [s1, s2, s3] = [await initialize(team), await initialize(team), await initialize(team)];
+    const a1 = await initialize(alice);
+    expect(await ping(team, s1!)).toBe(200); // s1 is now more recent than s2
+    const s4 = await initialize(team);
+    expect(await ping(team, s2!)).toBe(404); // the least recently used went
+    for (const s of [s1!, s3!, s4]) expect(await ping(team, s)).toBe(200);
+    expect(await ping(alice, a1)).toBe(200);
+    expect(log()).toContainEqual(
+      expect.objectContaining({
+        msg: 'too many sessions for one principal: closed its least recently used session',
+        principal: 'team',
+        session: s2,
+        limit: 3,
+      }),
+    );
+
+    // A client opening sessions in a loop: the gateway holds three of them, never more.
+    for (let i = 0; i < 50; i++) await initialize(team);
+    expect(gw.gateway.core.sessions.size).toBe(4); // team's three and alice's one
+    expect(await ping(alice, a1)).toBe(200);
+    expect(await gw.gateway.core.metrics.text()).toContain('switchyard_mcp_sessions_evicted_total 51');
   });
 });
