@@ -1064,6 +1064,11 @@ export const ConfigSchema = z
           .min(1024)
           .default(1024 * 1024)
           .describe('Largest part accepted in an A2A message (text or data, encoded).'),
+        taskRetentionMs: durationMs(
+          'Tasks of the agents the gateway serves are forgotten (with their push configs) this long after ' +
+            'they finished: completed, failed, canceled or rejected (0: kept forever).',
+          30 * 24 * 60 * 60_000,
+        ),
         push: z
           .strictObject({
             allowPrivateNetworks: z

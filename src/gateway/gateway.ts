@@ -776,8 +776,10 @@ export class GatewayCore implements Core, UpstreamHooks {
       await this.store.events.prune(Date.now() - this.config.resumability.retentionMs);
       const keep = this.config.conversations.retentionMs;
       if (keep > 0) await this.store.conversations.prune(Date.now() - keep);
+      const keepTasks = this.config.a2a.taskRetentionMs;
+      if (keepTasks > 0) await this.store.a2a.prune(Date.now() - keepTasks);
     } catch (err) {
-      this.log.error({ err }, 'pruning SSE events or agent conversations failed');
+      this.log.error({ err }, 'pruning SSE events, agent conversations or A2A tasks failed');
     }
   }
 }
