@@ -705,6 +705,16 @@ export const ServerSchema = z
           'sessions in a loop cannot fill memory, nor lock out others sharing its principal (`anonymous`).',
       ),
     sseKeepAliveMs: durationMs('Interval of SSE keep-alive comments (0 disables).', 15_000),
+    maxStreamBufferBytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .default(8 * 1024 * 1024)
+      .describe(
+        'Most bytes that may wait unsent on one SSE connection. A client that stops reading is ' +
+          'disconnected beyond it instead of being buffered for; its events stay in the event log and it ' +
+          'resumes with Last-Event-ID.',
+      ),
     shutdownGraceMs: durationMs('On SIGTERM, how long in-flight calls may take to finish.', 10_000),
   })
   .describe('The HTTP listener and the MCP endpoint at /mcp.');

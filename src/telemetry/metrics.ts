@@ -19,6 +19,7 @@ export class Metrics {
   readonly upstreamRestarts: Counter<'upstream'>;
   readonly sessions: Gauge;
   readonly sessionsEvicted: Counter;
+  readonly sseDropped: Counter;
   readonly collisions: Gauge;
   /** A2A requests to the agents the gateway serves, by agent, operation and HTTP status class. */
   readonly a2aRequests: Counter<'agent' | 'operation' | 'status'>;
@@ -72,6 +73,11 @@ export class Metrics {
     this.sessionsEvicted = new Counter({
       name: 'switchyard_mcp_sessions_evicted_total',
       help: 'MCP sessions closed because their principal opened more than server.maxSessionsPerPrincipal (the least recently used goes).',
+      registers: [this.registry],
+    });
+    this.sseDropped = new Counter({
+      name: 'switchyard_sse_clients_dropped_total',
+      help: 'SSE connections closed because the client stopped reading (more than server.maxStreamBufferBytes waiting); it may resume with Last-Event-ID.',
       registers: [this.registry],
     });
     this.policyDenials = new Counter({

@@ -4,12 +4,15 @@
  * keeps serving everyone else.
  */
 import { randomBytes } from 'node:crypto';
+import { connect as tcpConnect, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createKey } from '../../src/policy/keys.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
-import { ACCEPT, RawSession } from '../support/raw-mcp.js';
+import { stdioFixture } from '../support/fixtures.js';
+import { connect, startGateway, type TestGateway } from '../support/gateway.js';
+import { ACCEPT, messages, RawSession, readEvents } from '../support/raw-mcp.js';
 
 /** A gateway whose warnings are kept, to read what it logged. */
 async function gatewayWithLog(
@@ -151,5 +154,96 @@ describe('sessions per principal', () => {
     expect(gw.gateway.core.sessions.size).toBe(4); // team's three and alice's one
     expect(await ping(alice, a1)).toBe(200);
     expect(await gw.gateway.core.metrics.text()).toContain('switchyard_mcp_sessions_evicted_total 51');
+  });
+});
+
+describe('SSE streams of clients that stop reading', () => {
+  const LIMIT = 64 * 1024;
+  let gw: TestGateway;
+  let log: () => Record<string, unknown>[];
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    ({ gw, log } = await gatewayWithLog({
+      server: { maxStreamBufferBytes: LIMIT },
+      upstreams: [
+        { name: 'a', mcp: stdioFixture('a') },
+        { name: 'b', mcp: stdioFixture('b') },
+      ],
+    }));
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await gw?.stop();
+  });
+
+  /**
+   * POST a request on a raw socket, read up to the priming event (a cursor to resume from), then
+   * never read again. Resolves with that event id.
+   */
+  const stalledPost = (session: RawSession, body: unknown): Promise<string> => {
+    const url = new URL(gw.url);
+    const payload = JSON.stringify(body);
+    const socket = tcpConnect(Number(url.port), url.hostname);
+    sockets.push(socket);
+    const head = Object.entries({
+      ...session.headers(),
+      host: url.host,
+      'content-length': String(Buffer.byteLength(payload)),
+    })
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
+    socket.write(`POST ${url.pathname} HTTP/1.1\r\n${head}\r\n${payload}`);
+    let text = '';
+    return new Promise((resolve) => {
+      socket.on('data', (d: Buffer) => {
+        text += d.toString();
+        const primed = /id: (\S+_0)\r?\n/.exec(text);
+        if (primed) {
+          socket.pause(); // from here on the client reads nothing
+          resolve(primed[1]!);
+        }
+      });
+    });
+  };
+
+  it('disconnects a client that stops reading; it resumes from the log; a reading client is unaffected', async () => {
+    const stalled = await RawSession.open(gw.url);
+    // Far more than the socket buffers hold: it must either pile up in the gateway or be dropped.
+    const count = 600;
+    const size = 10_000;
+    const cursor = await stalledPost(stalled, {
+      jsonrpc: '2.0',
+      id: 'flood',
+      method: 'tools/call',
+      params: { name: 'a.flood', arguments: { count, size } },
+    });
+
+    // Meanwhile a client that reads gets every message of its own flood, and the answer.
+    const { client } = await connect(gw.url);
+    let received = 0;
+    client.setNotificationHandler(LoggingMessageNotificationSchema, () => void received++);
+    const answer = await client.callTool({ name: 'b.flood', arguments: { count: 200, size: 1_000 } });
+    expect(answer.content).toEqual([{ type: 'text', text: 'sent 200' }]);
+    expect(received).toBe(200);
+    await client.close();
+
+    const dropped = () =>
+      log().find((l) => String(l.msg).startsWith('SSE client stopped reading')) as
+        { session: string; buffered: number; limit: number } | undefined;
+    await expect.poll(dropped, { timeout: 20_000, interval: 100 }).toBeDefined();
+    // What waited when it was dropped: the limit and what one read from the upstream brought,
+    // not the flood.
+    expect(dropped()).toMatchObject({ session: stalled.id, limit: LIMIT });
+    expect(dropped()!.buffered).toBeLessThan(3 * LIMIT);
+    expect(await gw.gateway.core.metrics.text()).toContain('switchyard_sse_clients_dropped_total 1');
+
+    // The call was not cancelled: it finishes, and the client, back, resumes from its cursor.
+    await expect.poll(() => gw.gateway.core.inFlight(), { timeout: 20_000, interval: 100 }).toBe(0);
+    const resumed = await stalled.get(cursor);
+    expect(resumed.status).toBe(200);
+    const events = messages(await readEvents(resumed, (e) => e.data.includes('"id":"flood"')));
+    expect(events.filter((m) => m.method === 'notifications/message')).toHaveLength(count);
+    expect(events.at(-1)).toMatchObject({ id: 'flood', result: { content: [{ text: `sent ${count}` }] } });
   });
 });
