@@ -57,6 +57,17 @@ const prefixSchema = z
       'with another upstream; `never` keeps names as they are (collisions are reported, never shadowed).',
   );
 
+/** Shared by every kind of upstream. */
+const maxResponseBytesSchema = z
+  .number()
+  .int()
+  .min(1024)
+  .default(16 * 1024 * 1024)
+  .describe(
+    'Largest message accepted from this upstream: a response body, one SSE event or one stdio line. A ' +
+      'larger one is not read: the call fails with SWY_UPSTREAM_RESPONSE_TOO_LARGE.',
+  );
+
 export const StdioMcpSchema = z
   .strictObject({
     command: z.string().min(1).describe('Executable to launch (looked up on PATH).'),
@@ -142,6 +153,7 @@ export const UpstreamSchema = z
       .min(0)
       .optional()
       .describe('Hard cap on a request even while progress keeps arriving (unset: none).'),
+    maxResponseBytes: maxResponseBytesSchema,
     enabled: z.boolean().default(true).describe('Set to false to keep the entry but not start it.'),
     healthCheck: z
       .strictObject({
@@ -237,6 +249,7 @@ export const A2aUpstreamSchema = z
         '(`switchyard tools diff|approve`); `warn` only logs and records changes; `off` tracks neither.',
     ),
     timeoutMs: durationMs('How long one A2A call may take before it is abandoned.', 120_000),
+    maxResponseBytes: maxResponseBytesSchema,
     startTimeoutMs: durationMs('How long fetching the Agent Card may take at start.', 30_000),
     enabled: z.boolean().default(true).describe('Set to false to keep the entry but not start it.'),
     restart: z

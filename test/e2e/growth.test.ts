@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createKey } from '../../src/policy/keys.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import { startA2aAgent, type A2aAgentFixture } from '../support/a2a-agent.js';
 import { stdioFixture } from '../support/fixtures.js';
+import { startHugeServer, type HugeServer } from '../support/huge-http.js';
 import { connect, startGateway, type TestGateway } from '../support/gateway.js';
 import { ACCEPT, messages, RawSession, readEvents } from '../support/raw-mcp.js';
 
@@ -245,5 +247,125 @@ describe('SSE streams of clients that stop reading', () => {
     const events = messages(await readEvents(resumed, (e) => e.data.includes('"id":"flood"')));
     expect(events.filter((m) => m.method === 'notifications/message')).toHaveLength(count);
     expect(events.at(-1)).toMatchObject({ id: 'flood', result: { content: [{ text: `sent ${count}` }] } });
+  });
+});
+
+describe('upstream answers larger than maxResponseBytes', () => {
+  const LIMIT = 64 * 1024;
+  let huge: HugeServer;
+  let agent: A2aAgentFixture;
+  let bigCard: A2aAgentFixture;
+  let gw: TestGateway;
+  let log: () => Record<string, unknown>[];
+  let client: Awaited<ReturnType<typeof connect>>['client'];
+
+  beforeAll(async () => {
+    huge = await startHugeServer();
+    agent = await startA2aAgent();
+    bigCard = await startA2aAgent({ brokenCard: { name: 'padded', padding: 'p'.repeat(4 * LIMIT) } });
+    ({ gw, log } = await gatewayWithLog({
+      upstreams: [
+        { name: 'huge', mcp: { url: huge.url }, maxResponseBytes: LIMIT },
+        { name: 'local', mcp: stdioFixture('local'), maxResponseBytes: LIMIT },
+        { name: 'travel', a2a: { url: agent.url }, maxResponseBytes: LIMIT },
+        {
+          name: 'padded',
+          a2a: { url: bigCard.url },
+          maxResponseBytes: LIMIT,
+          restart: { initialDelayMs: 60_000 },
+        },
+      ],
+    }));
+    ({ client } = await connect(gw.url));
+  });
+  afterAll(async () => {
+    await client?.close();
+    await gw?.stop();
+    await agent?.stop();
+    await bigCard?.stop();
+    await new Promise((r) => huge?.server.close(r));
+  });
+
+  /** The error a call fails with, as the client sees it. */
+  const failure = async (name: string, args: Record<string, unknown> = {}) => {
+    const err = (await client.callTool({ name, arguments: args }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as { code: number; message: string; data?: { code?: string; upstream?: string } } | undefined;
+    return err && { code: err.code, message: err.message, data: err.data };
+  };
+  const text = (r: unknown) => (r as { content: { text: string }[] }).content[0]!.text;
+
+  it('Streamable HTTP: an endless JSON answer fails the call, naming the upstream; reading stops at the limit', async () => {
+    expect(await failure('huge.huge-json')).toEqual({
+      code: -32011,
+      message: expect.stringContaining(
+        `Upstream "huge" sent a message larger than ${LIMIT} bytes (tools/call); it was not read`,
+      ),
+      data: expect.objectContaining({ code: 'SWY_UPSTREAM_RESPONSE_TOO_LARGE', upstream: 'huge' }),
+    });
+    // The gateway hung up: the server got nowhere near the 64 MiB it would have sent.
+    await expect.poll(() => huge.sent.get('huge-json')?.cutOff, { timeout: 10_000 }).toBe(true);
+    expect(huge.sent.get('huge-json')!.bytes).toBeLessThan(32 * 1024 * 1024);
+    expect(text(await client.callTool({ name: 'huge.hello', arguments: {} }))).toBe('hello');
+  });
+
+  it('Streamable HTTP: one endless SSE event fails the call; many small events do not add up', async () => {
+    expect(await failure('huge.huge-event')).toMatchObject({
+      code: -32011,
+      data: { code: 'SWY_UPSTREAM_RESPONSE_TOO_LARGE', upstream: 'huge' },
+    });
+    await expect.poll(() => huge.sent.get('huge-event')?.cutOff, { timeout: 10_000 }).toBe(true);
+    // 200 events of 1 KB each: more than the limit in all, each one far below it.
+    let progress = 0;
+    const r = await client.callTool({ name: 'huge.many-events', arguments: {} }, undefined, {
+      onprogress: () => void progress++,
+    });
+    expect(text(r)).toBe('all sent');
+    expect(progress).toBe(200);
+  });
+
+  it('stdio: a line over the limit fails the call it answers; the server keeps running for the others', async () => {
+    const pid = text(await client.callTool({ name: 'local.pid', arguments: {} }));
+    const [big, small] = await Promise.all([
+      failure('local.huge', { size: 4 * LIMIT }),
+      client.callTool({ name: 'local.echo', arguments: { text: 'meanwhile' } }),
+    ]);
+    expect(big).toMatchObject({
+      code: -32011,
+      message: expect.stringContaining(
+        `Upstream "local" sent a message larger than ${LIMIT} bytes (tools/call)`,
+      ),
+      data: { code: 'SWY_UPSTREAM_RESPONSE_TOO_LARGE', upstream: 'local' },
+    });
+    expect(text(small)).toBe('echo: meanwhile');
+    // A log message over the limit is dropped; the call it came with still answers.
+    expect(
+      text(await client.callTool({ name: 'local.flood', arguments: { count: 1, size: 2 * LIMIT } })),
+    ).toBe('sent 1');
+    expect(text(await client.callTool({ name: 'local.pid', arguments: {} }))).toBe(pid);
+    expect(log()).toContainEqual(
+      expect.objectContaining({
+        upstream: 'local',
+        msg: 'upstream sent a message larger than maxResponseBytes: skipped',
+      }),
+    );
+  });
+
+  it('A2A: an answer over the limit fails the call, naming the agent; the agent stays usable', async () => {
+    expect(await failure('travel.send_message', { message: `big ${4 * LIMIT}` })).toMatchObject({
+      code: -32011,
+      data: { code: 'SWY_UPSTREAM_RESPONSE_TOO_LARGE', upstream: 'travel' },
+    });
+    const r = await client.callTool({
+      name: 'travel.send_message',
+      arguments: { message: 'echo still here' },
+    });
+    expect(JSON.stringify(r)).toContain('still here');
+    // An Agent Card is read no further than the limit either.
+    expect(gw.gateway.core.status().find((u) => u.name === 'padded')).toMatchObject({
+      state: 'restarting',
+      error: expect.stringContaining(`is larger than ${LIMIT} bytes`),
+    });
   });
 });

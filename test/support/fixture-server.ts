@@ -219,6 +219,12 @@ export function createFixtureServer(): McpServer {
     },
   );
 
+  server.registerTool(
+    'huge',
+    { description: 'Answer with a text of `size` characters', inputSchema: { size: z.number() } },
+    async ({ size }) => text('z'.repeat(size)),
+  );
+
   server.registerTool('content-types', { description: 'One of every content type' }, async () => ({
     content: [
       { type: 'text', text: 'plain' },
