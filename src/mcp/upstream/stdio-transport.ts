@@ -203,10 +203,10 @@ class LineReader {
       if (this.skipping) {
         this.skipping.tail = lastBytes(Buffer.concat([this.skipping.tail, lastBytes(piece)]));
       } else if (this.length + piece.length > this.limit) {
-        const held = Buffer.concat([...this.parts, piece.subarray(0, EDGE)]);
+        const held = [...this.parts, piece];
         this.skipping = {
-          head: held.subarray(0, EDGE),
-          tail: lastBytes(Buffer.concat([lastBytes(held), lastBytes(piece)])),
+          head: firstBytes(held),
+          tail: lastBytes(Buffer.concat(held.map(lastBytes).slice(-2))),
         };
         this.parts = [];
         this.length = 0;
@@ -234,6 +234,18 @@ class LineReader {
 
 function lastBytes(b: Buffer): Buffer {
   return b.length > EDGE ? b.subarray(b.length - EDGE) : b;
+}
+
+/** The first EDGE bytes of the buffers, without joining all of them. */
+function firstBytes(bufs: readonly Buffer[]): Buffer {
+  const out: Buffer[] = [];
+  let n = 0;
+  for (const b of bufs) {
+    if (n >= EDGE) break;
+    out.push(b.subarray(0, EDGE - n));
+    n += out.at(-1)!.length;
+  }
+  return Buffer.concat(out);
 }
 
 const ID = String.raw`"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)`;

@@ -317,7 +317,7 @@ export class Upstream implements Backend {
         : (url, init) => fetch(url, init);
       // What the SDK's transports read (the handshake, pings, their streams) is limited too.
       const sdkFetch = limitedFetch(base, spec.maxResponseBytes, () => {
-        const err = this.tooLarge('a message on the SDK transport');
+        const err = this.tooLarge('handshake, ping or stream');
         if (mcp.transport === 'sse') this.sharedStreamTooLarge(conn);
         return err;
       });
@@ -388,7 +388,7 @@ export class Upstream implements Backend {
     const { id } = line;
     const answers = typeof id === 'string' && conn.forwarder?.isPending(id) ? id : undefined;
     this.log.warn(
-      { limit: line.limit, ...(id !== undefined ? { id } : {}), request: line.method },
+      { limit: line.limit, ...(id !== undefined ? { id } : {}), hasMethod: line.method },
       'upstream sent a message larger than maxResponseBytes: skipped',
     );
     if (answers) conn.forwarder.fail(answers, fail);
