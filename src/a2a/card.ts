@@ -10,6 +10,7 @@ import { isLegacyAgentCard, parseLegacyAgentCard } from '@a2a-js/sdk/compat/v0_3
 import { duplicateInterfacesForLegacy } from '@a2a-js/sdk/compat/v0_3';
 import { importJWK, type JWK } from 'jose';
 import { z } from 'zod';
+import { limitedResponse } from '../mcp/upstream/response-limit.js';
 
 export type { AgentCard };
 
@@ -73,6 +74,8 @@ export interface FetchCardOptions {
   timeoutMs: number;
   requireSignature: boolean;
   jwksUrl?: string;
+  /** Largest card read (the agent's maxResponseBytes). */
+  maxBytes?: number;
 }
 
 export async function fetchCard(cardUrl: string, opts: FetchCardOptions): Promise<FetchedCard> {
@@ -87,10 +90,17 @@ export async function fetchCard(cardUrl: string, opts: FetchCardOptions): Promis
     throw new CardError(`cannot fetch the Agent Card from ${cardUrl}: ${(err as Error).message}`);
   }
   if (!res.ok) throw new CardError(`the Agent Card at ${cardUrl} answered HTTP ${res.status}`);
+  const limit = opts.maxBytes ?? Number.POSITIVE_INFINITY;
+  res = limitedResponse(
+    res,
+    limit,
+    () => new CardError(`the Agent Card at ${cardUrl} is larger than ${limit} bytes`),
+  );
   let raw: unknown;
   try {
     raw = await res.json();
-  } catch {
+  } catch (err) {
+    if (err instanceof CardError) throw err;
     throw new CardError(`the Agent Card at ${cardUrl} is not valid JSON`);
   }
   const { card, shape } = parseCard(raw);

@@ -45,6 +45,7 @@ import { AgentRunExecutor, agentCard } from '../agents/a2a-executor.js';
 import { modelLicenseExtension } from '../catalog/card-extension.js';
 import { VERSION } from '../version.js';
 import { globs } from '../gateway/globs.js';
+import { A2A_RPC_METHODS, OTHER } from '../telemetry/labels.js';
 import { gatewayInterfaces, rewriteCard } from './card.js';
 import { overriding } from './override.js';
 import { proxyHandler } from './proxy.js';
@@ -479,31 +480,6 @@ export class A2aFront {
   }
 }
 
-const RPC_METHODS = new Set([
-  'SendMessage',
-  'SendStreamingMessage',
-  'GetTask',
-  'ListTasks',
-  'CancelTask',
-  'SubscribeToTask',
-  'CreateTaskPushNotificationConfig',
-  'GetTaskPushNotificationConfig',
-  'ListTaskPushNotificationConfigs',
-  'DeleteTaskPushNotificationConfig',
-  'GetExtendedAgentCard',
-  // v0.3
-  'message/send',
-  'message/stream',
-  'tasks/get',
-  'tasks/cancel',
-  'tasks/resubscribe',
-  'tasks/pushNotificationConfig/set',
-  'tasks/pushNotificationConfig/get',
-  'tasks/pushNotificationConfig/list',
-  'tasks/pushNotificationConfig/delete',
-  'agent/getAuthenticatedExtendedCard',
-]);
-
 /** The operations that send a message (both versions' names). */
 const SENDS = new Set(['SendMessage', 'SendStreamingMessage', 'message/send', 'message/stream']);
 
@@ -527,7 +503,7 @@ function requestedSkills(body: unknown, jsonRpc: boolean): string[] {
 
 /** A metric label for a JSON-RPC method (bounded: anything else is "other"). */
 function rpcOperation(method: unknown): string {
-  return typeof method === 'string' && RPC_METHODS.has(method) ? method : 'other';
+  return typeof method === 'string' && A2A_RPC_METHODS.has(method) ? method : OTHER;
 }
 
 /** A metric label for a REST request, by its route (A2A §11, and the v0.3 `/v1/…` routes). */
@@ -538,12 +514,15 @@ function restOperation(method: string, sub: string): string {
   if (/\/message:stream$/.test(path)) return 'SendStreamingMessage';
   if (/:cancel$/.test(path)) return 'CancelTask';
   if (/:subscribe$/.test(path)) return 'SubscribeToTask';
-  if (/pushNotificationConfigs/.test(path)) return `${method} pushNotificationConfigs`;
+  if (/pushNotificationConfigs/.test(path))
+    return PUSH_CONFIG_VERBS.has(method) ? `${method} pushNotificationConfigs` : OTHER;
   if (/^\/(extendedAgentCard|card)$/.test(path)) return 'GetExtendedAgentCard';
   if (/^\/tasks\/[^/]+$/.test(path)) return 'GetTask';
   if (/^\/tasks$/.test(path)) return 'ListTasks';
-  return sub === '' || sub === '/' ? 'jsonrpc' : 'other';
+  return sub === '' || sub === '/' ? 'jsonrpc' : OTHER;
 }
+
+const PUSH_CONFIG_VERBS = new Set(['GET', 'POST', 'DELETE']);
 
 /** Messages with too many or too large parts are refused before they reach an agent (-32602). */
 function limitParts(

@@ -7,6 +7,8 @@ describe('requestFetch: the configured headers go to allowed origins only', () =
   const seen: (string | undefined)[] = [];
   const server = createServer((req, res) => {
     seen.push(req.headers.authorization);
+    if (req.url === '/big')
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end('x'.repeat(100_000));
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
   });
   let url = '';
@@ -31,5 +33,14 @@ describe('requestFetch: the configured headers go to allowed origins only', () =
     );
     await expect(f('file:///etc/passwd')).rejects.toThrow(/non-http\(s\) URL/);
     expect(seen).toEqual([]);
+  });
+
+  it('reads an answer no further than maxResponseBytes, failing with an error that names the agent', async () => {
+    const f = requestFetch({}, new Set([url]), { upstream: 'travel', maxResponseBytes: 10_000 });
+    const res = await f(`${url}/big`, { method: 'POST', body: '{}' });
+    await expect(res.text()).rejects.toMatchObject({
+      code: 'SWY_UPSTREAM_RESPONSE_TOO_LARGE',
+      message: 'Upstream "travel" sent a message larger than 10000 bytes (POST /big); it was not read',
+    });
   });
 });

@@ -2,10 +2,13 @@
  * A `fetch` for the A2A SDK client built on undici's `request`: the same keep-alive pool without
  * the WHATWG fetch machinery, which costs about a millisecond per call on a fast upstream (see the
  * a2a bench). Only what the SDK's transports use: a URL, method, headers, a string body, a signal;
- * the answer as a `Response` whose body streams (SSE passes through as it arrives).
+ * the answer as a `Response` whose body streams (SSE passes through as it arrives), read no
+ * further than the agent's `maxResponseBytes` per body or per event.
  */
 import { Readable } from 'node:stream';
 import { request } from 'undici';
+import { GatewayError } from '../gateway/errors.js';
+import { limitedBody, ResponseMeter } from '../mcp/upstream/response-limit.js';
 import { originOf } from './interfaces.js';
 
 /**
@@ -16,6 +19,10 @@ import { originOf } from './interfaces.js';
 export function requestFetch(
   extraHeaders: Readonly<Record<string, string>>,
   origins: ReadonlySet<string>,
+  limit: { upstream: string; maxResponseBytes: number } = {
+    upstream: '?',
+    maxResponseBytes: Number.POSITIVE_INFINITY,
+  },
 ): typeof fetch {
   return async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
@@ -45,9 +52,19 @@ export function requestFetch(
     }
     const nobody = res.statusCode === 204 || res.statusCode === 304 || init?.method === 'HEAD';
     if (nobody) res.body.resume();
-    return new Response(nobody ? null : (Readable.toWeb(res.body) as ReadableStream<Uint8Array>), {
-      status: res.statusCode,
-      headers: out,
-    });
+    const tooLarge = () =>
+      new GatewayError('SWY_UPSTREAM_RESPONSE_TOO_LARGE', {
+        upstream: limit.upstream,
+        method: `${init?.method ?? 'GET'} ${new URL(url).pathname}`,
+        limit: limit.maxResponseBytes,
+      });
+    const stream = nobody
+      ? null
+      : limitedBody(
+          Readable.toWeb(res.body) as ReadableStream<Uint8Array>,
+          ResponseMeter.for(limit.maxResponseBytes, out.get('content-type')),
+          tooLarge,
+        );
+    return new Response(stream, { status: res.statusCode, headers: out });
   };
 }

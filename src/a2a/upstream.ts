@@ -292,6 +292,7 @@ export class A2aUpstream implements Backend {
         timeoutMs: this.spec.startTimeoutMs,
         requireSignature: a2a.requireSignature,
         ...(a2a.jwksUrl ? { jwksUrl: a2a.jwksUrl } : {}),
+        maxBytes: this.spec.maxResponseBytes,
       });
       if (this.stopped) return;
       const json = JSON.stringify(fetched.card);
@@ -382,7 +383,10 @@ export class A2aUpstream implements Backend {
 
   private transports() {
     const opts = {
-      fetchImpl: requestFetch(this.spec.a2a.headers, this.origins),
+      fetchImpl: requestFetch(this.spec.a2a.headers, this.origins, {
+        upstream: this.name,
+        maxResponseBytes: this.spec.maxResponseBytes,
+      }),
       legacyCompat: { enabled: true },
     };
     return [new JsonRpcTransportFactory(opts), new RestTransportFactory(opts)];

@@ -57,6 +57,17 @@ const prefixSchema = z
       'with another upstream; `never` keeps names as they are (collisions are reported, never shadowed).',
   );
 
+/** Shared by every kind of upstream. */
+const maxResponseBytesSchema = z
+  .number()
+  .int()
+  .min(1024)
+  .default(16 * 1024 * 1024)
+  .describe(
+    'Largest message accepted from this upstream: a response body, one SSE event or one stdio line. A ' +
+      'larger one is not read: the call fails with SWY_UPSTREAM_RESPONSE_TOO_LARGE.',
+  );
+
 export const StdioMcpSchema = z
   .strictObject({
     command: z.string().min(1).describe('Executable to launch (looked up on PATH).'),
@@ -142,6 +153,7 @@ export const UpstreamSchema = z
       .min(0)
       .optional()
       .describe('Hard cap on a request even while progress keeps arriving (unset: none).'),
+    maxResponseBytes: maxResponseBytesSchema,
     enabled: z.boolean().default(true).describe('Set to false to keep the entry but not start it.'),
     healthCheck: z
       .strictObject({
@@ -237,6 +249,7 @@ export const A2aUpstreamSchema = z
         '(`switchyard tools diff|approve`); `warn` only logs and records changes; `off` tracks neither.',
     ),
     timeoutMs: durationMs('How long one A2A call may take before it is abandoned.', 120_000),
+    maxResponseBytes: maxResponseBytesSchema,
     startTimeoutMs: durationMs('How long fetching the Agent Card may take at start.', 30_000),
     enabled: z.boolean().default(true).describe('Set to false to keep the entry but not start it.'),
     restart: z
@@ -694,7 +707,27 @@ export const ServerSchema = z
         'Largest page returned by tools/list, prompts/list and resources/list (clients follow nextCursor).',
       ),
     sessionIdleTimeoutMs: durationMs('Sessions unused for this long are closed (0: never).', 30 * 60_000),
+    maxSessionsPerPrincipal: z
+      .number()
+      .int()
+      .min(1)
+      .default(256)
+      .describe(
+        "MCP sessions one principal may hold on this process. One more closes that principal's least " +
+          'recently used session (its client gets 404 and initializes again), so a client that opens ' +
+          'sessions in a loop cannot fill memory, nor lock out others sharing its principal (`anonymous`).',
+      ),
     sseKeepAliveMs: durationMs('Interval of SSE keep-alive comments (0 disables).', 15_000),
+    maxStreamBufferBytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .default(8 * 1024 * 1024)
+      .describe(
+        'Most bytes that may wait unsent on one SSE connection. A client that stops reading is ' +
+          'disconnected beyond it instead of being buffered for; its events stay in the event log and it ' +
+          'resumes with Last-Event-ID.',
+      ),
     shutdownGraceMs: durationMs('On SIGTERM, how long in-flight calls may take to finish.', 10_000),
   })
   .describe('The HTTP listener and the MCP endpoint at /mcp.');
@@ -1082,6 +1115,12 @@ export const ConfigSchema = z
           .min(1024)
           .default(1024 * 1024)
           .describe('Largest part accepted in an A2A message (text or data, encoded).'),
+        taskRetentionMs: durationMs(
+          'Tasks of the agents the gateway serves are forgotten (with their push configs) this long after ' +
+            'they finished: completed, failed, canceled or rejected; who owns a task of a proxied agent is ' +
+            'forgotten this long after it was created (0: kept forever).',
+          30 * 24 * 60 * 60_000,
+        ),
         push: z
           .strictObject({
             allowPrivateNetworks: z

@@ -184,6 +184,12 @@ export const ERRORS = {
     'Upstream "{upstream}" failed during {method}: {detail}',
     'Check the upstream server; the gateway log has details.',
   ),
+  SWY_UPSTREAM_RESPONSE_TOO_LARGE: entry(
+    502,
+    JSONRPC.UPSTREAM_FAILED,
+    'Upstream "{upstream}" sent a message larger than {limit} bytes ({method}); it was not read',
+    'Have the server send less at once (pages, resource links), or raise maxResponseBytes of that upstream.',
+  ),
   SWY_NO_CLIENT: entry(
     200,
     JSONRPC.METHOD_NOT_FOUND,

@@ -240,7 +240,9 @@ export class GatewayCore implements Core, UpstreamHooks {
       this.store.sessions,
       this.log,
       this.config.server.sessionIdleTimeoutMs,
+      this.config.server.maxSessionsPerPrincipal,
     );
+    this.sessions.onevict = () => this.metrics.sessionsEvicted.inc();
     this.sessions.onclose = (s) => {
       this.local.sessionClosed(s);
       this.onSessionClosed?.(s);
@@ -562,6 +564,7 @@ export class GatewayCore implements Core, UpstreamHooks {
     this.config = next;
     this.log.level = next.log.level;
     this.sessions.setIdleTimeout(next.server.sessionIdleTimeoutMs);
+    this.sessions.setMaxPerPrincipal(next.server.maxSessionsPerPrincipal);
     this.catalogCache = undefined;
     await this.reconcile(next, await this.adminSpecs());
     this.log.info({ upstreams: [...this.upstreams.keys()] }, 'config reloaded');
@@ -799,8 +802,15 @@ export class GatewayCore implements Core, UpstreamHooks {
       await this.store.events.prune(Date.now() - this.config.resumability.retentionMs);
       const keep = this.config.conversations.retentionMs;
       if (keep > 0) await this.store.conversations.prune(Date.now() - keep);
+      const keepTasks = this.config.a2a.taskRetentionMs;
+      if (keepTasks > 0) {
+        await this.store.a2a.prune(Date.now() - keepTasks);
+        // Who owned a proxied agent's task is kept as long (the agent may keep the task longer:
+        // then it belongs to no one, and only admins reach it).
+        await this.store.a2a.owners.prune(Date.now() - keepTasks);
+      }
     } catch (err) {
-      this.log.error({ err }, 'pruning SSE events or agent conversations failed');
+      this.log.error({ err }, 'pruning SSE events, agent conversations or A2A tasks failed');
     }
   }
 }

@@ -66,6 +66,7 @@ export class Gateway {
         events: core.events,
         config: () => core.config,
         log: core.log,
+        metrics: core.metrics,
       });
       this.front.start();
       core.onSessionClosed = (s) => this.front?.sessionClosed(s);

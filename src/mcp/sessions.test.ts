@@ -51,4 +51,28 @@ describeEachStoreFresh('session registry', (db) => {
     expect(s.closed).toBe(true);
     expect(await db.store.sessions.get(s.id)).toBeUndefined();
   });
+
+  it('holds at most maxPerPrincipal sessions a principal, giving up its least recently used idle one', async () => {
+    const reg = new SessionRegistry(db.store.sessions, silentLogger(), 60_000, 2);
+    const evicted: string[] = [];
+    reg.onevict = (s) => void evicted.push(s.id);
+    const a = await reg.create({ ...init, principal: 'p' });
+    const b = await reg.create({ ...init, principal: 'p' });
+    a.inFlight.set(1, {} as never); // in use, though used less recently than b
+    const q = await reg.create({ ...init, principal: 'q' });
+    const c = await reg.create({ ...init, principal: 'p' });
+    expect(evicted).toEqual([b.id]);
+    expect(b.closed).toBe(true);
+    expect(reg.live(b.id)).toBeUndefined();
+    expect(await db.store.sessions.get(b.id)).toBeUndefined();
+    expect([a, q, c].map((s) => reg.live(s.id))).toEqual([a, q, c]);
+
+    // Sessions read back from the store (after a restart) count as well.
+    const restarted = new SessionRegistry(db.store.sessions, silentLogger(), 60_000, 1);
+    await restarted.get(a.id);
+    await restarted.get(c.id);
+    expect(restarted.live(a.id)).toBeUndefined();
+    expect(restarted.live(c.id)).toMatchObject({ id: c.id });
+    expect(restarted.size).toBe(1);
+  });
 });

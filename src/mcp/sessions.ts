@@ -4,6 +4,11 @@
  * A session is written to the store when it is created and read back when a request names a
  * session this process does not hold (after a restart; later, on another replica). Activity is
  * recorded in memory and written in batches; idle sessions are expired by a periodic sweep.
+ *
+ * A principal holds at most `maxPerPrincipal` sessions here. One more closes that principal's least
+ * recently used session rather than refusing the new one: under a principal many clients share
+ * (`anonymous`, a team's key) a client that opens sessions in a loop then mostly closes its own
+ * abandoned ones, where refusing would lock every other client of that principal out.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../telemetry/logger.js';
@@ -15,15 +20,20 @@ const SWEEP_MS = 30_000;
 
 export class SessionRegistry {
   private readonly held = new Map<string, Session>();
+  /** Each principal's sessions held here, least recently used first. */
+  private readonly byPrincipal = new Map<string, Map<string, Session>>();
   private readonly touched = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private lastSweep = Date.now();
   onclose?: (s: Session) => void;
+  /** A session was closed to make room for a newer one of the same principal. */
+  onevict?: (s: Session) => void;
 
   constructor(
     private readonly repo: SessionRepo,
     private readonly log: Logger,
     private idleTimeoutMs: number,
+    private maxPerPrincipal = Number.POSITIVE_INFINITY,
   ) {}
 
   get size(): number {
@@ -48,22 +58,33 @@ export class SessionRegistry {
     this.idleTimeoutMs = ms;
   }
 
+  setMaxPerPrincipal(n: number): void {
+    this.maxPerPrincipal = n;
+  }
+
   async create(init: Omit<SessionInit, 'id'>): Promise<Session> {
     const session = new Session({ ...init, id: randomUUID() });
+    // Held (and counted) at once, so initializes arriving together cannot pass the cap together.
+    const evicted = this.hold(session);
     if (init.transport === 'http') {
       // Persist before the client learns the id: any later request may need to find it here.
-      await this.repo.insert({
-        id: session.id,
-        protocolVersion: session.protocolVersion,
-        clientInfo: session.clientInfo,
-        clientCapabilities: session.clientCapabilities,
-        logLevel: session.logLevel,
-        createdAt: session.createdAt,
-        lastSeenAt: session.lastSeen,
-        principal: session.principal ?? null,
-      });
+      try {
+        await this.repo.insert({
+          id: session.id,
+          protocolVersion: session.protocolVersion,
+          clientInfo: session.clientInfo,
+          clientCapabilities: session.clientCapabilities,
+          logLevel: session.logLevel,
+          createdAt: session.createdAt,
+          lastSeenAt: session.lastSeen,
+          principal: session.principal ?? null,
+        });
+      } catch (err) {
+        this.release(session);
+        throw err;
+      }
     }
-    this.held.set(session.id, session);
+    await evicted;
     return session;
   }
 
@@ -80,7 +101,10 @@ export class SessionRegistry {
     });
     if (!stored || this.expired(stored.lastSeenAt)) return undefined;
     const again = this.held.get(id); // another request may have restored it meanwhile
-    if (again) return again;
+    if (again) {
+      this.touch(again);
+      return again;
+    }
     const session = new Session({
       id: stored.id,
       transport: 'http',
@@ -91,7 +115,7 @@ export class SessionRegistry {
       createdAt: stored.createdAt,
       ...(stored.principal ? { principal: stored.principal } : {}),
     });
-    this.held.set(id, session);
+    void this.hold(session);
     this.touch(session);
     this.log.debug({ session: id }, 'session restored from the store');
     return session;
@@ -100,6 +124,8 @@ export class SessionRegistry {
   touch(s: Session): void {
     s.lastSeen = Date.now();
     if (s.transport === 'http') this.touched.add(s.id);
+    const mine = s.principal === undefined ? undefined : this.byPrincipal.get(s.principal);
+    if (mine?.delete(s.id)) mine.set(s.id, s); // now the most recently used
   }
 
   async setLogLevel(s: Session, level: LogLevel): Promise<void> {
@@ -109,7 +135,7 @@ export class SessionRegistry {
 
   /** End a session (DELETE, expiry, or its stdio client went away). */
   async close(s: Session): Promise<void> {
-    this.held.delete(s.id);
+    this.release(s);
     this.touched.delete(s.id);
     s.close();
     this.onclose?.(s);
@@ -135,7 +161,7 @@ export class SessionRegistry {
         for (const s of [...this.held.values()]) {
           if (s.lastSeen < cutoff && s.inFlight.size === 0) {
             this.log.info({ session: s.id }, 'session expired');
-            this.held.delete(s.id);
+            this.release(s);
             s.close();
             this.onclose?.(s);
           }
@@ -154,9 +180,53 @@ export class SessionRegistry {
     await this.repo.touch(ids, Date.now()).catch(() => {});
     for (const s of this.held.values()) s.close();
     this.held.clear();
+    this.byPrincipal.clear();
+  }
+
+  /** Hold a session; if its principal now has too many, close their least recently used ones. */
+  private hold(s: Session): Promise<void> {
+    this.held.set(s.id, s);
+    if (s.principal === undefined) return Promise.resolve();
+    let mine = this.byPrincipal.get(s.principal);
+    if (!mine) this.byPrincipal.set(s.principal, (mine = new Map()));
+    mine.set(s.id, s);
+    const closing: Promise<void>[] = [];
+    while (mine.size > this.maxPerPrincipal) {
+      const victim = leastRecentlyUsed(mine, s);
+      if (!victim) break;
+      this.log.warn(
+        { principal: s.principal, session: victim.id, limit: this.maxPerPrincipal },
+        'too many sessions for one principal: closed its least recently used session',
+      );
+      // close() forgets it before its first await, so the loop sees the count go down.
+      closing.push(this.close(victim));
+      this.onevict?.(victim);
+    }
+    return Promise.all(closing).then(() => undefined);
+  }
+
+  private release(s: Session): void {
+    this.held.delete(s.id);
+    if (s.principal === undefined) return;
+    const mine = this.byPrincipal.get(s.principal);
+    if (mine?.delete(s.id) && mine.size === 0) this.byPrincipal.delete(s.principal);
   }
 
   private expired(lastSeen: number): boolean {
     return this.idleTimeoutMs > 0 && Date.now() - lastSeen > this.idleTimeoutMs;
   }
+}
+
+/**
+ * The session to give up (`mine` is in order of use, least recent first): the least recently used
+ * with no call in flight, else the least recently used; never `keep`.
+ */
+function leastRecentlyUsed(mine: Map<string, Session>, keep: Session): Session | undefined {
+  let busy: Session | undefined;
+  for (const s of mine.values()) {
+    if (s === keep) continue;
+    if (s.inFlight.size === 0) return s;
+    busy ??= s;
+  }
+  return busy;
 }

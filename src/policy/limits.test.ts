@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '../config/load.js';
 import type { GatewayError } from '../gateway/errors.js';
 import { MemoryBuckets, RateLimiter, type BucketStore } from './limits.js';
@@ -56,5 +56,43 @@ describe('token buckets', () => {
     const l = limiter([{ rate: 1, per: 'hour' }], shared);
     await l.check(who('a'), undefined, 0);
     await expect(Promise.resolve(l.check(who('a'), undefined, 0))).rejects.toThrow('Too many requests');
+  });
+
+  describe('the sweep of idle buckets', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('drops only buckets that have refilled: a spent quota stays spent, however many others come and go', () => {
+      vi.useFakeTimers({ now: 0 });
+      const store = new MemoryBuckets();
+      const l = limiter(
+        [
+          { name: 'per-user', rate: 600, per: 'minute', burst: 10 },
+          { name: 'daily', principals: ['mallory'], rate: 1, per: 'day' },
+        ],
+        store,
+      );
+      const mallory = who('mallory');
+      expect(outcome(() => l.check(mallory, undefined))).toBe('ok');
+      expect(outcome(() => l.check(mallory, undefined))).toBe('SWY_RATE_LIMITED retry-after=86400');
+      // Enough other clients, all at once, to fill the store: room is made without forgetting her count.
+      for (let i = 0; i < 100_000; i++) l.check(who(`u${i}`), undefined);
+      expect(outcome(() => l.check(mallory, undefined))).toBe('SWY_RATE_LIMITED retry-after=86400');
+      expect(store.size).toBeLessThanOrEqual(100_000);
+
+      // A minute later the per-user buckets are full again and are swept; hers is not.
+      vi.advanceTimersByTime(60_000);
+      expect(outcome(() => l.check(who('late'), undefined))).toBe('ok');
+      expect(store.size).toBeLessThan(10);
+      expect(outcome(() => l.check(mallory, undefined))).toBe('SWY_RATE_LIMITED retry-after=86340');
+
+      // A day later hers has refilled: she may call again, and the bucket is dropped once full.
+      vi.advanceTimersByTime(86_400_000);
+      expect(outcome(() => l.check(mallory, undefined))).toBe('ok');
+      vi.advanceTimersByTime(86_400_000);
+      l.check(who('someone'), undefined);
+      expect(store.size).toBe(1); // only the bucket just used
+    });
   });
 });

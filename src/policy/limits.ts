@@ -20,18 +20,45 @@ export interface BucketStore {
   take(key: string, capacity: number, refillPerMs: number, now: number): TakeResult | Promise<TakeResult>;
 }
 
+/** Buckets kept in memory at most; beyond it the ones nearest to full make room. */
 const MAX_BUCKETS = 100_000;
+/** How often buckets that have refilled are dropped. */
+const SWEEP_MS = 60_000;
+
+interface Bucket {
+  tokens: number;
+  at: number;
+  /** The limit's shape, so each bucket is judged by its own limit (limits differ, and reloads change them). */
+  capacity: number;
+  refillPerMs: number;
+}
+
+/** When a bucket will be full again if nobody takes from it. */
+function fullAt(b: Bucket): number {
+  return b.at + (b.capacity - b.tokens) / b.refillPerMs;
+}
 
 export class MemoryBuckets implements BucketStore {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets = new Map<string, Bucket>();
+  private lastSweep = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly maxBuckets = MAX_BUCKETS) {}
+
+  /** Buckets held now. */
+  get size(): number {
+    return this.buckets.size;
+  }
 
   take(key: string, capacity: number, refillPerMs: number, now: number): TakeResult {
+    if (now - this.lastSweep >= SWEEP_MS) this.sweep(now);
     let b = this.buckets.get(key);
     if (!b) {
-      if (this.buckets.size >= MAX_BUCKETS) this.sweep(now, refillPerMs, capacity);
-      b = { tokens: capacity, at: now };
+      if (this.buckets.size >= this.maxBuckets) this.makeRoom(now);
+      b = { tokens: capacity, at: now, capacity, refillPerMs };
       this.buckets.set(key, b);
     } else {
+      b.capacity = capacity;
+      b.refillPerMs = refillPerMs;
       b.tokens = Math.min(capacity, b.tokens + (now - b.at) * refillPerMs);
       b.at = now;
     }
@@ -42,11 +69,26 @@ export class MemoryBuckets implements BucketStore {
     return { ok: false, retryAfterMs: Math.ceil((1 - b.tokens) / refillPerMs) };
   }
 
-  /** Drop buckets that have refilled completely (they hold no information). */
-  private sweep(now: number, refillPerMs: number, capacity: number): void {
-    for (const [k, b] of this.buckets)
-      if (b.tokens + (now - b.at) * refillPerMs >= capacity) this.buckets.delete(k);
-    if (this.buckets.size >= MAX_BUCKETS) this.buckets.clear();
+  /**
+   * Drop the buckets that have refilled completely: a fresh bucket is the same, so nothing is
+   * forgotten. A bucket still short of tokens keeps its count, however long ago it was last used.
+   */
+  private sweep(now: number): void {
+    this.lastSweep = now;
+    for (const [k, b] of this.buckets) if (fullAt(b) <= now) this.buckets.delete(k);
+  }
+
+  /**
+   * Full of buckets that are all still refilling (as many keys as MAX_BUCKETS busy at once): drop
+   * a tenth, those nearest to full, which forgets the fewest tokens. Never all of them: that would
+   * hand every client a fresh allowance.
+   */
+  private makeRoom(now: number): void {
+    this.sweep(now);
+    if (this.buckets.size < this.maxBuckets) return;
+    const byFullAt = [...this.buckets].sort((a, b) => fullAt(a[1]) - fullAt(b[1]));
+    const n = Math.max(1, Math.ceil(this.maxBuckets / 10));
+    for (const [k] of byFullAt.slice(0, n)) this.buckets.delete(k);
   }
 }
 

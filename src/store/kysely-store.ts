@@ -4,6 +4,7 @@
 import type { Kysely } from 'kysely';
 import { DatabasePushNotificationStore, DatabaseTaskStore } from '@a2a-js/sdk/server/database';
 import { TaskOwners, type TaskOwnerTables } from './task-owners.js';
+import { pruneA2aTasks, type A2aTaskTables } from './a2a-retention.js';
 import { Conversations, type ConversationTables } from './conversations.js';
 import { ApiKeys, Ledger, Pins, Policies, type TrustTables } from './trust-repos.js';
 import type {
@@ -68,6 +69,7 @@ export class KyselyStore implements Store {
       tasks: new DatabaseTaskStore(db, { tableName: A2A_TASKS }),
       pushConfigs: new DatabasePushNotificationStore(db, { tableName: A2A_PUSH_CONFIGS }),
       owners: new TaskOwners(db as unknown as Kysely<TaskOwnerTables>),
+      prune: (before) => pruneA2aTasks(db as unknown as Kysely<A2aTaskTables>, before),
     };
     this.catalog = new CatalogEntries(db);
     // The trust repositories only see their own tables.

@@ -1,6 +1,21 @@
+import { TaskState, type Task } from '@a2a-js/sdk';
+import type { ServerCallContext } from '@a2a-js/sdk/server';
 import { expect, it } from 'vitest';
 import { describeEachStoreFresh } from '../../test/support/stores.js';
 import { openStore } from './open.js';
+
+/** What the SDK's task stores read from a call context: the tenant and the user's name. */
+const caller = (userName: string) =>
+  ({ tenant: '', user: { userName, isAuthenticated: true } }) as unknown as ServerCallContext;
+
+const task = (id: string, state: TaskState, at: number): Task => ({
+  id,
+  contextId: `ctx-${id}`,
+  status: { state, timestamp: new Date(at).toISOString(), message: undefined },
+  artifacts: [],
+  history: [],
+  metadata: undefined,
+});
 
 describeEachStoreFresh('store', (db) => {
   it('applies migrations idempotently when reopened', async () => {
@@ -162,6 +177,42 @@ describeEachStoreFresh('store', (db) => {
     expect(await c.prune(now + 60_000)).toBe(6);
     expect(await c.load('ctx-1', 10)).toBeUndefined();
     expect(await c.load('ctx-2', 10)).toBeUndefined();
+  });
+
+  it('forgets finished A2A tasks (and their push configs) after the retention; running ones stay', async () => {
+    const { tasks, pushConfigs } = db.store.a2a;
+    const alice = caller('alice');
+    const day = 86_400_000;
+    const now = 1_790_000_000_000;
+    const old = now - 40 * day;
+    await tasks.save(task('done-old', TaskState.TASK_STATE_COMPLETED, old), alice);
+    await tasks.save(task('failed-old', TaskState.TASK_STATE_FAILED, old), alice);
+    await tasks.save(task('canceled-old', TaskState.TASK_STATE_CANCELED, old), caller('bob'));
+    await tasks.save(task('rejected-old', TaskState.TASK_STATE_REJECTED, old), alice);
+    await tasks.save(task('done-new', TaskState.TASK_STATE_COMPLETED, now - day), alice);
+    // Not finished, however old: a task waiting for input or still working is kept.
+    await tasks.save(task('waiting-old', TaskState.TASK_STATE_INPUT_REQUIRED, old), alice);
+    await tasks.save(task('working-old', TaskState.TASK_STATE_WORKING, old), alice);
+    const hook = (taskId: string) => ({
+      tenant: '',
+      id: 'hook',
+      taskId,
+      url: 'https://example.com/h',
+      token: 't',
+      authentication: undefined,
+    });
+    await pushConfigs.save('done-old', alice, hook('done-old'));
+    await pushConfigs.save('done-new', alice, hook('done-new'));
+
+    expect(await db.store.a2a.prune(now - 30 * day)).toBe(4);
+    for (const id of ['done-old', 'failed-old', 'rejected-old'])
+      expect(await tasks.load(id, alice)).toBeUndefined();
+    expect(await tasks.load('canceled-old', caller('bob'))).toBeUndefined();
+    for (const id of ['done-new', 'waiting-old', 'working-old'])
+      expect((await tasks.load(id, alice))?.id).toBe(id);
+    expect(await pushConfigs.load('done-old', alice)).toEqual([]);
+    expect((await pushConfigs.load('done-new', alice)).map((c) => c.id)).toEqual(['hook']);
+    expect(await db.store.a2a.prune(now - 30 * day)).toBe(0);
   });
 });
 

@@ -87,6 +87,11 @@ export interface EventRepo {
 export interface A2aRepos {
   readonly tasks: TaskStore;
   readonly pushConfigs: PushNotificationStore;
+  /**
+   * Forget tasks in a final state (completed, failed, canceled, rejected) whose status last
+   * changed before `before` (epoch ms), and their push configs; returns how many tasks.
+   */
+  prune(before: number): Promise<number>;
   /** Owners of the tasks of proxied agents (served agents' tasks carry their owner themselves). */
   readonly owners: TaskOwnerRepo;
 }

@@ -1,11 +1,13 @@
 /**
  * Prometheus metrics (prom-client), fed from request records and upstream state.
  *
- * Labels stay bounded: methods are MCP's, upstreams come from config, tools from the catalog
- * (a name the catalog does not know is counted as "unknown").
+ * Labels stay bounded (labels.ts): a method is a known MCP method or A2A operation, else "other";
+ * upstreams come from config, tools from the catalog (a name the catalog does not know is not
+ * labelled), and every value is cut to a bounded length. Principals are never labels.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RequestRecord } from '../gateway/request-record.js';
+import { capped, methodLabel } from './labels.js';
 
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
@@ -16,6 +18,8 @@ export class Metrics {
   readonly upstreamUp: Gauge<'upstream'>;
   readonly upstreamRestarts: Counter<'upstream'>;
   readonly sessions: Gauge;
+  readonly sessionsEvicted: Counter;
+  readonly sseDropped: Counter;
   readonly collisions: Gauge;
   /** A2A requests to the agents the gateway serves, by agent, operation and HTTP status class. */
   readonly a2aRequests: Counter<'agent' | 'operation' | 'status'>;
@@ -64,6 +68,16 @@ export class Metrics {
     this.sessions = new Gauge({
       name: 'switchyard_mcp_sessions',
       help: 'Downstream MCP sessions held by this process.',
+      registers: [this.registry],
+    });
+    this.sessionsEvicted = new Counter({
+      name: 'switchyard_mcp_sessions_evicted_total',
+      help: 'MCP sessions closed because their principal opened more than server.maxSessionsPerPrincipal (the least recently used goes).',
+      registers: [this.registry],
+    });
+    this.sseDropped = new Counter({
+      name: 'switchyard_sse_clients_dropped_total',
+      help: 'SSE connections closed because the client stopped reading (more than server.maxStreamBufferBytes waiting); it may resume with Last-Event-ID.',
       registers: [this.registry],
     });
     this.policyDenials = new Counter({
@@ -134,14 +148,15 @@ export class Metrics {
   }
 
   record(r: RequestRecord): void {
-    const upstream = r.upstream ?? '';
-    const tool = r.method === 'tools/call' && r.upstream ? (r.target ?? '') : '';
-    const key = `${r.method}\u0000${upstream}\u0000${tool}\u0000${r.outcome}`;
+    const method = methodLabel(r.method);
+    const upstream = capped(r.upstream ?? '');
+    const tool = r.method === 'tools/call' && r.upstream ? capped(r.target ?? '') : '';
+    const key = `${method}\u0000${upstream}\u0000${tool}\u0000${r.outcome}`;
     let c = this.children.get(key);
     if (!c) {
       c = {
-        count: this.requests.labels(r.method, upstream, tool, r.outcome ?? 'ok'),
-        dur: this.duration.labels(r.method, upstream, tool),
+        count: this.requests.labels(method, upstream, tool, r.outcome ?? 'ok'),
+        dur: this.duration.labels(method, upstream, tool),
       };
       this.children.set(key, c);
     }

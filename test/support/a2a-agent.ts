@@ -8,6 +8,7 @@
  *   slow [n]      n working updates 100 ms apart, then completed (cancellable)
  *   ask           input-required; the next message in the task completes it with "got: <answer>"
  *   fail          a failed task
+ *   big <n>       a completed task whose artifact is n characters long
  * Any other text is echoed back as a message.
  */
 import { randomUUID } from 'node:crypto';
@@ -183,6 +184,11 @@ class FixtureExecutor implements AgentExecutor {
             status(taskId, contextId, TaskState.TASK_STATE_INPUT_REQUIRED, 'Which city?'),
           ),
         );
+        break;
+      case 'big':
+        start();
+        artifact([text('x'.repeat(Number(rest[0] ?? 0)))]);
+        bus.publish(AgentEvent.statusUpdate(status(taskId, contextId, TaskState.TASK_STATE_COMPLETED)));
         break;
       case 'fail':
         start();

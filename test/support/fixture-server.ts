@@ -218,6 +218,30 @@ export function createFixtureServer(): McpServer {
     },
   );
 
+  server.registerTool(
+    'flood',
+    {
+      description: 'Send `count` log messages of about `size` characters each, then answer',
+      inputSchema: { count: z.number(), size: z.number() },
+    },
+    async ({ count, size }, extra) => {
+      const filler = 'x'.repeat(size);
+      for (let i = 0; i < count; i++) {
+        await extra.sendNotification({
+          method: 'notifications/message',
+          params: { level: 'info', logger: 'flood', data: `${i} ${filler}` },
+        });
+      }
+      return text(`sent ${count}`);
+    },
+  );
+
+  server.registerTool(
+    'huge',
+    { description: 'Answer with a text of `size` characters', inputSchema: { size: z.number() } },
+    async ({ size }) => text('z'.repeat(size)),
+  );
+
   server.registerTool('content-types', { description: 'One of every content type' }, async () => ({
     content: [
       { type: 'text', text: 'plain' },

@@ -15,6 +15,7 @@ import { GatewayError, toJsonRpcError } from '../../gateway/errors.js';
 import { SUPPORTED_VERSIONS, type Pipeline } from '../../gateway/pipeline.js';
 import { credentialFromHeader, type Principal } from '../../policy/principal.js';
 import type { Logger } from '../../telemetry/logger.js';
+import type { Metrics } from '../../telemetry/metrics.js';
 import { RequestBody } from '../../http/body.js';
 import {
   classify,
@@ -26,7 +27,7 @@ import {
 import type { Reply, Session, SessionOutlet } from '../session.js';
 import type { SessionRegistry } from '../sessions.js';
 import type { EventLog } from './sse.js';
-import { parseEventId, PRIMING_SINCE, SseStream, writeStored } from './sse.js';
+import { parseEventId, PRIMING_SINCE, SseStream, writeStored, type StreamOptions } from './sse.js';
 
 export interface HttpFrontDeps {
   pipeline: Pipeline;
@@ -34,6 +35,7 @@ export interface HttpFrontDeps {
   events: EventLog;
   config(): Config;
   log: Logger;
+  metrics?: Metrics;
 }
 
 const SESSION_HEADER = 'mcp-session-id';
@@ -214,7 +216,7 @@ export class HttpFront {
       res.flushHeaders();
       live.attach(res);
       if (!live.replayFromMemory(cursor.seq))
-        writeStored(res, await this.deps.events.after(cursor.streamId, cursor.seq));
+        live.replayStored(await this.deps.events.after(cursor.streamId, cursor.seq));
       if (live.ended) res.end();
       return;
     }
@@ -260,13 +262,7 @@ export class HttpFront {
   }
 
   private newStream(session: Session): SseStream {
-    return new SseStream({
-      sessionId: session.id,
-      resumable: true,
-      priming: session.protocolVersion >= PRIMING_SINCE,
-      retryMs: this.deps.config().resumability.retryMs,
-      log: this.deps.events,
-    });
+    return new SseStream(streamOptions(session, this.deps));
   }
 
   private outletFor(session: Session): SessionOutlet {
@@ -371,13 +367,7 @@ class PostExchange {
 
   private startStream(): SseStream {
     if (this.stream) return this.stream;
-    const stream = new SseStream({
-      sessionId: this.session.id,
-      resumable: true,
-      priming: this.session.protocolVersion >= PRIMING_SINCE,
-      retryMs: this.deps.config().resumability.retryMs,
-      log: this.deps.events,
-    });
+    const stream = new SseStream(streamOptions(this.session, this.deps));
     this.stream = stream;
     this.live.set(stream.id, stream);
     for (const a of this.answers.splice(0)) stream.write(JSON.stringify(a));
@@ -398,6 +388,30 @@ class PostExchange {
     for (const r of this.requests)
       this.session.inFlight.get(r.id)?.cancellation.cancel('client disconnected');
   }
+}
+
+/** How every resumable stream of a session is set up: logged, primed, and bounded in what it buffers. */
+function streamOptions(session: Session, deps: HttpFrontDeps): StreamOptions {
+  const config = deps.config();
+  return {
+    sessionId: session.id,
+    resumable: true,
+    priming: session.protocolVersion >= PRIMING_SINCE,
+    retryMs: config.resumability.retryMs,
+    log: deps.events,
+    maxBufferBytes: config.server.maxStreamBufferBytes,
+    onOverflow: (stream, buffered) => streamDropped(deps, session.id, stream.id, buffered),
+  };
+}
+
+/** A client stopped reading its stream and was disconnected: logged and counted. */
+function streamDropped(deps: HttpFrontDeps, session: string, stream: string, buffered: number): void {
+  const limit = deps.config().server.maxStreamBufferBytes;
+  deps.log.warn(
+    { session, stream, buffered, limit },
+    'SSE client stopped reading: disconnected it (it can resume with Last-Event-ID)',
+  );
+  deps.metrics?.sseDropped.inc();
 }
 
 function rateLimited(answer: RpcResponse): string | undefined {

@@ -6,6 +6,11 @@
  * missed. Our ids are `<streamId>_<seq>`, so the stream is found from the id alone (on any
  * replica, since the log lives in the store). Events are written to the store in small batches off
  * the request path; a replay first flushes what is pending.
+ *
+ * Writing to a client never waits for it, so a client that stops reading would make the gateway
+ * buffer its events without end. A connection that still has more than `maxBufferBytes` waiting
+ * unsent when new events come is dropped instead: the events are in the log, and the client
+ * resumes from its last event id.
  */
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
@@ -14,7 +19,10 @@ import type { EventRepo, StoredEvent } from '../../store/types.js';
 
 /** Protocol versions from which clients understand a priming event with empty data. */
 export const PRIMING_SINCE = '2025-11-25';
-/** Events kept in memory per live stream for replays on this replica (the store has them all). */
+/**
+ * Events kept in memory per live stream for replays on this replica (the store has them all); at
+ * most this many, and no more than `maxBufferBytes` of them.
+ */
 const MEMORY_EVENTS = 256;
 
 export function parseEventId(id: string): { streamId: string; seq: number } | undefined {
@@ -73,6 +81,10 @@ export interface StreamOptions {
   priming: boolean;
   retryMs: number;
   log?: EventLog;
+  /** Most bytes that may wait unsent on the connection; beyond it the client is dropped. */
+  maxBufferBytes?: number;
+  /** A connection was dropped because its client stopped reading (`buffered` bytes were waiting). */
+  onOverflow?: (stream: SseStream, buffered: number) => void;
 }
 
 /**
@@ -84,6 +96,11 @@ export class SseStream {
   private seq = 0;
   private sink: ServerResponse | undefined;
   private readonly recent: { seq: number; text: string }[] = [];
+  private recentLength = 0;
+  /** What waited unsent on the connection when the current turn of the event loop began writing. */
+  private waitingBefore: number | undefined;
+  /** The least that has waited unsent since the connection was attached or last given a replay. */
+  private lowWater = 0;
   ended = false;
   lastWrite = Date.now();
   /** True once the client has received an event id, i.e. it could resume this stream. */
@@ -118,13 +135,15 @@ export class SseStream {
     this.attach(res);
     if (this.opts.resumable && this.opts.priming) {
       // Priming event (MCP 2025-11-25): gives the client a cursor before any message exists.
-      res.write(`id: ${this.id}_0\nretry: ${this.opts.retryMs}\ndata: \n\n`);
+      this.send(`id: ${this.id}_0\nretry: ${this.opts.retryMs}\ndata: \n\n`);
       this.cursorGiven = true;
     }
   }
 
   attach(res: ServerResponse): void {
     this.sink = res;
+    this.waitingBefore = undefined;
+    this.lowWater = 0;
     res.once('close', () => {
       if (this.sink !== res) return;
       this.sink = undefined;
@@ -136,8 +155,20 @@ export class SseStream {
   replayFromMemory(afterSeq: number): boolean {
     const oldest = this.recent[0]?.seq ?? this.seq + 1;
     if (afterSeq + 1 < oldest && afterSeq < this.seq) return false;
-    for (const e of this.recent) if (e.seq > afterSeq) this.sink?.write(e.text);
+    for (const e of this.recent) if (e.seq > afterSeq && this.sink) this.send(e.text);
+    this.replayed();
     return true;
+  }
+
+  /** Replay events read back from the log to the attached connection. */
+  replayStored(events: readonly StoredEvent[]): void {
+    for (const e of events) if (this.sink) this.send(storedText(e));
+    this.replayed();
+  }
+
+  /** A replay is the client's to take: the limit applies to what piles up beyond it. */
+  private replayed(): void {
+    if (this.sink) this.lowWater = this.sink.writableLength;
   }
 
   write(json: string): void {
@@ -154,17 +185,51 @@ export class SseStream {
         createdAt: Date.now(),
       });
       this.recent.push({ seq, text });
-      if (this.recent.length > MEMORY_EVENTS) this.recent.shift();
+      this.recentLength += text.length;
+      const max = this.opts.maxBufferBytes ?? Number.POSITIVE_INFINITY;
+      while (this.recent.length > MEMORY_EVENTS || (this.recentLength > max && this.recent.length > 1))
+        this.recentLength -= this.recent.shift()!.text.length;
     }
     this.lastWrite = Date.now();
     if (this.sink) {
-      this.sink.write(text);
-      if (this.opts.resumable) this.cursorGiven = true;
+      this.send(text);
+      if (this.opts.resumable && this.sink) this.cursorGiven = true;
     }
   }
 
   keepAlive(): void {
-    this.sink?.write(': keep-alive\n\n');
+    this.send(': keep-alive\n\n');
+  }
+
+  /**
+   * Write to the attached connection, unless the client has stopped reading: more than
+   * `maxBufferBytes` were still waiting unsent when this turn of the event loop began writing
+   * (beyond a replay it was given, which it takes first). Then the connection is dropped (its
+   * buffer with it) and the stream lives on in the log, as when a client disconnects. What this
+   * turn writes itself (one read from an upstream, one replay) does not count, so one large event
+   * cannot trip it, and a slow client that resumes gets its whole replay.
+   */
+  private send(text: string): void {
+    const res = this.sink;
+    if (!res) return;
+    const max = this.opts.maxBufferBytes;
+    if (max !== undefined) {
+      if (this.waitingBefore === undefined) {
+        this.waitingBefore = res.writableLength;
+        this.lowWater = Math.min(this.lowWater, this.waitingBefore);
+        queueMicrotask(() => (this.waitingBefore = undefined));
+      }
+      if (this.waitingBefore - this.lowWater > max) return this.overflow(res);
+    }
+    res.write(text);
+  }
+
+  private overflow(res: ServerResponse): void {
+    const buffered = res.writableLength;
+    this.sink = undefined;
+    res.destroy();
+    this.opts.onOverflow?.(this, buffered);
+    if (!this.ended) this.ondetach?.();
   }
 
   end(): void {
@@ -184,5 +249,9 @@ export class SseStream {
 
 /** Writes stored events (replay from the log, e.g. on another replica or after a restart). */
 export function writeStored(res: ServerResponse, events: readonly StoredEvent[]): void {
-  for (const e of events) res.write(`id: ${e.streamId}_${e.seq}\nevent: message\ndata: ${e.message}\n\n`);
+  for (const e of events) res.write(storedText(e));
+}
+
+function storedText(e: StoredEvent): string {
+  return `id: ${e.streamId}_${e.seq}\nevent: message\ndata: ${e.message}\n\n`;
 }

@@ -211,8 +211,8 @@ export class Forwarder {
   }
 
   /** Fail one call with a gateway error (its response stream broke, say). */
-  fail(id: string, err: GatewayError): void {
-    this.settle(id, (e) => e.reject(err));
+  fail(id: string, err: GatewayError | ((call: PendingCall) => GatewayError)): void {
+    this.settle(id, (e) => e.reject(typeof err === 'function' ? err(e) : err));
   }
 
   /** The connection is gone: every pending call fails now, naming the upstream. */
@@ -221,19 +221,21 @@ export class Forwarder {
     this.failAll(reason);
   }
 
-  /** Fail what is pending (the connection dropped) but keep accepting calls (it will be reopened). */
-  failAll(reason: string): void {
-    for (const id of [...this.pending.keys()]) {
-      this.settle(id, (e) =>
-        e.reject(
-          new GatewayError('SWY_UPSTREAM_FAILED', {
-            upstream: this.upstream,
-            method: e.method,
-            detail: reason,
-          }),
-        ),
-      );
-    }
+  /**
+   * Fail what is pending (the connection dropped, or a message no one can tell the call of was
+   * lost) but keep accepting calls.
+   */
+  failAll(reason: string | ((call: PendingCall) => GatewayError)): void {
+    const err =
+      typeof reason === 'function'
+        ? reason
+        : (call: PendingCall) =>
+            new GatewayError('SWY_UPSTREAM_FAILED', {
+              upstream: this.upstream,
+              method: call.method,
+              detail: reason,
+            });
+    for (const id of [...this.pending.keys()]) this.fail(id, err);
   }
 
   private answerRelated(req: RpcRequest, entry: Entry): void {

@@ -9,7 +9,9 @@
  * Last-Event-ID.
  *
  * Requests use undici's `dispatch` with a handler rather than `request()`: no response stream
- * object per call, the body arrives as chunks straight from the parser.
+ * object per call, the body arrives as chunks straight from the parser. Each response body (or
+ * each event of a response stream) is counted as it arrives: past `maxResponseBytes` the exchange
+ * is aborted and the call fails, without reading further.
  */
 import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceParser } from 'eventsource-parser';
@@ -23,6 +25,7 @@ import {
   type RpcResponse,
 } from '../jsonrpc.js';
 import type { Channel, Forwarder, PendingCall } from './forwarder.js';
+import { ResponseMeter } from './response-limit.js';
 
 export interface HttpSession {
   sessionId?: string;
@@ -57,6 +60,8 @@ export class HttpChannel implements Channel {
     private readonly session: () => HttpSession,
     /** Called when the upstream forgot our session (404): the connection must re-initialize. */
     readonly onSessionLost: () => void,
+    /** Largest response body, or SSE event, read from the upstream. */
+    readonly maxResponseBytes = Number.POSITIVE_INFINITY,
   ) {
     this.pool = new Pool(url.origin, { connections: 128, keepAliveTimeout: 30_000, pipelining: 1 });
     this.path = url.pathname + url.search;
@@ -161,6 +166,7 @@ export class HttpChannel implements Channel {
 /** One forwarded request's HTTP exchange (and its resumptions), as an undici dispatch handler. */
 class Exchange implements Dispatcher.DispatchHandler {
   private status = 0;
+  private meter: ResponseMeter | undefined;
   private sse: EventSourceParser | undefined;
   /** Decodes an SSE stream's UTF-8 across chunk boundaries (a character may be split in two). */
   private decoder: StringDecoder | undefined;
@@ -181,6 +187,23 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.call.abort = () => controller.abort(new Error('aborted by the gateway'));
   }
 
+  /** Past the limit: stop reading (the connection is dropped) and fail the call. */
+  private tooLarge(controller: Dispatcher.DispatchController): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.chunks = [];
+    const { channel, call } = this;
+    channel.fail(
+      call,
+      new GatewayError('SWY_UPSTREAM_RESPONSE_TOO_LARGE', {
+        upstream: channel.upstream,
+        method: this.method,
+        limit: channel.maxResponseBytes,
+      }),
+    );
+    controller.abort(new Error(`response larger than ${channel.maxResponseBytes} bytes`));
+  }
+
   onResponseStart(
     _c: Dispatcher.DispatchController,
     status: number,
@@ -190,6 +213,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.status = status;
     this.chunks = [];
     const type = String(headers['content-type'] ?? '');
+    this.meter = ResponseMeter.for(this.channel.maxResponseBytes, type);
     this.sse =
       status < 300 && type.includes('text/event-stream')
         ? createParser({
@@ -205,7 +229,9 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.decoder = this.sse ? new StringDecoder('utf8') : undefined;
   }
 
-  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.failed) return;
+    if (this.meter && !this.meter.add(chunk)) return this.tooLarge(controller);
     if (this.sse) this.sse.feed(this.decoder!.write(chunk));
     else this.chunks.push(chunk);
   }
@@ -257,7 +283,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
-    if (this.channel.answered(this.call)) return;
+    if (this.failed || this.channel.answered(this.call)) return;
     this.fail('SWY_UPSTREAM_UNAVAILABLE', err.message);
     this.channel.onTransportError?.(err);
   }

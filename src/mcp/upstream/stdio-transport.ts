@@ -1,15 +1,18 @@
 /**
- * An SDK `Transport` for an MCP server run as a child process, with the SDK's own stdio framing
- * (`ReadBuffer`, `serializeMessage`).
+ * An SDK `Transport` for an MCP server run as a child process: newline-delimited JSON-RPC, as the
+ * SDK frames it (`serializeMessage`, `deserializeMessage`).
  *
  * It differs from the SDK's StdioClientTransport in one way that matters to a long-running
  * gateway: the child runs in its own process group, and the whole group is signalled. Servers are
  * often launched through wrappers (`npx`, `uvx`, shell scripts); killing only the wrapper leaves
  * the real server orphaned. Here every exit path — crash, reload, shutdown — reaps the group.
+ *
+ * And no line is held beyond `maxLineBytes`: a longer one is skipped to its end (the process keeps
+ * running), and `onOversized` is told what little its first and last bytes say about it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import { deserializeMessage, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
@@ -18,6 +21,14 @@ export interface StdioSpec {
   args: readonly string[];
   env: Readonly<Record<string, string>>;
   cwd?: string;
+}
+
+/** A line longer than the limit, as far as its edges tell: the id it carries, whether it has a method. */
+export interface OversizedLine {
+  limit: number;
+  id?: string | number;
+  /** A request or notification from the server (its method is named near the start). */
+  method: boolean;
 }
 
 /** Process groups of every live child, so an exiting gateway can reap them synchronously. */
@@ -45,16 +56,21 @@ export class StdioUpstreamTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
+  /** A message longer than `maxLineBytes` was skipped. */
+  onOversized?: (line: OversizedLine) => void;
 
   private child?: ChildProcess;
-  private readonly readBuffer = new ReadBuffer();
+  private readonly lines: LineReader;
   private readonly stderrTail: string[] = [];
   private exited?: Promise<void>;
 
   constructor(
     private readonly spec: StdioSpec,
     private readonly onStderr?: (line: string) => void,
-  ) {}
+    maxLineBytes = Number.POSITIVE_INFINITY,
+  ) {
+    this.lines = new LineReader(maxLineBytes);
+  }
 
   get pid(): number | undefined {
     return this.child?.pid;
@@ -105,27 +121,23 @@ export class StdioUpstreamTransport implements Transport {
           this.onclose?.();
         });
       });
-      child.stdout!.on('data', (chunk: Buffer) => {
-        try {
-          this.readBuffer.append(chunk);
-        } catch (err) {
-          this.onerror?.(err as Error);
-          void this.close();
-          return;
-        }
-        for (;;) {
-          let msg: JSONRPCMessage | null;
-          try {
-            msg = this.readBuffer.readMessage();
-          } catch (err) {
-            // A line that is not a JSON-RPC message: report it and keep reading.
-            this.onerror?.(new Error(`invalid message on stdout: ${(err as Error).message.slice(0, 200)}`));
-            continue;
-          }
-          if (msg === null) break;
-          this.onmessage?.(msg);
-        }
-      });
+      child.stdout!.on('data', (chunk: Buffer) =>
+        this.lines.push(
+          chunk,
+          (line) => {
+            let msg: JSONRPCMessage;
+            try {
+              msg = deserializeMessage(line);
+            } catch (err) {
+              // A line that is not a JSON-RPC message: report it and keep reading.
+              this.onerror?.(new Error(`invalid message on stdout: ${(err as Error).message.slice(0, 200)}`));
+              return;
+            }
+            this.onmessage?.(msg);
+          },
+          (head, tail) => this.onOversized?.({ limit: this.lines.limit, ...sniff(head, tail) }),
+        ),
+      );
       child.stdin!.on('error', (err) => this.onerror?.(err));
       let partial = '';
       child.stderr!.setEncoding('utf8');
@@ -166,5 +178,92 @@ export class StdioUpstreamTransport implements Transport {
     this.stderrTail.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
     if (this.stderrTail.length > 20) this.stderrTail.shift();
     this.onStderr?.(line);
+  }
+}
+
+/** Bytes kept from each end of a skipped line, to find its id. */
+const EDGE = 256;
+
+/**
+ * Splits a byte stream into lines, holding at most `limit` bytes of one line. A longer line is
+ * skipped to its end; only its first and last EDGE bytes are kept.
+ */
+class LineReader {
+  private parts: Buffer[] = [];
+  private length = 0;
+  private skipping: { head: Buffer; tail: Buffer } | undefined;
+
+  constructor(readonly limit: number) {}
+
+  push(chunk: Buffer, line: (text: string) => void, oversized: (head: string, tail: string) => void): void {
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, start);
+      const piece = chunk.subarray(start, nl === -1 ? chunk.length : nl);
+      if (this.skipping) {
+        this.skipping.tail = lastBytes(Buffer.concat([this.skipping.tail, lastBytes(piece)]));
+      } else if (this.length + piece.length > this.limit) {
+        const held = [...this.parts, piece];
+        this.skipping = {
+          head: firstBytes(held),
+          tail: lastBytes(Buffer.concat(held.map(lastBytes).slice(-2))),
+        };
+        this.parts = [];
+        this.length = 0;
+      } else {
+        // Copied: a piece of the chunk would keep the whole chunk alive while the line grows.
+        this.parts.push(nl === -1 ? Buffer.from(piece) : piece);
+        this.length += piece.length;
+      }
+      if (nl === -1) return;
+      start = nl + 1;
+      if (this.skipping) {
+        const { head, tail } = this.skipping;
+        this.skipping = undefined;
+        oversized(head.toString('utf8'), tail.toString('utf8'));
+        continue;
+      }
+      const parts = this.parts;
+      this.parts = [];
+      this.length = 0;
+      const text = (parts.length === 1 ? parts[0]! : Buffer.concat(parts)).toString('utf8');
+      line(text.endsWith('\r') ? text.slice(0, -1) : text);
+    }
+  }
+}
+
+function lastBytes(b: Buffer): Buffer {
+  return b.length > EDGE ? b.subarray(b.length - EDGE) : b;
+}
+
+/** The first EDGE bytes of the buffers, without joining all of them. */
+function firstBytes(bufs: readonly Buffer[]): Buffer {
+  const out: Buffer[] = [];
+  let n = 0;
+  for (const b of bufs) {
+    if (n >= EDGE) break;
+    out.push(b.subarray(0, EDGE - n));
+    n += out.at(-1)!.length;
+  }
+  return Buffer.concat(out);
+}
+
+const ID = String.raw`"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)`;
+const ID_FIRST = new RegExp(String.raw`^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?${ID}`);
+const ID_LAST = new RegExp(String.raw`${ID}\s*\}\s*$`);
+const METHOD_FIRST = /^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"method"\s*:/;
+
+/**
+ * What the edges of a JSON-RPC message say about it. Serializers put `id` first or last (the
+ * SDKs do), and a request or notification usually starts with its method.
+ */
+export function sniff(head: string, tail: string): { id?: string | number; method: boolean } {
+  const m = ID_FIRST.exec(head) ?? ID_LAST.exec(tail.replace(/\r$/, ''));
+  const method = METHOD_FIRST.test(head);
+  if (!m) return { method };
+  try {
+    return { id: JSON.parse(m[1]!) as string | number, method };
+  } catch {
+    return { method };
   }
 }

@@ -35,7 +35,8 @@ import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { UpstreamCredentials } from '../../policy/upstream-credentials.js';
 import type { HttpChannel } from './http-channel.js';
 import { MuxTransport } from './mux-transport.js';
-import { StdioUpstreamTransport } from './stdio-transport.js';
+import { limitedFetch } from './response-limit.js';
+import { StdioUpstreamTransport, type OversizedLine } from './stdio-transport.js';
 import type { Backend } from './backend.js';
 
 export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
@@ -311,9 +312,13 @@ export class Upstream implements Backend {
     const conn = { since: Date.now(), reads: Promise.resolve() } as Connection;
     // HTTP transports are loaded on first use: a gateway of stdio servers never needs them.
     if (isStdio(spec.mcp)) {
-      inner = new StdioUpstreamTransport(spec.mcp, (line) =>
-        this.log.debug({ stderr: line }, 'upstream stderr'),
+      const stdio = new StdioUpstreamTransport(
+        spec.mcp,
+        (line) => this.log.debug({ stderr: line }, 'upstream stderr'),
+        spec.maxResponseBytes,
       );
+      stdio.onOversized = (line) => this.oversizedLine(conn, line);
+      inner = stdio;
     } else {
       const mcp = spec.mcp;
       const creds = UpstreamCredentials.needed(mcp) ? new UpstreamCredentials(mcp, this.log) : undefined;
@@ -321,20 +326,24 @@ export class Upstream implements Backend {
       await creds?.start();
       const headers = creds ? () => creds.headers() : () => mcp.headers;
       // The SDK's transports take headers once; with refreshed tokens each request gets the current ones.
-      const withCredentials: { fetch?: FetchLike } = creds
-        ? {
-            fetch: (url, init) => {
-              const h = new Headers(init?.headers);
-              for (const [k, v] of Object.entries(creds.headers())) h.set(k, v);
-              return fetch(url, { ...init, headers: h });
-            },
+      const base: FetchLike = creds
+        ? (url, init) => {
+            const h = new Headers(init?.headers);
+            for (const [k, v] of Object.entries(creds.headers())) h.set(k, v);
+            return fetch(url, { ...init, headers: h });
           }
-        : {};
+        : (url, init) => fetch(url, init);
+      // What the SDK's transports read (the handshake, pings, their streams) is limited too.
+      const sdkFetch = limitedFetch(base, spec.maxResponseBytes, () => {
+        const err = this.tooLarge('handshake, ping or stream');
+        if (mcp.transport === 'sse') this.sharedStreamTooLarge(conn);
+        return err;
+      });
       if (mcp.transport === 'sse') {
         const { SSEClientTransport } = await import('@modelcontextprotocol/sdk/client/sse.js');
         inner = new SSEClientTransport(new URL(mcp.url), {
           requestInit: { headers: { ...headers() } },
-          ...withCredentials,
+          fetch: sdkFetch,
         });
       } else {
         const [{ StreamableHTTPClientTransport }, { HttpChannel }] = await Promise.all([
@@ -343,7 +352,7 @@ export class Upstream implements Backend {
         ]);
         const t = new StreamableHTTPClientTransport(new URL(mcp.url), {
           requestInit: { headers: { ...headers() } },
-          ...withCredentials,
+          fetch: sdkFetch,
         });
         inner = t;
         http = new HttpChannel(
@@ -352,6 +361,7 @@ export class Upstream implements Backend {
           headers,
           () => ({ sessionId: t.sessionId, protocolVersion: t.protocolVersion }),
           () => this.connectionLost(conn, 'the upstream ended its MCP session'),
+          spec.maxResponseBytes,
         );
         http.unrelated = (m) => this.onMessage(conn, m);
         http.onTransportError = (err) => this.probe(conn, err.message);
@@ -376,6 +386,47 @@ export class Upstream implements Backend {
     client.onerror = (err) => this.log.debug({ err: err.message }, 'upstream transport error');
     await client.connect(transport, { timeout: this.spec.startTimeoutMs || 60_000 });
     return conn;
+  }
+
+  private tooLarge(method: string): GatewayError {
+    return new GatewayError('SWY_UPSTREAM_RESPONSE_TOO_LARGE', {
+      upstream: this.name,
+      method,
+      limit: this.spec.maxResponseBytes,
+    });
+  }
+
+  /**
+   * A stdio line over the limit was skipped. If its edges name the call it answers, that call
+   * fails; a notification or request from the server is just dropped; a message that cannot be
+   * told fails every call in flight, since any of them may have lost its answer.
+   */
+  private oversizedLine(conn: Connection, line: OversizedLine): void {
+    const fail = (call: { method: string }) => this.tooLarge(call.method);
+    const { id } = line;
+    const answers = typeof id === 'string' && conn.forwarder?.isPending(id) ? id : undefined;
+    this.log.warn(
+      { limit: line.limit, ...(id !== undefined ? { id } : {}), hasMethod: line.method },
+      'upstream sent a message larger than maxResponseBytes: skipped',
+    );
+    if (answers) conn.forwarder.fail(answers, fail);
+    else if (!line.method && id === undefined) conn.forwarder?.failAll(fail);
+  }
+
+  /**
+   * The legacy SSE stream, which carries every answer, sent an event over the limit: which call it
+   * answered cannot be known, so every call in flight fails and the connection starts afresh.
+   */
+  private sharedStreamTooLarge(conn: Connection): void {
+    this.log.warn(
+      { limit: this.spec.maxResponseBytes },
+      'upstream sent a message larger than maxResponseBytes',
+    );
+    conn.forwarder?.failAll((call) => this.tooLarge(call.method));
+    this.connectionLost(
+      conn,
+      `it sent a message larger than maxResponseBytes (${this.spec.maxResponseBytes} bytes)`,
+    );
   }
 
   /** Route a message the upstream sent outside of a forwarded call's own response stream. */

@@ -243,6 +243,23 @@ const m0008: Migration = {
   },
 };
 
+/**
+ * Retention of A2A tasks (a2a.taskRetentionMs): the periodic prune looks for finished tasks by
+ * state and status time, which the 0002 indexes (scoped by tenant and owner) cannot answer.
+ */
+const m0009: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createIndex('a2a_tasks_state_updated_idx')
+      .on('a2a_tasks')
+      .columns(['status_state', 'status_last_updated'])
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropIndex('a2a_tasks_state_updated_idx').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_a2a': m0002,
@@ -252,4 +269,5 @@ export const migrations: Record<string, Migration> = {
   '0006_agents': m0006,
   '0007_a2a_task_owners': m0007,
   '0008_ledger_signatures': m0008,
+  '0009_a2a_task_retention': m0009,
 };
