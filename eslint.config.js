@@ -16,4 +16,18 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // A promise nobody awaits or handles turns a failure into an unhandled rejection: every one
+    // must be awaited or end in .catch (`void` does not count: it only hides the promise).
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        projectService: { allowDefaultProject: ['vitest.config.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: false }],
+    },
+  },
 );

@@ -171,7 +171,7 @@ describe('push delivery', () => {
     const resolve = scripted({ 'rebind.test': ['8.8.8.8', '127.0.0.1'] });
     const url = `http://rebind.test:${port}/hook`;
     await checkPushUrl(url, closed, resolve); // registration: the first answer is public
-    new PushDelivery(storeOf(url), options(), log, resolve).send(event, {} as ServerCallContext);
+    await new PushDelivery(storeOf(url), options(), log, resolve).send(event, {} as ServerCallContext);
     await expect.poll(() => warnings().length).toBe(1);
     expect(warnings()[0]).toMatchObject({
       msg: 'push notification not delivered',
@@ -185,7 +185,7 @@ describe('push delivery', () => {
   it('delivers to a private address only when allowed, resolving through the same resolver', async () => {
     const resolve = scripted({ 'hooks.test': ['127.0.0.1'] });
     const url = `http://hooks.test:${port}/hook`;
-    new PushDelivery(storeOf(url), options({ allowPrivateNetworks: true }), log, resolve).send(
+    await new PushDelivery(storeOf(url), options({ allowPrivateNetworks: true }), log, resolve).send(
       event,
       {} as ServerCallContext,
     );
@@ -197,7 +197,7 @@ describe('push delivery', () => {
     const resolve = scripted({ 'hooks.test': ['127.0.0.1'] });
     const url = `http://hooks.test:${port}/hook`;
     const opts = options({ allowPrivateNetworks: true, allowedHosts: ['other.test'] });
-    new PushDelivery(storeOf(url), opts, log, resolve).send(event, {} as ServerCallContext);
+    await new PushDelivery(storeOf(url), opts, log, resolve).send(event, {} as ServerCallContext);
     await expect.poll(() => warnings().length).toBe(1);
     expect(warnings()[0]!.problem).toBe('push notification host hooks.test is not in a2a.push.allowedHosts');
     expect(requests).toBe(0);
@@ -206,7 +206,7 @@ describe('push delivery', () => {
 
   it('keeps user:pass@, query and fragment out of the failure log', async () => {
     const url = `http://hookuser:hookpw@127.0.0.1:${port}/hook?sig=s3cret#frag`;
-    new PushDelivery(storeOf(url), options({ allowPrivateNetworks: true }), log).send(
+    await new PushDelivery(storeOf(url), options({ allowPrivateNetworks: true }), log).send(
       event,
       {} as ServerCallContext,
     );

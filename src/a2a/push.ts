@@ -124,11 +124,14 @@ export class PushDelivery implements PushNotificationSender {
     const taskId = taskIdOf(event) ?? task?.id;
     if (!taskId) return Promise.resolve();
     const prior = this.chains.get(taskId) ?? Promise.resolve();
-    const next = prior.then(() => this.deliverAll(taskId, event, ctx, task)).catch(() => {});
+    // deliverAll logs what it could not deliver; a failure never breaks the task's chain.
+    const next: Promise<void> = prior
+      .then(() => this.deliverAll(taskId, event, ctx, task))
+      .catch((err: unknown) => this.log.warn({ task: taskId, err }, 'push notification delivery failed'))
+      .finally(() => {
+        if (this.chains.get(taskId) === next) this.chains.delete(taskId);
+      });
     this.chains.set(taskId, next);
-    void next.then(() => {
-      if (this.chains.get(taskId) === next) this.chains.delete(taskId);
-    });
     return Promise.resolve();
   }
 

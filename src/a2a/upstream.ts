@@ -140,7 +140,7 @@ export class A2aUpstream implements Backend {
   }
 
   start(): Promise<void> {
-    void this.load();
+    this.reload();
     return this.firstAttempt;
   }
 
@@ -148,7 +148,12 @@ export class A2aUpstream implements Backend {
   interfacesApproved(): void {
     if (this.stopped) return;
     this.cardJson = '';
-    void this.load();
+    this.reload();
+  }
+
+  /** Load the card in the background (load() reports its own failures; this is the backstop). */
+  private reload(): void {
+    this.load().catch((err: unknown) => this.log.error({ err }, 'loading the agent card failed'));
   }
 
   async stop(graceMs = 5_000): Promise<void> {
@@ -346,7 +351,7 @@ export class A2aUpstream implements Backend {
   private schedule(ms: number): void {
     clearTimeout(this.timer);
     if (ms <= 0 || this.state === 'stopped') return;
-    this.timer = setTimeout(() => void this.load(), ms);
+    this.timer = setTimeout(() => this.reload(), ms);
     this.timer.unref();
   }
 

@@ -18,7 +18,12 @@ export async function stdio(opts: { config?: string }): Promise<void> {
     await gateway.stop();
     process.exit(0);
   };
-  void front.closed.then(stop);
-  process.on('SIGTERM', () => void stop());
-  process.on('SIGINT', () => void stop());
+  const stopOrExit = () =>
+    stop().catch((err: unknown) => {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  front.closed.then(stopOrExit, stopOrExit);
+  process.on('SIGTERM', stopOrExit);
+  process.on('SIGINT', stopOrExit);
 }

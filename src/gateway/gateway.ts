@@ -250,7 +250,8 @@ export class GatewayCore implements Core, UpstreamHooks {
     };
     this.sessions.start();
     this.events = new EventLog(this.store.events, this.log);
-    this.pruneTimer = setInterval(() => void this.prune(), 60_000);
+    // prune() logs its own failures.
+    this.pruneTimer = setInterval(() => this.prune().catch(() => {}), 60_000);
     this.pruneTimer.unref();
     await this.reconcile(this.config, await this.adminSpecs());
   }

@@ -127,20 +127,25 @@ export class LedgerWriter implements LedgerSink {
       return false;
     }
     this.queue.push(input);
-    if (this.queue.length >= this.opts.batchSize) void this.flush();
+    if (this.queue.length >= this.opts.batchSize) this.flushInBackground();
     else if (!this.timer && !this.closed) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        void this.flush();
+        this.flushInBackground();
       }, this.opts.flushIntervalMs);
       this.timer.unref();
     }
     return true;
   }
 
+  /** A flush nobody waits for (flush() logs its own failures and never rejects). */
+  private flushInBackground(): void {
+    this.flush().catch(() => {});
+  }
+
   /**
    * Write what is queued; concurrent calls share one run. Failures keep entries queued and are
-   * logged: the promise never rejects (callers `void` it).
+   * logged: the promise never rejects.
    */
   flush(): Promise<void> {
     this.flushing ??= this.drain()
@@ -206,7 +211,7 @@ export class LedgerWriter implements LedgerSink {
         if (!this.closed && !this.timer) {
           this.timer = setTimeout(() => {
             this.timer = undefined;
-            void this.flush();
+            this.flushInBackground();
           }, this.opts.flushIntervalMs);
           this.timer.unref();
         }

@@ -50,7 +50,8 @@ export class SessionRegistry {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.maintain(), TOUCH_FLUSH_MS);
+    // maintain() logs its own failures.
+    this.timer = setInterval(() => this.maintain().catch(() => {}), TOUCH_FLUSH_MS);
     this.timer.unref();
   }
 
@@ -65,7 +66,9 @@ export class SessionRegistry {
   async create(init: Omit<SessionInit, 'id'>): Promise<Session> {
     const session = new Session({ ...init, id: randomUUID() });
     // Held (and counted) at once, so initializes arriving together cannot pass the cap together.
-    const evicted = this.hold(session);
+    const evicted = this.hold(session).catch((err: unknown) =>
+      this.log.error({ err }, 'closing an evicted session failed'),
+    );
     if (init.transport === 'http') {
       // Persist before the client learns the id: any later request may need to find it here.
       try {
@@ -115,7 +118,7 @@ export class SessionRegistry {
       createdAt: stored.createdAt,
       ...(stored.principal ? { principal: stored.principal } : {}),
     });
-    void this.hold(session);
+    this.hold(session).catch((err: unknown) => this.log.error({ err }, 'closing an evicted session failed'));
     this.touch(session);
     this.log.debug({ session: id }, 'session restored from the store');
     return session;

@@ -303,7 +303,9 @@ export class PinRegistry {
     if (this.pollTimer || this.quarantine.size === 0) return;
     this.pollTimer = setTimeout(() => {
       this.pollTimer = undefined;
-      void this.poll().finally(() => this.schedulePoll());
+      this.poll()
+        .catch((err: unknown) => this.log.error({ err }, 'looking for approved pins failed'))
+        .finally(() => this.schedulePoll());
     }, this.pollMs);
     this.pollTimer.unref();
   }

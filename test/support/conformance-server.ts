@@ -971,7 +971,11 @@ async function main(): Promise<void> {
       throw new Error(`Invalid --port: ${values.port}`);
     }
     const { url, close } = await startConformanceHttpServer({ port });
-    const shutdown = () => void close().finally(() => process.exit(0));
+    const shutdown = () => {
+      close()
+        .finally(() => process.exit(0))
+        .catch(() => process.exit(1));
+    };
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
     console.log(`listening ${url}`);

@@ -355,7 +355,7 @@ async function sendUnsolicited(server: McpServer): Promise<void> {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   process.on('SIGUSR2', () => {
-    for (const s of servers) void sendUnsolicited(s);
+    for (const s of servers) sendUnsolicited(s).catch((err: unknown) => console.error('unsolicited:', err));
   });
   if (args.includes('--stdio')) {
     await createFixtureServer().connect(new StdioServerTransport());
@@ -414,4 +414,9 @@ function serveLegacySse(port: number): void {
   });
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) void main();
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -69,13 +69,15 @@ export async function startHugeServer(): Promise<HugeServer> {
       const id = JSON.stringify(msg.id);
       if (tool === 'huge-json') {
         res.writeHead(200, { ...headers, 'content-type': 'application/json' });
-        void endless(tool, res, `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"`);
+        endless(tool, res, `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"`).catch(
+          () => res.destroy(),
+        );
         return;
       }
       if (tool === 'huge-event') {
         res.writeHead(200, { ...headers, 'content-type': 'text/event-stream' });
         const note = '{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"';
-        void endless(tool, res, `event: message\ndata: ${note}`);
+        endless(tool, res, `event: message\ndata: ${note}`).catch(() => res.destroy());
         return;
       }
       if (tool === 'many-events') {

@@ -112,7 +112,10 @@ function main(): void {
     return { contents: [{ uri, text: `read ${uri}` }] };
   });
 
-  void server.connect(new StdioServerTransport());
+  server.connect(new StdioServerTransport()).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
   process.stdin.on('end', () => process.exit(0));
 }
 

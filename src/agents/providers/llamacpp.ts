@@ -514,7 +514,7 @@ export class LlamaCppProvider implements ModelProvider {
       return await fn();
     } finally {
       // An aborted waiter may leave early, but the next one still waits for those before it.
-      void previous.then(release);
+      previous.then(release, release);
     }
   }
 

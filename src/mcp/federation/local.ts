@@ -87,20 +87,27 @@ export class LocalHandlers {
   sessionClosed(session: Session): void {
     for (const uri of session.subscriptions) void this.release(session, uri).catch(() => {});
     session.subscriptions.clear();
-    if (session.logLevel !== null) void this.applyLevels();
+    if (session.logLevel !== null) this.applyLevelsInBackground();
   }
 
   /** A client's roots changed: tell the upstreams, which may ask again (roots/list). */
   rootsChanged(_session: Session): void {
     for (const u of this.deps.upstreams()) {
-      void u.notify({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' });
+      // notify() logs and swallows its own failures.
+      u.notify({ jsonrpc: '2.0', method: 'notifications/roots/list_changed' }).catch(() => {});
     }
   }
 
   /** An upstream (re)connected: give it the current log level. */
   upstreamReady(u: Upstream): void {
     this.upstreamLevels.delete(u.name);
-    void this.applyLevels();
+    this.applyLevelsInBackground();
+  }
+
+  private applyLevelsInBackground(): void {
+    this.applyLevels().catch((err: unknown) =>
+      this.deps.log.warn({ err }, "setting the upstreams' log level failed"),
+    );
   }
 
   private list(method: keyof typeof LISTS, params: JsonObject | undefined, principal: Principal): JsonObject {

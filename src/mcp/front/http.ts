@@ -175,7 +175,12 @@ export class HttpFront {
       return;
     }
     const exchange = new PostExchange(res, session, requests, batch, this.deps, this.streams);
-    for (const r of requests) void this.deps.pipeline.request(session, r, exchange.reply(r.id), principal);
+    for (const r of requests) {
+      // request() answers every failure itself; a throw that escapes it is a bug, logged.
+      this.deps.pipeline
+        .request(session, r, exchange.reply(r.id), principal)
+        .catch((err: unknown) => this.deps.log.error({ err }, 'internal error in the pipeline'));
+    }
   }
 
   private async get(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {

@@ -45,7 +45,8 @@ export class EventLog {
 
   append(e: StoredEvent): void {
     this.pending.push(e);
-    if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.batchMs);
+    // flush() logs a failed write and never rejects.
+    if (!this.timer) this.timer = setTimeout(() => this.flush().catch(() => {}), this.batchMs);
   }
 
   /** Write everything appended so far; resolves once it is in the store. */

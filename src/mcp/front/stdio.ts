@@ -46,6 +46,9 @@ export async function serveStdio(
     send(errorResponse(null, toJsonRpcError(e)));
   };
 
+  // A failure that escapes the pipeline is a bug: logged, and the front keeps reading.
+  const internal = (err: unknown) => core.log.error({ err }, 'internal error in the stdio front');
+
   // Messages that arrive while initialize is still being answered wait for it.
   let initializing: Promise<void> | undefined;
 
@@ -68,23 +71,30 @@ export async function serveStdio(
     const msg = c.msg;
     if (!session) {
       if (initializing) {
-        void initializing.then(() => handle(raw));
+        initializing.then(() => handle(raw)).catch(internal);
       } else if ('method' in msg && msg.method === 'initialize' && 'id' in msg) {
-        initializing = core.pipeline.initialize(msg, 'stdio', principal).then(({ session: s, response }) => {
-          if (s) {
-            session = s;
-            s.outlet = { send: (m) => (send(m), true) };
-          }
-          send(response);
-          initializing = undefined;
-        });
+        initializing = core.pipeline.initialize(msg, 'stdio', principal).then(
+          ({ session: s, response }) => {
+            if (s) {
+              session = s;
+              s.outlet = { send: (m) => (send(m), true) };
+            }
+            send(response);
+            initializing = undefined;
+          },
+          (err: unknown) => {
+            internal(err);
+            send(errorResponse(msg.id, toJsonRpcError(err)));
+            initializing = undefined;
+          },
+        );
       } else if ('id' in msg && 'method' in msg) {
         send(errorResponse(msg.id, toJsonRpcError(new GatewayError('SWY_NOT_INITIALIZED'))));
       }
       return;
     }
     core.sessions.touch(session);
-    if ('method' in msg && 'id' in msg) void core.pipeline.request(session, msg, reply, principal);
+    if ('method' in msg && 'id' in msg) core.pipeline.request(session, msg, reply, principal).catch(internal);
     else if ('method' in msg) core.pipeline.notification(session, msg);
     else core.pipeline.response(session, msg);
   };

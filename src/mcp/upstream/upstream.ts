@@ -162,8 +162,13 @@ export class Upstream implements Backend {
 
   /** Start connecting. Never throws: a failing upstream is retried in the background. */
   start(): Promise<void> {
-    void this.connect();
+    this.connectInBackground();
     return this.firstAttempt;
+  }
+
+  /** connect() reports its own failures and retries; this is the backstop. */
+  private connectInBackground(): void {
+    this.connect().catch((err: unknown) => this.log.error({ err }, 'connecting to the upstream failed'));
   }
 
   /** Forward a request. Fails fast, naming the upstream, when it is not connected. */
@@ -549,7 +554,9 @@ export class Upstream implements Backend {
     this.log.warn({ reason }, 'upstream connection lost');
     conn.forwarder.close(reason);
     for (const ac of this.serverRequests.values()) ac.abort();
-    void this.closeConnection(conn, reason);
+    this.closeConnection(conn, reason).catch((err: unknown) =>
+      this.log.debug({ err }, 'closing the lost connection failed'),
+    );
     if (Date.now() - conn.since > STABLE_AFTER_MS) this.attempt = 0;
     this.lists = EMPTY_LISTS;
     this.hooks.stateChanged(this);
@@ -565,7 +572,7 @@ export class Upstream implements Backend {
     const delay = Math.round(base * (0.8 + Math.random() * 0.4));
     this.attempt++;
     clearTimeout(this.restartTimer);
-    this.restartTimer = setTimeout(() => void this.connect(), delay);
+    this.restartTimer = setTimeout(() => this.connectInBackground(), delay);
     this.restartTimer.unref();
     this.log.info({ delayMs: delay, attempt: this.attempt }, 'restart scheduled');
   }
