@@ -626,8 +626,15 @@ function sendError(res: ServerResponse, err: unknown, jsonRpc: boolean): void {
 function splitPath(path: string): { name: string; sub: string; jsonRpc: boolean } {
   const rest = path.startsWith('/a2a/') ? path.slice('/a2a/'.length) : '';
   const slash = rest.indexOf('/');
-  // The listener has checked that the path decodes.
-  const name = decodeURIComponent(slash === -1 ? rest : rest.slice(0, slash));
+  const raw = slash === -1 ? rest : rest.slice(0, slash);
+  // The listener refuses a path that does not decode before any agent is looked up; its refusal
+  // still needs the binding, so this never throws.
+  let name = raw;
+  try {
+    name = decodeURIComponent(raw);
+  } catch {
+    // keep the raw name: it is only used to pick the error shape
+  }
   const sub = slash === -1 ? '' : rest.slice(slash);
   return { name, sub, jsonRpc: name !== '' && (sub === '' || sub === '/') };
 }

@@ -132,6 +132,27 @@ describe('bad input on /mcp', () => {
     expect(status).toBe(403);
   });
 
+  it('a path with a broken percent-escape → 400 on every route, never a 500', async () => {
+    const origin = gw.url.replace(/\/mcp$/, '');
+    for (const path of [
+      '/a2a/%E0%A4%A',
+      '/a2a/fixture%ZZ/rest/tasks/x',
+      '/admin/keys/%',
+      '/admin/upstreams/%C0',
+    ]) {
+      for (const method of ['GET', 'POST', 'DELETE']) {
+        const res = await fetch(`${origin}${path}`, {
+          method,
+          headers: { 'content-type': 'application/json' },
+          ...(method === 'POST' ? { body: '{}' } : {}),
+        });
+        expect(`${method} ${path} ${res.status}`).toBe(`${method} ${path} 400`);
+        expect(await res.text()).toContain('SWY_BAD_PATH');
+      }
+    }
+    expect((await call('ping')).status).toBe(200);
+  });
+
   it('missing session → 400, unknown session → 404', async () => {
     const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
     const missing = await fetch(gw.url, {
