@@ -490,7 +490,13 @@ async function measureA2a(results) {
   ];
   try {
     const lat = await a2aLatency(targets, PARAMS.a2aLatency);
+    // CPU over the whole load phase: the gateway works only in its own windows; the agent in both.
+    const cpu = cpuMeter({ switchyard: gw.child, agent });
     const load = await a2aThroughput(targets, PARAMS.a2aLoad);
+    const cpuUs = cpuFields(cpu, {
+      switchyard: load.switchyard.calls,
+      agent: load.direct.calls + load.switchyard.calls,
+    });
     const d = withErrors(summarize(lat.direct.samples), lat.direct);
     const s = withErrors(summarize(lat.switchyard.samples), lat.switchyard);
     results.a2a = {
@@ -500,6 +506,7 @@ async function measureA2a(results) {
       addedP99: s.p99 - d.p99,
       throughput: load,
       ratio: load.switchyard.callsPerSec / load.direct.callsPerSec,
+      ...cpuUs,
     };
     log(
       `p50 ${ms(d.p50)} → ${ms(s.p50)} ms; ${int(load.direct.callsPerSec)} → ${int(load.switchyard.callsPerSec)} calls/s`,
@@ -736,6 +743,12 @@ function report(results) {
         `${int(A.throughput.direct.callsPerSec)} direct`,
         int(A.throughput.switchyard.callsPerSec),
         `${A.ratio.toFixed(2)}× direct`,
+      ],
+      [
+        'A2A CPU per call under that load (µs)',
+        `${int(A.cpuPerCallUs.agent)} agent`,
+        int(A.cpuPerCallUs.switchyard),
+        `${(A.cpuPerCallUs.switchyard / A.cpuPerCallUs.agent).toFixed(2)}× the agent`,
       ],
     );
   }

@@ -72,10 +72,15 @@ class ProxyHandler implements A2ARequestHandler {
     return who;
   }
 
-  /** The caller owns the task an answer names (recorded before the answer is sent). */
-  private async recordAnswer(answer: Message | Task, who: Principal): Promise<void> {
+  /** The caller owns the task an answer names (known before the answer is sent). */
+  private recordAnswer(answer: Message | Task, params: SendMessageRequest, who: Principal): Promise<void> {
     const taskId = 'role' in answer ? answer.taskId : answer.id;
-    if (taskId) await this.owners.record(this.upstream.name, taskId, answer.contextId, who);
+    return this.owners.created(
+      this.upstream.name,
+      { taskId, contextId: answer.contextId },
+      params.message,
+      who,
+    );
   }
 
   /** Relay a stream; a stream the upstream breaks off is logged, and the client gets the error. */
@@ -121,7 +126,7 @@ class ProxyHandler implements A2ARequestHandler {
   async sendMessage(params: SendMessageRequest, ctx: ServerCallContext) {
     const who = await this.admitMessage(params, ctx);
     const answer = await this.transport.sendMessage(params, this.options(ctx));
-    await this.recordAnswer(answer, who);
+    await this.recordAnswer(answer, params, who);
     return answer;
   }
 
@@ -130,7 +135,7 @@ class ProxyHandler implements A2ARequestHandler {
     const stream = this.transport.sendMessageStream(params, this.options(ctx));
     for await (const event of this.relay(stream, 'SendStreamingMessage')) {
       const ids = idsOf(event);
-      if (ids) await this.owners.record(this.upstream.name, ids.taskId, ids.contextId, who);
+      if (ids) await this.owners.created(this.upstream.name, ids, params.message, who);
       yield event;
     }
   }

@@ -35,6 +35,7 @@ import {
   skillOf,
   toolMessage,
   toolsForCard,
+  type AgentToolArgs,
 } from '../bridge/a2a-to-mcp.js';
 import { BridgedTasks } from '../bridge/a2a-tasks.js';
 import { A2AError } from '@a2a-js/sdk/errors';
@@ -196,7 +197,7 @@ export class A2aUpstream implements Backend {
         () => client.sendMessage(request, { signal: AbortSignal.timeout(this.spec.timeoutMs) }),
         'SendMessage',
       );
-      if (who) await this.recordOwner(answer, who);
+      if (who) await this.recordOwner(answer, args, who);
       return { result: this.tasks.created(answer, (params.task as JsonObject).ttl) };
     }
     const meta = params?._meta as JsonObject | undefined;
@@ -220,17 +221,19 @@ export class A2aUpstream implements Backend {
       // The task the answer names is the caller's, before the caller learns its id.
       const meta = 'result' in outcome ? (outcome.result._meta as JsonObject | undefined) : undefined;
       const ids = meta?.[META_KEY] as { taskId?: unknown; contextId?: unknown } | undefined;
-      if (who && typeof ids?.taskId === 'string')
-        await this.owners.record(this.name, ids.taskId, String(ids.contextId ?? ''), who);
+      if (who && typeof ids?.taskId === 'string') {
+        const task = { taskId: ids.taskId, contextId: String(ids.contextId ?? '') };
+        await this.owners.created(this.name, task, args, who);
+      }
       return outcome;
     } finally {
       this.calls--;
     }
   }
 
-  private async recordOwner(answer: Message | Task, who: Principal): Promise<void> {
+  private recordOwner(answer: Message | Task, args: AgentToolArgs, who: Principal): Promise<void> {
     const taskId = 'role' in answer ? answer.taskId : answer.id;
-    if (taskId) await this.owners.record(this.name, taskId, answer.contextId, who);
+    return this.owners.created(this.name, { taskId, contextId: answer.contextId }, args, who);
   }
 
   private async taskCall(

@@ -204,7 +204,11 @@ export class GatewayCore implements Core, UpstreamHooks {
         { file: this.admin.file },
         'the admin token file is readable by other users: chmod 600 it',
       );
-    this.taskOwners = new TaskOwnership(this.store.a2a.owners, () => this.config.auth.admins);
+    this.taskOwners = new TaskOwnership(this.store.a2a.owners, {
+      admins: () => this.config.auth.admins,
+      shared: this.store.kind === 'postgres',
+      log: this.log,
+    });
     this.auth = new Authenticator(
       () => this.config,
       this.store.apiKeys,
@@ -626,6 +630,7 @@ export class GatewayCore implements Core, UpstreamHooks {
     await this.events?.flush();
     // After the upstreams: the last calls' records are queued by now.
     await this.ledger?.close();
+    await this.taskOwners?.close();
     await this.store?.close();
     await this.tracing?.shutdown().catch(() => {});
   }
