@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { TaskState, type StreamResponse, type TaskPushNotificationConfig } from '@a2a-js/sdk';
 import type { PushNotificationStore, ServerCallContext } from '@a2a-js/sdk/server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startHookListener, type HookListener } from '../../test/support/hook-listener.js';
 import type { ResolveHost } from '../policy/egress.js';
 import { isInternalAddress } from '../policy/network.js';
 import { createLogger } from '../telemetry/logger.js';
@@ -120,9 +119,8 @@ describe('push URL guard (SSRF)', () => {
 });
 
 describe('push delivery', () => {
-  let listener: Server;
+  let hook: HookListener;
   let port: number;
-  let requests = 0;
   let text = '';
   const stream = new PassThrough();
   stream.on('data', (d: Buffer) => (text += d.toString()));
@@ -154,16 +152,12 @@ describe('push delivery', () => {
     () => ({ ...closed, timeoutMs: 2_000, retries: 2, ...o });
 
   beforeAll(async () => {
-    listener = createServer((req, res) => {
-      requests++;
-      res.writeHead(204).end();
-    });
-    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
-    port = (listener.address() as AddressInfo).port;
+    hook = await startHookListener();
+    port = hook.port;
   });
-  afterAll(() => new Promise<void>((r) => listener.close(() => r())));
+  afterAll(() => hook.close());
   beforeEach(() => {
-    requests = 0;
+    hook.reset();
     text = '';
   });
 
@@ -179,7 +173,7 @@ describe('push delivery', () => {
       problem: 'rebind.test resolves to a loopback/private/special-purpose address: 127.0.0.1 (loopback)',
     });
     expect(resolve.calls).toEqual(['rebind.test', 'rebind.test']); // refused once, not retried
-    expect(requests).toBe(0);
+    expect(hook.requests).toBe(0);
   });
 
   it('delivers to a private address only when allowed, resolving through the same resolver', async () => {
@@ -189,7 +183,7 @@ describe('push delivery', () => {
       event,
       {} as ServerCallContext,
     );
-    await expect.poll(() => requests).toBe(1);
+    await expect.poll(() => hook.requests).toBe(1);
     expect(warnings()).toEqual([]);
   });
 
@@ -200,7 +194,7 @@ describe('push delivery', () => {
     await new PushDelivery(storeOf(url), opts, log, resolve).send(event, {} as ServerCallContext);
     await expect.poll(() => warnings().length).toBe(1);
     expect(warnings()[0]!.problem).toBe('push notification host hooks.test is not in a2a.push.allowedHosts');
-    expect(requests).toBe(0);
+    expect(hook.requests).toBe(0);
     expect(resolve.calls).toEqual([]);
   });
 
@@ -214,6 +208,6 @@ describe('push delivery', () => {
     expect(warnings()[0]!.url).toBe(`http://127.0.0.1:${port}/hook`);
     expect(warnings()[0]!.problem).toMatch(/user name or password/);
     expect(text).not.toMatch(/hookuser|hookpw|@|s3cret|frag/);
-    expect(requests).toBe(0);
+    expect(hook.requests).toBe(0);
   });
 });

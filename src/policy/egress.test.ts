@@ -1,8 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { LookupAddress } from 'node:dns';
 import { fetch } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startHookListener, type HookListener } from '../../test/support/hook-listener.js';
 import {
   egressDispatcher,
   guardedLookup,
@@ -35,21 +34,16 @@ async function failure(p: Promise<unknown>): Promise<Error> {
 }
 
 describe('egress: one resolution, checked, is the one connected to', () => {
-  let listener: Server;
+  let hook: HookListener;
   let port: number;
-  let requests = 0;
 
   beforeAll(async () => {
-    listener = createServer((req, res) => {
-      requests++;
-      res.writeHead(204).end();
-    });
-    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
-    port = (listener.address() as AddressInfo).port;
+    hook = await startHookListener();
+    port = hook.port;
   });
-  afterAll(() => new Promise<void>((r) => listener.close(() => r())));
+  afterAll(() => hook.close());
   beforeEach(() => {
-    requests = 0;
+    hook.reset();
   });
 
   it('refuses a host name that resolves to loopback, before any connection', async () => {
@@ -64,7 +58,7 @@ describe('egress: one resolution, checked, is the one connected to', () => {
     const tls = await failure(fetch(`https://hooks.test:${port}/hook`, { method: 'POST', dispatcher }));
     expect(tls).toBeInstanceOf(InternalAddressError);
     expect(resolve.calls).toEqual(['hooks.test', 'hooks.test']);
-    expect(requests).toBe(0);
+    expect(hook.requests).toBe(0);
     await dispatcher.close();
   });
 
@@ -83,7 +77,7 @@ describe('egress: one resolution, checked, is the one connected to', () => {
       expect(err, host).toBeInstanceOf(InternalAddressError);
     }
     expect(resolve.calls).toEqual([]);
-    expect(requests).toBe(0);
+    expect(hook.requests).toBe(0);
     await dispatcher.close();
   });
 
@@ -103,7 +97,7 @@ describe('egress: one resolution, checked, is the one connected to', () => {
     // hooks.test is unknown to the system resolver: the connection can only come from this answer.
     const res = await fetch(`http://hooks.test:${port}/hook`, { method: 'POST', dispatcher });
     expect(res.status).toBe(204);
-    expect(requests).toBe(1);
+    expect(hook.requests).toBe(1);
     expect(resolve.calls).toEqual(['hooks.test']);
     await dispatcher.close();
   });

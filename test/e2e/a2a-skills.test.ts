@@ -5,9 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKey } from '../../src/policy/keys.js';
 import { startA2aAgent, type A2aAgentFixture } from '../support/a2a-agent.js';
-import { connect, startGateway, type TestGateway } from '../support/gateway.js';
+import { apiKeysFor, connect, startGateway, type TestGateway } from '../support/gateway.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -37,8 +36,7 @@ describe('skills: policy rules', () => {
       upstreams: [{ name: 'travel', a2a: { url: agent.url } }],
     });
     base = gw.url.replace(/\/mcp$/, '');
-    alice = (await createKey(gw.gateway.core.store.apiKeys, { principal: 'alice' })).key;
-    bob = (await createKey(gw.gateway.core.store.apiKeys, { principal: 'bob' })).key;
+    ({ alice, bob } = (await apiKeysFor(gw, 'alice', 'bob')) as { alice: string; bob: string });
   }, 60_000);
   afterAll(async () => {
     await gw?.stop();

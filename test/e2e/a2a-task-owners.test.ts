@@ -10,9 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { createKey } from '../../src/policy/keys.js';
 import { startA2aAgent, type A2aAgentFixture } from '../support/a2a-agent.js';
-import { connect, startGateway, TEST_ADMIN_TOKEN, type TestGateway } from '../support/gateway.js';
+import { apiKeysFor, connect, startGateway, TEST_ADMIN_TOKEN, type TestGateway } from '../support/gateway.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -37,8 +36,7 @@ describe('A2A proxy: tasks belong to the principal that created them', () => {
     store = `sqlite:${join(mkdtempSync(join(tmpdir(), 'swy-owners-')), 'db.sqlite')}`;
     gw = await startGateway(config());
     base = gw.url.replace(/\/mcp$/, '');
-    alice = (await createKey(gw.gateway.core.store.apiKeys, { principal: 'alice' })).key;
-    bob = (await createKey(gw.gateway.core.store.apiKeys, { principal: 'bob' })).key;
+    ({ alice, bob } = (await apiKeysFor(gw, 'alice', 'bob')) as { alice: string; bob: string });
   }, 60_000);
   afterAll(async () => {
     await gw?.stop();

@@ -71,3 +71,12 @@ export function adminFetch(gw: TestGateway, path: string, init: RequestInit = {}
     },
   });
 }
+
+/** An API key for each principal, created in the gateway's store (the keys, by principal). */
+export async function apiKeysFor(gw: TestGateway, ...principals: string[]): Promise<Record<string, string>> {
+  const { createKey } = await import('../../src/policy/keys.js');
+  const out: Record<string, string> = {};
+  for (const principal of principals)
+    out[principal] = (await createKey(gw.gateway.core.store.apiKeys, { principal })).key;
+  return out;
+}
