@@ -31,7 +31,7 @@ import {
 } from '@a2a-js/sdk/server';
 import { agentCardHandler, jsonRpcHandler, restHandler } from '@a2a-js/sdk/server/express';
 import { legacyAgentCardRouter } from '@a2a-js/sdk/compat/v0_3/server/express';
-import { RequestMalformedError } from '@a2a-js/sdk/errors';
+import { A2A_ERROR_CODE, RequestMalformedError, toRestErrorBody } from '@a2a-js/sdk/errors';
 import express from 'express';
 import type { RequestBody } from '../http/body.js';
 import type { Config } from '../config/schema.js';
@@ -48,6 +48,7 @@ import { globs } from '../gateway/globs.js';
 import { A2A_RPC_METHODS, OTHER } from '../telemetry/labels.js';
 import { gatewayInterfaces, rewriteCard } from './card.js';
 import { overriding } from './override.js';
+import { paramsProblem, restBodyProblem } from './params.js';
 import { proxyHandler } from './proxy.js';
 import { guardedPushStore, PushDelivery } from './push.js';
 import type { A2aUpstream } from './upstream.js';
@@ -264,7 +265,7 @@ export class A2aFront {
         return sendError(res, err, jsonRpc);
       }
     }
-    if (!this.readJson(req, res, jsonRpc, body)) return;
+    if (!this.readJson(req, res, jsonRpc, body, sub)) return;
     const parsed = (req as IncomingMessage & { body?: unknown }).body;
     if (jsonRpc) rec.method = rpcOperation((parsed as { method?: unknown } | undefined)?.method);
     if (principal) {
@@ -311,6 +312,7 @@ export class A2aFront {
     res: ServerResponse,
     jsonRpc: boolean,
     body: RequestBody | undefined,
+    sub: string,
   ): boolean {
     if (!body || body.empty) return true;
     // A body not declared as JSON could come from a web page's "simple" cross-site request.
@@ -320,13 +322,33 @@ export class A2aFront {
       sendError(res, new GatewayError('SWY_UNSUPPORTED_MEDIA_TYPE', { expected }), jsonRpc);
       return false;
     }
+    let parsed: unknown;
     try {
-      (req as IncomingMessage & { body?: unknown }).body = body.json();
-      return true;
+      parsed = body.json();
     } catch (err) {
       sendError(res, err, jsonRpc);
       return false;
     }
+    // The params' shape, before the SDK decodes them (params.ts).
+    const rpc =
+      jsonRpc && parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
+    const problem = jsonRpc
+      ? rpc && paramsProblem(rpc.method, rpc.params)
+      : restBodyProblem(req.method ?? '', sub, parsed);
+    if (problem) {
+      const message = `Invalid params: ${problem}`;
+      if (rpc) {
+        const rid = typeof rpc.id === 'string' || typeof rpc.id === 'number' ? rpc.id : null;
+        sendJson(res, 200, {
+          jsonrpc: '2.0',
+          id: rid,
+          error: { code: A2A_ERROR_CODE.INVALID_PARAMS, message },
+        });
+      } else sendJson(res, 400, toRestErrorBody(new RequestMalformedError(message), 400));
+      return false;
+    }
+    (req as IncomingMessage & { body?: unknown }).body = parsed;
+    return true;
   }
 
   /** A request the listener's guards refused (Host, Origin, path, body), in its binding's shape. */

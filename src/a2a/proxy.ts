@@ -33,7 +33,8 @@ import {
   type RequestOptions,
 } from '@a2a-js/sdk/client';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
-import { TaskNotFoundError } from '@a2a-js/sdk/errors';
+import { A2AError, InvalidAgentResponseError, TaskNotFoundError } from '@a2a-js/sdk/errors';
+import { GatewayError } from '../gateway/errors.js';
 import type { Principal } from '../policy/principal.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { TaskOwnership } from './ownership.js';
@@ -91,12 +92,35 @@ class ProxyHandler implements A2ARequestHandler {
     try {
       yield* stream;
     } catch (err) {
-      this.log.warn(
-        { upstream: this.upstream.name, op, problem: (err as Error).message },
-        'A2A upstream stream failed',
-      );
-      throw err;
+      throw this.failure(op, err);
     }
+  }
+
+  private async call<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw this.failure(op, err);
+    }
+  }
+
+  /**
+   * The agent's own A2A errors (TaskNotFound …) pass on as they came. Anything else — it is
+   * unavailable, unreachable, or answered with HTTP errors or garbage — is the agent's failure
+   * (InvalidAgentResponse, naming it), without what it sent: that stays in the log.
+   */
+  private failure(op: string, err: unknown): unknown {
+    if (err instanceof A2AError) return err;
+    const message = err instanceof Error ? err.message : String(err);
+    this.log.warn({ upstream: this.upstream.name, op, problem: message }, 'A2A upstream failed');
+    const status = /Status: (\d{3})|stream for \w+: (\d{3})/.exec(message);
+    const detail =
+      err instanceof GatewayError
+        ? err.message
+        : status
+          ? `it answered HTTP ${status[1] ?? status[2]}`
+          : 'it could not be reached or sent something that is not A2A';
+    return new InvalidAgentResponseError(`${op} on agent "${this.upstream.name}" failed: ${detail}`);
   }
 
   private get transport() {
@@ -119,20 +143,26 @@ class ProxyHandler implements A2ARequestHandler {
   }
 
   async getAuthenticatedExtendedAgentCard(params: GetExtendedAgentCardRequest, ctx: ServerCallContext) {
-    const card = await this.transport.getExtendedAgentCard(params, this.options(ctx));
+    const card = await this.call('GetExtendedAgentCard', () =>
+      this.transport.getExtendedAgentCard(params, this.options(ctx)),
+    );
     return this.present(card);
   }
 
   async sendMessage(params: SendMessageRequest, ctx: ServerCallContext) {
     const who = await this.admitMessage(params, ctx);
-    const answer = await this.transport.sendMessage(params, this.options(ctx));
+    const answer = await this.call('SendMessage', () =>
+      this.transport.sendMessage(params, this.options(ctx)),
+    );
     await this.recordAnswer(answer, params, who);
     return answer;
   }
 
   async *sendMessageStream(params: SendMessageRequest, ctx: ServerCallContext) {
     const who = await this.admitMessage(params, ctx);
-    const stream = this.transport.sendMessageStream(params, this.options(ctx));
+    const stream = await this.call('SendStreamingMessage', () =>
+      Promise.resolve(this.transport.sendMessageStream(params, this.options(ctx))),
+    );
     for await (const event of this.relay(stream, 'SendStreamingMessage')) {
       const ids = idsOf(event);
       if (ids) await this.owners.created(this.upstream.name, ids, params.message, who);
@@ -142,12 +172,12 @@ class ProxyHandler implements A2ARequestHandler {
 
   async getTask(params: GetTaskRequest, ctx: ServerCallContext) {
     await this.ownTask(params.id, ctx);
-    return this.transport.getTask(params, this.options(ctx));
+    return this.call('GetTask', () => this.transport.getTask(params, this.options(ctx)));
   }
 
   /** The upstream's page, less the tasks of other principals (the page may come back shorter). */
   async listTasks(params: ListTasksRequest, ctx: ServerCallContext) {
-    const page = await this.transport.listTasks(params, this.options(ctx));
+    const page = await this.call('ListTasks', () => this.transport.listTasks(params, this.options(ctx)));
     const tasks = await this.owners.visible(this.upstream.name, page.tasks, (t) => t.id, principalOf(ctx));
     if (tasks.length === page.tasks.length) return page;
     // The upstream's total counts everyone's tasks: the caller learns only what it may see.
@@ -156,17 +186,21 @@ class ProxyHandler implements A2ARequestHandler {
 
   async cancelTask(params: CancelTaskRequest, ctx: ServerCallContext) {
     await this.ownTask(params.id, ctx);
-    return this.transport.cancelTask(params, this.options(ctx));
+    return this.call('CancelTask', () => this.transport.cancelTask(params, this.options(ctx)));
   }
 
   async createTaskPushNotificationConfig(params: TaskPushNotificationConfig, ctx: ServerCallContext) {
     await this.ownTask(params.taskId, ctx);
-    return this.transport.createTaskPushNotificationConfig(params, this.options(ctx));
+    return this.call('CreateTaskPushNotificationConfig', () =>
+      this.transport.createTaskPushNotificationConfig(params, this.options(ctx)),
+    );
   }
 
   async getTaskPushNotificationConfig(params: GetTaskPushNotificationConfigRequest, ctx: ServerCallContext) {
     await this.ownTask(params.taskId, ctx);
-    return this.transport.getTaskPushNotificationConfig(params, this.options(ctx));
+    return this.call('GetTaskPushNotificationConfig', () =>
+      this.transport.getTaskPushNotificationConfig(params, this.options(ctx)),
+    );
   }
 
   async listTaskPushNotificationConfigs(
@@ -174,7 +208,9 @@ class ProxyHandler implements A2ARequestHandler {
     ctx: ServerCallContext,
   ) {
     await this.ownTask(params.taskId, ctx);
-    return this.transport.listTaskPushNotificationConfig(params, this.options(ctx));
+    return this.call('ListTaskPushNotificationConfigs', () =>
+      this.transport.listTaskPushNotificationConfig(params, this.options(ctx)),
+    );
   }
 
   async deleteTaskPushNotificationConfig(
@@ -182,12 +218,17 @@ class ProxyHandler implements A2ARequestHandler {
     ctx: ServerCallContext,
   ) {
     await this.ownTask(params.taskId, ctx);
-    return this.transport.deleteTaskPushNotificationConfig(params, this.options(ctx));
+    return this.call('DeleteTaskPushNotificationConfig', () =>
+      this.transport.deleteTaskPushNotificationConfig(params, this.options(ctx)),
+    );
   }
 
   async *resubscribe(params: SubscribeToTaskRequest, ctx: ServerCallContext) {
     await this.ownTask(params.id, ctx);
-    yield* this.relay(this.transport.resubscribeTask(params, this.options(ctx)), 'SubscribeToTask');
+    const stream = await this.call('SubscribeToTask', () =>
+      Promise.resolve(this.transport.resubscribeTask(params, this.options(ctx))),
+    );
+    yield* this.relay(stream, 'SubscribeToTask');
   }
 }
 
