@@ -35,7 +35,7 @@ export const NO_COMMAND = '/nonexistent/swy-fuzz-no-such-command';
 
 /** A body that could add an upstream must not run anything nor reach beyond loopback. */
 export function assertSafeAdminBody(path: string, body: string | Buffer | undefined): void {
-  if (body === undefined || !path.startsWith('/admin/upstreams')) return;
+  if (body === undefined || !/^\/admin\/+upstreams/.test(path)) return;
   const text = typeof body === 'string' ? body : body.toString('latin1');
   assertLoopbackOnly(text);
   for (const m of text.matchAll(/"command"\s*:\s*"((?:[^"\\]|\\.)*)"/g))
