@@ -11,7 +11,10 @@
  *   big <n>       a completed task whose artifact is n characters long
  * Any other text is echoed back as a message.
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
@@ -96,6 +99,8 @@ function status(taskId: string, contextId: string, state: TaskState, msg?: strin
 class FixtureExecutor implements AgentExecutor {
   readonly cancelled: string[] = [];
   private readonly stop = new Set<string>();
+  /** Tasks waiting for input (no execution runs for them), with their context. */
+  private readonly waiting = new Map<string, string>();
 
   execute = async (ctx: RequestContext, bus: ExecutionEventBus): Promise<void> => {
     const { taskId, contextId } = ctx;
@@ -139,6 +144,7 @@ class FixtureExecutor implements AgentExecutor {
       );
     // A continuation of a task that asked for input.
     if (ctx.task?.status?.state === TaskState.TASK_STATE_INPUT_REQUIRED) {
+      this.waiting.delete(taskId);
       // A stream starts with the task (A2A §3.1.2), then its updates.
       bus.publish(AgentEvent.task(ctx.task));
       artifact([text(`got: ${words}`)]);
@@ -179,6 +185,7 @@ class FixtureExecutor implements AgentExecutor {
       }
       case 'ask':
         start();
+        this.waiting.set(taskId, contextId);
         bus.publish(
           AgentEvent.statusUpdate(
             status(taskId, contextId, TaskState.TASK_STATE_INPUT_REQUIRED, 'Which city?'),
@@ -202,9 +209,18 @@ class FixtureExecutor implements AgentExecutor {
     bus.finished();
   };
 
-  cancelTask = async (taskId: string): Promise<void> => {
+  cancelTask = async (taskId: string, bus: ExecutionEventBus): Promise<void> => {
     this.cancelled.push(taskId);
     this.stop.add(taskId);
+    // A running task (slow) stops itself; one waiting for input has nothing running: cancel it here.
+    const contextId = this.waiting.get(taskId);
+    if (contextId !== undefined) {
+      this.waiting.delete(taskId);
+      bus.publish(
+        AgentEvent.statusUpdate(status(taskId, contextId, TaskState.TASK_STATE_CANCELED, 'stopped')),
+      );
+      bus.finished();
+    }
     await Promise.resolve();
   };
 }
@@ -367,4 +383,35 @@ export async function startA2aAgent(opts: A2aAgentOptions = {}): Promise<A2aAgen
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * The same agent in a child process, for tests that must not share a process with it (fuzzing:
+ * its SDK logs every refused request on stderr, which is dropped here).
+ */
+export async function spawnA2aAgent(): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = /^listening (\S+)/.exec(line);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`the A2A agent exited with ${code}`)));
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--serve')) {
+  const agent = await startA2aAgent();
+  process.stdout.write(`listening ${agent.url}\n`);
 }

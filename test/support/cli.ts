@@ -41,8 +41,12 @@ export function startServe(
     cwd: opts.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // The last megabyte: enough to explain a failure, bounded for long runs (fuzzing).
   let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+    if (stderr.length > 2_097_152) stderr = stderr.slice(-1_048_576);
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -52,4 +56,87 @@ export function startServe(
     });
     child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
   });
+}
+
+/**
+ * A `switchyard serve` child watched for the ways it can fail under fuzzing: an exit (a crash, an
+ * unhandled rejection) and alarming lines on stderr. Started (and started again, after a crash,
+ * on the same config, so that one crash does not end a run) until /readyz says ready. stderr is
+ * kept bounded (its tail); alarming lines go to whoever watches.
+ */
+export class ServeProcess {
+  /** Every exit that was not asked for, with the stderr that came before it. */
+  readonly exits: { code: number | null; signal: string | null; stderr: string }[] = [];
+  private readonly watchers = new Set<(line: string) => void>();
+  private child!: ChildProcess;
+  private tail = '';
+  private stopping = false;
+  base = '';
+
+  private constructor(
+    private readonly configFile: string,
+    private readonly alarm: (line: string) => boolean,
+  ) {}
+
+  static async start(
+    configFile: string,
+    alarm = (line: string) => /unhandled|uncaught/i.test(line),
+  ): Promise<ServeProcess> {
+    const p = new ServeProcess(configFile, alarm);
+    await p.launch();
+    return p;
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  private async launch(): Promise<void> {
+    const { child, url } = await startServe(['--config', this.configFile]);
+    this.child = child;
+    this.base = url.replace(/\/mcp$/, '');
+    let partial = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      const text = d.toString('utf8');
+      this.tail = (this.tail + text).slice(-16_384);
+      const lines = (partial + text).split('\n');
+      partial = lines.pop()!.slice(0, 100_000);
+      for (const line of lines) if (this.alarm(line)) for (const w of this.watchers) w(line);
+    });
+    child.once('exit', (code, signal) => {
+      if (!this.stopping) this.exits.push({ code, signal, stderr: this.tail });
+    });
+    // Ready: upstreams started, agent cards fetched (bounded; a gateway that never gets there is
+    // still there to be asked).
+    for (const end = Date.now() + 30_000; this.alive && Date.now() < end;) {
+      const status = await fetch(`${this.base}/readyz`).then(
+        (r) => r.status,
+        () => 0,
+      );
+      if (status === 200) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Call `fn` with each alarming stderr line from now on; returns the way to stop. */
+  watch(fn: (line: string) => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
+  }
+
+  /** Start it again after an exit. */
+  async restart(): Promise<void> {
+    if (this.alive) await this.stop();
+    this.stopping = false;
+    this.tail = '';
+    await this.launch();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (!this.alive) return;
+    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
+    this.child.kill('SIGTERM');
+    await exited;
+  }
 }

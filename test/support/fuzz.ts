@@ -178,3 +178,261 @@ export function fuzzText(g: Gen): { text: string; kind: 'valid' | 'mutated' | 't
   const full = JSON.stringify(msg);
   return { text: full.slice(0, 1 + g.int(full.length - 1)), kind: 'truncated' };
 }
+
+// ---- building blocks shared by the HTTP surface fuzzers (A2A, admin) ---------------------------
+
+/** Strings that have tripped parsers, loggers, path handling and terminals before. */
+export const ODD_STRINGS = [
+  '',
+  ' ',
+  'a',
+  'nope',
+  '\u0000',
+  '\u0000\u0001\u001f\u007f',
+  '\ud800',
+  '\udfff\ud800',
+  'ｅｃｈｏ',
+  '🙂'.repeat(40),
+  'e\u0301\u0301\u0301\u0301',
+  '\u202egnp.exe',
+  '\u200b\u200d\ufeff',
+  '%',
+  '%E0%A4%A',
+  '%00',
+  '../../etc/passwd',
+  '..\\..\\windows',
+  '__proto__',
+  'constructor',
+  'toString',
+  '${HOME}',
+  '{{7*7}}',
+  "'; drop table tasks; --",
+  '<script>alert(1)</script>',
+  '\r\nX-Injected: 1',
+  'a/b',
+  'a:b',
+  '*',
+  '?',
+  '#',
+  'x'.repeat(300),
+] as const;
+
+/** An odd string; now and then a long one (64 KB to 1.1 MB, past the usual part and field limits). */
+export function oddString(g: Gen): string {
+  if (g.rand() < 0.005) return 'x'.repeat(g.pick([65_536, 262_144, 1_048_577, 1_153_434]));
+  if (g.rand() < 0.2) return Array.from({ length: 1 + g.int(6) }, () => g.pick(ODD_STRINGS)).join('');
+  return g.pick(ODD_STRINGS);
+}
+
+/** Any JSON value (small; nesting at most a few levels). */
+export function anyValue(g: Gen): unknown {
+  return value(g);
+}
+
+const DEEP_MARK = '\ue000deep:';
+
+/**
+ * A placeholder for JSON nested `levels` deep. Put it anywhere in a value, then serialize with
+ * `toJson`: JSON.stringify itself cannot build 100,000 levels (it recurses), so the nesting is
+ * spliced in as text.
+ */
+export function deepMark(levels: number, shape: 'array' | 'object' | 'mixed'): string {
+  return `${DEEP_MARK}${levels}:${shape}`;
+}
+
+/**
+ * 1,000 to 100,000 levels for the i-th deep input: log-uniform, stratified. The range is cut into
+ * 64 cells (7.5 % apart) visited in a scrambled order, with a random depth inside each, so that
+ * every narrow band of depths is tried again and again. Bands matter: too shallow and every
+ * recursive step copes, too deep and the first one fails cleanly; a crash hides where some steps
+ * pass the value on to one that does not (at the time of writing, 2,850 to 3,200 nested arrays).
+ */
+export function deepLevels(g: Gen, i: number): number {
+  const cell = (i * 37) % 64; // 37 is prime to 64: a permutation of the cells
+  return Math.round(1000 * Math.pow(100, (cell + g.rand()) / 64));
+}
+
+export type DeepShape = 'array' | 'object' | 'mixed';
+
+/** Arrays half the time (the least stack per level), objects and a mix of both otherwise. */
+export function deepShape(g: Gen): DeepShape {
+  return g.rand() < 0.5 ? 'array' : g.pick(['object', 'mixed'] as const);
+}
+
+export function nestedJson(levels: number, shape: 'array' | 'object' | 'mixed'): string {
+  if (shape === 'array') return `${'['.repeat(levels)}1${']'.repeat(levels)}`;
+  if (shape === 'object') return `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+  const open: string[] = [];
+  const close: string[] = [];
+  for (let i = 0; i < levels; i++) {
+    open.push(i % 2 ? '[' : '{"k":');
+    close.push(i % 2 ? ']' : '}');
+  }
+  return `${open.join('')}1${close.reverse().join('')}`;
+}
+
+/** JSON.stringify, with every deepMark replaced by the nesting it stands for. */
+export function toJson(v: unknown): string {
+  const text = JSON.stringify(v) ?? 'null';
+  if (!text.includes(DEEP_MARK)) return text;
+  return text.replace(/"\ue000deep:(\d+):(\w+)"/g, (_m, n: string, shape: 'array' | 'object' | 'mixed') =>
+    nestedJson(Number(n), shape),
+  );
+}
+
+/** The first part of a text: a body cut off mid-way. */
+export function truncate(g: Gen, text: string): string {
+  return text.slice(0, g.int(Math.max(1, text.length - 1)));
+}
+
+/** encodeURIComponent, except that a lone surrogate (which it refuses) becomes U+FFFD. */
+export function encode(s: string): string {
+  return encodeURIComponent(
+    s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'),
+  );
+}
+
+/** Percent escapes that do not decode (cut short, not hex, overlong or surrogate UTF-8). */
+export const BAD_ESCAPES = ['%', '%E0%A4%A', '%ZZ', '%C0%AF', '%ED%A0%80', '%FF', '%E0%A4', '%%', '%u0041'];
+
+/** Does some part of this path not percent-decode? */
+export function undecodable(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** A path segment: a usual one, an odd string percent-encoded, or one with a broken escape. */
+export function segment(g: Gen, usual: readonly string[]): string {
+  const r = g.rand();
+  if (r < 0.7) return encode(g.pick(usual));
+  if (r < 0.85) return encode(oddString(g).slice(0, 2000));
+  const s = encode(g.pick(usual));
+  const at = g.int(s.length + 1);
+  return s.slice(0, at) + g.pick(BAD_ESCAPES) + s.slice(at);
+}
+
+/** Every path to a value inside a JSON value (objects and arrays), for the mutators below. */
+function paths(v: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []) {
+  if (v && typeof v === 'object') {
+    for (const [k, child] of Object.entries(v)) {
+      const p = [...prefix, Array.isArray(v) ? Number(k) : k];
+      out.push(p);
+      if (out.length < 200) paths(child, p, out);
+    }
+  }
+  return out;
+}
+
+type Container = Record<string | number, unknown> & unknown[];
+
+function setAt(
+  root: unknown,
+  path: (string | number)[],
+  fn: (parent: Container, key: string | number) => void,
+) {
+  let at = root as Container;
+  for (const k of path.slice(0, -1)) at = at[k as number] as Container;
+  fn(at, path.at(-1)!);
+}
+
+/** A value of another type than `v`. */
+function otherType(g: Gen, v: unknown): unknown {
+  const options: unknown[] = [
+    null,
+    true,
+    0,
+    -1,
+    1.5,
+    1e308,
+    Number.MAX_SAFE_INTEGER + 2,
+    '',
+    'x',
+    [],
+    [1, 'a'],
+    {},
+    { a: 1 },
+  ];
+  let out = g.pick(options);
+  for (let i = 0; i < 3 && typeof out === typeof v && Array.isArray(out) === Array.isArray(v); i++)
+    out = g.pick(options);
+  return out;
+}
+
+export const VALUE_MUTATIONS = [
+  'wrong-type',
+  'missing',
+  'huge',
+  'unicode',
+  'extra',
+  'nested',
+  'proto',
+] as const;
+export type ValueMutation = (typeof VALUE_MUTATIONS)[number];
+
+/**
+ * Mutate a JSON value in place at one random path: a wrong type, a missing field, a huge or odd
+ * string, an unknown key, 10–300 levels of nesting, or `__proto__` keys. Returns the mutation.
+ */
+export function mutateValue(g: Gen, root: Record<string, unknown>, kind?: ValueMutation): ValueMutation {
+  const all = paths(root);
+  const m = kind ?? g.pick(VALUE_MUTATIONS);
+  const path = all.length ? g.pick(all) : undefined;
+  if (!path) {
+    root[g.pick(['x', '__proto__', 'constructor'])] = anyValue(g);
+    return m;
+  }
+  setAt(root, path, (parent, key) => {
+    switch (m) {
+      case 'wrong-type':
+        parent[key] = otherType(g, parent[key]);
+        break;
+      case 'missing':
+        if (Array.isArray(parent)) parent.splice(Number(key), 1);
+        else delete parent[key];
+        break;
+      case 'huge':
+        // Mostly tens of kilobytes; one in ten past the 1 MB part limit.
+        parent[key] =
+          g.rand() < 0.2
+            ? Array(5000).fill(1)
+            : 'x'.repeat(g.rand() < 0.1 ? 1_048_577 : 16_384 * (1 + g.int(8)));
+        break;
+      case 'unicode':
+        parent[key] = oddString(g);
+        break;
+      case 'extra':
+        if (parent[key] && typeof parent[key] === 'object' && !Array.isArray(parent[key]))
+          (parent[key] as Container)[g.pick(['extra', 'kind', 'type', 'id', '$case', 'tenant'])] =
+            anyValue(g);
+        else parent[key] = { [g.pick(['value', 'text', 'data'])]: parent[key] };
+        break;
+      case 'nested': {
+        let v: unknown = parent[key] ?? 1;
+        for (let i = 10 + g.int(290); i > 0; i--) v = g.rand() < 0.5 ? [v] : { a: v };
+        parent[key] = v;
+        break;
+      }
+      case 'proto':
+        parent[key] = JSON.parse('{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}}}');
+        break;
+    }
+  });
+  return m;
+}
+
+/**
+ * A UTF-8 body with bytes that are not UTF-8 spliced into it, at the start of a JSON string (so
+ * that a URL inside keeps its host, and the fuzzer's loopback check still holds).
+ */
+export function badUtf8(g: Gen, text: string): Buffer {
+  const quotes: number[] = [];
+  for (let i = text.indexOf('"'); i !== -1 && quotes.length < 500; i = text.indexOf('"', i + 1))
+    quotes.push(i + 1);
+  const at = quotes.length ? g.pick(quotes) : g.int(text.length + 1);
+  const junk = Buffer.from(g.pick([[0xc0], [0xff, 0xfe], [0xed, 0xa0, 0x80], [0xe0, 0xa4], [0x80]]));
+  return Buffer.concat([Buffer.from(text.slice(0, at)), junk, Buffer.from(text.slice(at))]);
+}
