@@ -117,9 +117,11 @@ class ProxyHandler implements A2ARequestHandler {
     const detail =
       err instanceof GatewayError
         ? err.message
-        : status
-          ? `it answered HTTP ${status[1] ?? status[2]}`
-          : 'it could not be reached or sent something that is not A2A';
+        : err instanceof Error && err.name === 'TimeoutError'
+          ? `it did not answer within ${this.upstream.spec.timeoutMs} ms (timeoutMs)`
+          : status
+            ? `it answered HTTP ${status[1] ?? status[2]}`
+            : 'it could not be reached or sent something that is not A2A';
     return new InvalidAgentResponseError(`${op} on agent "${this.upstream.name}" failed: ${detail}`);
   }
 
@@ -131,11 +133,16 @@ class ProxyHandler implements A2ARequestHandler {
    * The version header the upstream's interface speaks (the SDK client adds it above the
    * transport, which we call directly), and the extensions the client asked for.
    */
-  private options(ctx: ServerCallContext): RequestOptions {
+  private options(ctx: ServerCallContext, timed = true): RequestOptions {
     const ext = ctx.requestedExtensions;
     const updates = [withA2AVersion(this.transport.protocolVersion)];
     if (ext && ext.length) updates.push(withA2AExtensions(...ext));
-    return { serviceParameters: ServiceParameters.create(...updates) };
+    // The upstream's timeoutMs bounds each answer; a stream may run as long as the agent works.
+    const { timeoutMs } = this.upstream.spec;
+    return {
+      serviceParameters: ServiceParameters.create(...updates),
+      ...(timed && timeoutMs > 0 ? { signal: AbortSignal.timeout(timeoutMs) } : {}),
+    };
   }
 
   getAgentCard(): Promise<AgentCard> {
@@ -161,7 +168,7 @@ class ProxyHandler implements A2ARequestHandler {
   async *sendMessageStream(params: SendMessageRequest, ctx: ServerCallContext) {
     const who = await this.admitMessage(params, ctx);
     const stream = await this.call('SendStreamingMessage', () =>
-      Promise.resolve(this.transport.sendMessageStream(params, this.options(ctx))),
+      Promise.resolve(this.transport.sendMessageStream(params, this.options(ctx, false))),
     );
     for await (const event of this.relay(stream, 'SendStreamingMessage')) {
       const ids = idsOf(event);
@@ -226,7 +233,7 @@ class ProxyHandler implements A2ARequestHandler {
   async *resubscribe(params: SubscribeToTaskRequest, ctx: ServerCallContext) {
     await this.ownTask(params.id, ctx);
     const stream = await this.call('SubscribeToTask', () =>
-      Promise.resolve(this.transport.resubscribeTask(params, this.options(ctx))),
+      Promise.resolve(this.transport.resubscribeTask(params, this.options(ctx, false))),
     );
     yield* this.relay(stream, 'SubscribeToTask');
   }

@@ -839,9 +839,13 @@ export const AuthSchema = z
   })
   .describe('Authentication (docs/security.md).');
 
+/** Bounded: every policy decision matches against them. */
+const glob = z.string().min(1).max(512);
+
 const globs = (what: string) =>
   z
-    .array(z.string().min(1))
+    .array(glob)
+    .max(512)
     .optional()
     .describe(`${what} (globs: \`*\` any run of characters, \`?\` one; case-insensitive).`);
 
@@ -863,7 +867,8 @@ export const PolicySchema = z
     resources: globs('Resource URIs'),
     agents: globs('A2A agents'),
     skills: z
-      .array(z.string().min(1))
+      .array(glob)
+      .max(512)
       .optional()
       .describe(
         'A2A skills (globs): the skill a message names in its metadata (`skill` or `skillId`), and ' +

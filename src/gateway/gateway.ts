@@ -34,7 +34,7 @@ import {
   type Config,
   type UpstreamConfig,
 } from '../config/schema.js';
-import { ConfigError, validateUpstream } from '../config/load.js';
+import { ConfigError, formatPath, validateUpstream } from '../config/load.js';
 import { Affinity, type Caller } from '../mcp/federation/affinity.js';
 import { buildCatalog, type Catalog } from '../mcp/federation/catalog.js';
 import { LocalHandlers } from '../mcp/federation/local.js';
@@ -490,6 +490,12 @@ export class GatewayCore implements Core, UpstreamHooks {
     });
     if (!inserted)
       throw new GatewayError('SWY_UPSTREAM_EXISTS', { upstream: spec.name, where: 'in the store' });
+    if (!spec.enabled) {
+      // Kept, not started (as `enabled: false` in the config file).
+      const transport = 'command' in spec.mcp ? 'stdio' : spec.mcp.transport;
+      const none = { tools: 0, prompts: 0, resources: 0, resourceTemplates: 0, inFlight: 0 };
+      return { name: spec.name, origin: 'admin', transport, state: 'disabled', ...none };
+    }
     const u = this.createUpstream(spec, 'admin');
     this.upstreams.set(spec.name, u);
     await u.start();
@@ -501,7 +507,7 @@ export class GatewayCore implements Core, UpstreamHooks {
     const parsed = PolicySchema.safeParse(input);
     if (!parsed.success) {
       const detail = parsed.error.issues
-        .map((i) => `${i.path.join('.') || '(rule)'}: ${i.message}`)
+        .map((i) => `${formatPath(i.path as (string | number)[]) || '(rule)'}: ${i.message}`)
         .join('; ');
       throw new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail });
     }

@@ -330,6 +330,8 @@ function readJson(request: AdminRequest): unknown {
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
+/** The latest time a Date can hold (ECMA-262 §21.4.1.22). */
+const MAX_TIME = 8.64e15;
 
 function keySpec(input: unknown): { principal: string; groups: string[]; expiresAt: number | null } {
   const o = (input ?? {}) as Record<string, unknown>;
@@ -344,7 +346,9 @@ function keySpec(input: unknown): { principal: string; groups: string[]; expires
   let expiresAt: number | null = null;
   if (o.expiresAt !== undefined && o.expiresAt !== null) {
     expiresAt = typeof o.expiresAt === 'number' ? o.expiresAt : Date.parse(String(o.expiresAt));
-    if (!Number.isFinite(expiresAt)) throw bad('expiresAt: expected an ISO time or epoch milliseconds');
+    // The range a Date can hold: anything else could be stored but never shown again.
+    if (!Number.isFinite(expiresAt) || expiresAt < 0 || expiresAt > MAX_TIME)
+      throw bad('expiresAt: expected an ISO time or epoch milliseconds');
   }
   return { principal: o.principal, groups: groups as string[], expiresAt };
 }

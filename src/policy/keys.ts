@@ -53,9 +53,9 @@ export function describeKey(k: StoredApiKey, now = Date.now()) {
     id: k.id,
     principal: k.principal,
     groups: k.groups,
-    createdAt: new Date(k.createdAt).toISOString(),
-    expiresAt: k.expiresAt === null ? null : new Date(k.expiresAt).toISOString(),
-    revokedAt: k.revokedAt === null ? null : new Date(k.revokedAt).toISOString(),
+    createdAt: iso(k.createdAt),
+    expiresAt: k.expiresAt === null ? null : iso(k.expiresAt),
+    revokedAt: k.revokedAt === null ? null : iso(k.revokedAt),
     status,
   };
 }
@@ -102,4 +102,10 @@ export class ApiKeyVerifier {
     this.cache.set(id, { key, at: now });
     return key;
   }
+}
+
+/** A stored time as ISO text; one out of a Date's range (written before it was checked) as its number. */
+function iso(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
 }

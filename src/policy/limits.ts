@@ -7,7 +7,8 @@
 import type { Config } from '../config/schema.js';
 import { GatewayError } from '../gateway/errors.js';
 import type { Principal } from './principal.js';
-import { globsToRegExp, normalize, type PolicyTarget } from './rules.js';
+import type { GlobMatcher } from '../gateway/globs.js';
+import { normalize, ruleGlobs, type PolicyTarget } from './rules.js';
 
 export interface TakeResult {
   ok: boolean;
@@ -99,7 +100,7 @@ interface CompiledLimit {
   everyone: boolean;
   principals: Set<string>;
   groups: Set<string>;
-  tools?: RegExp;
+  tools?: GlobMatcher;
   capacity: number;
   refillPerMs: number;
   key: 'principal' | 'principal-tool' | 'tool';
@@ -166,7 +167,7 @@ export class RateLimiter {
           everyone: l.principals.includes('*'),
           principals: new Set(l.principals.filter((p) => !p.startsWith('group:'))),
           groups: new Set(l.principals.filter((p) => p.startsWith('group:')).map((p) => p.slice(6))),
-          ...(l.tools ? { tools: globsToRegExp(l.tools) } : {}),
+          ...(l.tools ? { tools: ruleGlobs(l.tools) } : {}),
           capacity: l.burst ?? Math.max(1, Math.floor(l.rate)),
           refillPerMs: l.rate / PERIOD_MS[l.per],
           key: l.key,

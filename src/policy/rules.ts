@@ -8,6 +8,7 @@
  * unprefixed, other case, other Unicode form) reaches a tool a rule denies. Resource URIs are
  * decided on in their canonical form (resource-uri.ts), so no spelling of a path reaches one.
  */
+import { globMatcher, type GlobMatcher } from '../gateway/globs.js';
 import type { PolicyConfig } from '../config/schema.js';
 import type { Principal } from './principal.js';
 import { canonicalResourceGlob, canonicalResourceUri } from './resource-uri.js';
@@ -44,8 +45,8 @@ interface CompiledRule {
   everyone: boolean;
   principals: Set<string>;
   groups: Set<string>;
-  upstreams?: RegExp;
-  kinds?: Partial<Record<TargetKind, RegExp>>;
+  upstreams?: GlobMatcher;
+  kinds?: Partial<Record<TargetKind, GlobMatcher>>;
 }
 
 export const ALLOW_ALL: Decision = Object.freeze({ effect: 'allow', rule: 'no policies' });
@@ -129,12 +130,12 @@ function decidable(target: PolicyTarget): PolicyTarget | undefined {
 }
 
 function compile(p: PolicyConfig, index: number): CompiledRule {
-  const kinds: Partial<Record<TargetKind, RegExp>> = {};
+  const kinds: Partial<Record<TargetKind, GlobMatcher>> = {};
   let anyKind = false;
   for (const [kind, key] of Object.entries(LISTS) as [TargetKind, (typeof LISTS)[TargetKind]][]) {
     const list = p[key];
     if (list) {
-      kinds[kind] = globsToRegExp(kind === 'resource' ? list.map(canonicalResourceGlob) : list);
+      kinds[kind] = ruleGlobs(kind === 'resource' ? list.map(canonicalResourceGlob) : list);
       anyKind = true;
     }
   }
@@ -144,7 +145,7 @@ function compile(p: PolicyConfig, index: number): CompiledRule {
     everyone: p.principals.includes('*'),
     principals: new Set(p.principals.filter((x) => !x.startsWith('group:'))),
     groups: new Set(p.principals.filter((x) => x.startsWith('group:')).map((x) => x.slice(6))),
-    ...(p.upstreams ? { upstreams: globsToRegExp(p.upstreams) } : {}),
+    ...(p.upstreams ? { upstreams: ruleGlobs(p.upstreams) } : {}),
     ...(anyKind ? { kinds } : {}),
   };
 }
@@ -154,12 +155,7 @@ export function normalize(s: string): string {
   return s.normalize('NFKC').toLowerCase();
 }
 
-export function globsToRegExp(globs: readonly string[]): RegExp {
-  const parts = globs.map((g) =>
-    normalize(g)
-      .split('')
-      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-      .join(''),
-  );
-  return new RegExp(`^(?:${parts.join('|')})$`, 's');
+/** Rules' globs, folded as names are (`normalize`), then matched by the one glob matcher. */
+export function ruleGlobs(globs: readonly string[]): GlobMatcher {
+  return globMatcher(globs.map(normalize));
 }

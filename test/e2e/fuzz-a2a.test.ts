@@ -144,15 +144,18 @@ describe('fuzz: the A2A fronts', () => {
   };
 
   /**
-   * The one documented 5xx: the proxied agent's own failure (unreachable, broken, too slow) is the
-   * gateway's 502/504 with an upstream code. Anything else at 5xx, and any internal error, fails.
+   * The one documented 5xx: the proxied agent's own failure (it is down, or answers an HTTP error
+   * or something that is not A2A — its server refuses the largest messages with 413) is
+   * InvalidAgentResponse naming the agent, without what it sent: -32006 on JSON-RPC, and 500 on
+   * HTTP+JSON, as the A2A SDK maps that error. Anything else at 5xx, and any internal error, fails.
    */
   const check = (input: HttpInput, answer: Answer) =>
     judge(
       answer,
       input.path.startsWith('/a2a/travel') &&
-        [502, 504].includes(answer.status) &&
-        /SWY_UPSTREAM_(UNAVAILABLE|FAILED|TIMEOUT)/.test(answer.body),
+        answer.status === 500 &&
+        (answer.body.includes('INVALID_AGENT_RESPONSE') || answer.body.includes('"code":-32006')) &&
+        answer.body.includes('on agent \\"travel\\" failed'),
     );
 
   it(
