@@ -12,8 +12,10 @@
  *               sequential latency and CPU per call; ratio Switchyard/mcp-proxy.
  *   memory      a fresh gateway, then 1,000 idle sessions (initialize + initialized): RSS from
  *               /proc/<pid>/status before and after. mcp-proxy under the same sessions, for reference.
- *   ready       spawn `switchyard serve` (HTTP upstream already up) → first 200 from /readyz,
- *               polled every 10 ms; median of 5.
+ *   ready       spawn `switchyard serve` (HTTP upstream already up, named in
+ *               readiness.requireUpstreams) → first 200 from /readyz, polled every 10 ms; then spawn
+ *               with one more upstream that never answers its handshake → first MCP initialize
+ *               answered; median of 5 each.
  *   a2a         A2A JSON-RPC SendMessage to an A2A SDK agent (bench/a2a-agent.mjs), direct and
  *               through Switchyard's A2A proxy: sequential p50/p99 and throughput with 32 in flight.
  *   agent       a declared agent's run (2 model turns, 1 tool call) against a deterministic model
@@ -59,6 +61,7 @@ import {
 import { topSelfTime } from './profile.mjs';
 import { a2aLatency, a2aThroughput } from './a2a.mjs';
 import { agentOverhead } from './agent.mjs';
+import { McpHttpClient } from './client.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const GATEWAY_CLI = join(ROOT, 'dist/switchyard.mjs');
@@ -129,16 +132,27 @@ const TARGETS = {
 let work; // a temp dir for configs and SQLite files, removed at the end
 let dbSeq = 0;
 
-function gatewayConfigFile(name, { port = 0, upstream, extra = [], upstreamExtra = [] }) {
+function gatewayConfigFile(name, { port = 0, upstream, extra = [], upstreamExtra = [], stuck = false }) {
   const store = join(work, `${name}-${++dbSeq}.db`);
+  const required = upstream === 'stdio' ? 'st' : upstream.startsWith('a2a:') ? 'agent' : 'up';
   const lines = [
     `server: { host: 127.0.0.1, port: ${port} }`,
     `store: ${JSON.stringify(`sqlite:${store}`)}`,
     'log: { level: warn }',
     'reload: { watch: false }',
+    // The gateway serves at once; /readyz waits for the upstream under test, so loads start on it.
+    `readiness: { requireUpstreams: [${required}] }`,
     ...extra,
     'upstreams:',
   ];
+  if (stuck) {
+    // A stdio server that reads its input and never answers its handshake.
+    lines.push(
+      '  - name: stuck',
+      `    mcp: { command: ${JSON.stringify(process.execPath)}, args: ["-e", "process.stdin.resume()"] }`,
+      '    startTimeoutMs: 600000',
+    );
+  }
   if (upstream === 'stdio') {
     lines.push(
       '  - name: st',
@@ -559,7 +573,11 @@ async function measureAgent(results, upstream) {
 
 async function measureReady(results, upstream) {
   const p = PARAMS.ready;
-  section('ready', `spawn → first 200 from /readyz (poll every ${p.pollMs} ms), ${p.repeats} times`);
+  section(
+    'ready',
+    `spawn → first 200 from /readyz (poll every ${p.pollMs} ms), and spawn → first initialize answered ` +
+      `with one more upstream that never answers its handshake; ${p.repeats} times each`,
+  );
   const runs = [];
   for (let i = 0; i < p.repeats; i++) {
     const port = await freePort();
@@ -578,9 +596,34 @@ async function measureReady(results, upstream) {
       await stop(child);
     }
   }
+  const stuckRuns = [];
+  for (let i = 0; i < p.repeats; i++) {
+    const port = await freePort();
+    const config = gatewayConfigFile('ready-stuck', { port, upstream: upstream.url, stuck: true });
+    const t0 = performance.now();
+    const child = spawnNode('switchyard (ready, stuck upstream)', [GATEWAY_CLI, 'serve', '--config', config]);
+    const client = new McpHttpClient(`http://127.0.0.1:${port}/mcp`, { connections: 1 });
+    try {
+      for (;;) {
+        if (child.exitCode !== null) throw new Error('switchyard (ready, stuck upstream) exited');
+        if (performance.now() - t0 > 20_000) throw new Error('no initialize answered within 20 s');
+        const session = await client.openSession().catch(() => undefined);
+        if (session) break;
+        await sleep(p.pollMs);
+      }
+      stuckRuns.push({ firstClientMs: performance.now() - t0 });
+    } finally {
+      await client.close();
+      await stop(child);
+    }
+  }
   const readyMs = median(runs.map((r) => r.readyMs));
+  const firstClientMs = median(stuckRuns.map((r) => r.firstClientMs));
   log(`ready ms: ${runs.map((r) => Math.round(r.readyMs)).join(', ')} → median ${Math.round(readyMs)}`);
-  results.ready = { params: p, runs, medianMs: readyMs };
+  log(
+    `first client, one upstream stuck: ${stuckRuns.map((r) => Math.round(r.firstClientMs)).join(', ')} → median ${Math.round(firstClientMs)}`,
+  );
+  results.ready = { params: p, runs, medianMs: readyMs, stuckRuns, firstClientMedianMs: firstClientMs };
 }
 
 /** Optional: the gateway under the throughput load, with --cpu-prof; top 10 self-time functions. */
@@ -721,6 +764,15 @@ function report(results) {
       TARGETS.readyMs,
       R.medianMs,
     ]);
+    if (R.stuckRuns)
+      rows.push([
+        'first client answered, 1 upstream stuck (ms)',
+        '',
+        int(R.firstClientMedianMs),
+        `${R.stuckRuns.map((r) => int(r.firstClientMs)).join('/')}`,
+        TARGETS.readyMs,
+        R.firstClientMedianMs,
+      ]);
   }
 
   const A = results.a2a;

@@ -83,7 +83,7 @@ export class A2aUpstream implements Backend {
   /** The bindings the client speaks; interfaces in others are never used. */
   private readonly bindings: readonly string[];
   private readonly log: Logger;
-  private readonly firstAttempt: Promise<void>;
+  readonly firstAttempt: Promise<void>;
   private resolveFirst!: () => void;
   /** Tool name → skill id (undefined for the agent tool). */
   private skills = new Map<string, string | undefined>();

@@ -73,8 +73,10 @@ export class AgentsBackend implements Backend {
     return this.lists;
   }
 
+  readonly firstAttempt = Promise.resolve();
+
   start(): Promise<void> {
-    return Promise.resolve();
+    return this.firstAttempt;
   }
 
   stop(): Promise<void> {

@@ -14,15 +14,18 @@ export async function tools(opts: { config?: string; json?: boolean }): Promise<
   const config = await loadOrExit(configPath(opts.config));
   const gateway = new Gateway(config, createLogger('warn'), { listen: false });
   await gateway.start();
+  await gateway.core.upstreamsStarted();
   const catalog = gateway.core.catalog();
   const rows = catalog.tools.map((t) => {
     const route = catalog.tool(String(t.name))!;
     return { name: String(t.name), upstream: route.upstream.name, description: String(t.description ?? '') };
   });
-  const down = gateway.core.status().filter((u) => u.state !== 'ready');
+  const status = gateway.core.status();
+  const down = status.filter((u) => u.state !== 'ready');
+  const tolerated = status.flatMap((u) => (u.tolerated ?? []).map((note) => ({ upstream: u.name, note })));
   await gateway.stop();
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ tools: rows, unavailable: down }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ tools: rows, unavailable: down, tolerated }, null, 2)}\n`);
     return;
   }
   const width = Math.max(4, ...rows.map((r) => r.name.length));
@@ -35,6 +38,7 @@ export async function tools(opts: { config?: string; json?: boolean }): Promise<
     );
   }
   for (const u of down) out.push(`(upstream ${u.name} is ${u.state}${u.error ? `: ${u.error}` : ''})`);
+  for (const t of tolerated) out.push(`(upstream ${t.upstream}: ${t.note})`);
   process.stdout.write(`${out.join('\n')}\n`);
   if (down.length > 0) process.exitCode = 2;
 }

@@ -74,7 +74,18 @@ export const StdioMcpSchema = z
     args: z.array(z.string()).default([]).describe('Arguments passed to the command.'),
     env: stringMap
       .default({})
-      .describe('Extra environment variables. Only HOME, LOGNAME, PATH, SHELL, TERM and USER are inherited.'),
+      .describe(
+        'Extra environment variables. Only HOME, LOGNAME, PATH, SHELL, TERM and USER are inherited (and ' +
+          'what `inheritEnv` names); `env` wins over both.',
+      ),
+    inheritEnv: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'))
+      .default([])
+      .describe(
+        "Variables passed through from the gateway's own environment, e.g. `[GITHUB_TOKEN, XDG_CONFIG_HOME]`: " +
+          'the server gets what it needs without the secret being copied into the config. Names not set are ' +
+          'left out. Not allowed for upstreams added through the admin API.',
+      ),
     cwd: z.string().optional().describe('Working directory; relative paths resolve against the process cwd.'),
   })
   .describe('An MCP server started as a child process and spoken to over stdio.');
@@ -1083,6 +1094,18 @@ export const ConfigSchema = z
           'deny overrides allow. Lists show only what the caller may use.',
       ),
     audit: AuditSchema.prefault({}),
+    readiness: z
+      .strictObject({
+        requireUpstreams: z
+          .array(z.string().min(1))
+          .default([])
+          .describe(
+            'Upstreams (by name) that must be up before /readyz reports ready, e.g. on Kubernetes when traffic ' +
+              'needs them. Others join as they come up; the gateway takes clients as soon as it listens.',
+          ),
+      })
+      .prefault({})
+      .describe('When the gateway reports itself ready (GET /readyz).'),
     reload: z
       .strictObject({
         watch: z.boolean().default(true).describe('Reload when the config file changes.'),
@@ -1197,6 +1220,17 @@ export const ConfigSchema = z
           message: `duplicate upstream name "${u.name}" (also upstreams[${first}].name; names are case-insensitive)`,
         });
       } else seen.set(lower, i);
+    });
+    cfg.readiness.requireUpstreams.forEach((name, i) => {
+      const u = cfg.upstreams.find((x) => x.name === name);
+      if (!u || !u.enabled)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['readiness', 'requireUpstreams', i],
+          message: u
+            ? `upstream "${name}" is disabled (enabled: false): it would never be ready`
+            : `no upstream named "${name}" in upstreams[] (known: ${cfg.upstreams.map((x) => x.name).join(', ') || 'none'})`,
+        });
     });
     const models = new Map<string, number>();
     cfg.models.forEach((m, i) => {

@@ -79,6 +79,8 @@ export interface UpstreamStatus {
   transport: 'stdio' | 'streamable-http' | 'sse' | 'a2a';
   state: string;
   error?: string;
+  /** What the server does that the protocol does not expect, and the gateway took anyway. */
+  tolerated?: string[];
   server?: JsonObject;
   protocolVersion?: string;
   tools: number;
@@ -186,7 +188,10 @@ export class GatewayCore implements Core, UpstreamHooks {
     this.agentTools = new AgentsBackend(() => this.servedAgents(), this.agents);
   }
 
-  /** Open the store and start every upstream; resolves when each has made its first attempt. */
+  /**
+   * Open the store and start every upstream. Resolves as soon as the gateway can serve; upstreams
+   * come up in the background (`upstreamsStarted()` waits for their first attempts).
+   */
   async open(): Promise<void> {
     this.tracing = await Tracing.create(this.config, this.traceExporter);
     this.store = await openStore(this.config.store);
@@ -258,6 +263,8 @@ export class GatewayCore implements Core, UpstreamHooks {
     this.pruneTimer = setInterval(() => this.prune().catch(() => {}), 60_000);
     this.pruneTimer.unref();
     await this.reconcile(this.config, await this.adminSpecs());
+    // What clients first see: list_changed is sent when the lists differ from this.
+    this.fingerprints = this.catalog().fingerprints;
   }
 
   // ---- what the pipeline reads -------------------------------------------------------------
@@ -305,8 +312,24 @@ export class GatewayCore implements Core, UpstreamHooks {
     return parts.length ? `This gateway federates several MCP servers.\n\n${parts.join('\n\n')}` : undefined;
   }
 
+  /**
+   * Ready to take traffic: open and not draining, with every upstream named in
+   * `readiness.requireUpstreams` up. Other upstreams join as they come up.
+   */
   get ready(): boolean {
-    return !this.draining && [...this.upstreams.values()].every((u) => u.state !== 'starting');
+    return !this.draining && this.waitingFor().length === 0;
+  }
+
+  /** The required upstreams (`readiness.requireUpstreams`) that are not ready yet. */
+  waitingFor(): string[] {
+    return this.config.readiness.requireUpstreams.filter(
+      (name) => this.upstreams.get(name)?.state !== 'ready',
+    );
+  }
+
+  /** Resolves once every upstream running now has made its first attempt to start, successful or not. */
+  async upstreamsStarted(): Promise<void> {
+    await Promise.all([...this.upstreams.values()].map((u) => u.firstAttempt));
   }
 
   status(): UpstreamStatus[] {
@@ -332,6 +355,7 @@ export class GatewayCore implements Core, UpstreamHooks {
       state: u.state,
       ...(u.lastError ? { error: u.lastError } : {}),
       ...(u.info ? { server: u.info.serverInfo, protocolVersion: u.info.protocolVersion } : {}),
+      ...(u instanceof Upstream && u.tolerated.length ? { tolerated: [...u.tolerated] } : {}),
       tools: u.lists.tools.length,
       prompts: u.lists.prompts.length,
       resources: u.lists.resources.length,
@@ -720,8 +744,11 @@ export class GatewayCore implements Core, UpstreamHooks {
     }
     const allowed = desired.filter((d) => !this.refused.has(d.spec.name));
 
+    // An upstream new to the gateway joins at once and comes up in the background: clients are
+    // served meanwhile and told (list_changed) when its lists arrive. A changed one is replaced
+    // make-before-break: the old connection serves until the new one has made its first attempt.
     const next = new Map<string, Upstream | A2aUpstream>();
-    const starting: Promise<void>[] = [];
+    const replacing: Promise<void>[] = [];
     const retiring: (Upstream | A2aUpstream)[] = [];
     for (const { spec, origin } of allowed) {
       const current = this.upstreams.get(spec.name);
@@ -731,13 +758,20 @@ export class GatewayCore implements Core, UpstreamHooks {
       }
       const fresh = this.createUpstream(spec, origin);
       next.set(spec.name, fresh);
-      starting.push(fresh.start());
-      if (current) retiring.push(current);
+      if (current) {
+        replacing.push(fresh.start());
+        retiring.push(current);
+      } else {
+        this.upstreams.set(spec.name, fresh);
+        // Its failures are retried in the background; this is the backstop.
+        fresh
+          .start()
+          .catch((err: unknown) => this.log.error({ err, upstream: spec.name }, 'starting failed'));
+      }
     }
     for (const [name, u] of this.upstreams) if (!next.has(name)) retiring.push(u);
 
-    // New connections first, then swap, then drain the old ones.
-    await Promise.all(starting);
+    await Promise.all(replacing);
     this.upstreams.clear();
     for (const [k, v] of next) this.upstreams.set(k, v);
     this.catalogCache = undefined;

@@ -54,7 +54,10 @@ export class Gateway {
     return `http://${host}:${addr.port}/mcp`;
   }
 
-  /** Open the store, start the upstreams, listen. Resolves when every upstream made a first attempt. */
+  /**
+   * Open the store, start the upstreams, listen. Resolves as soon as clients can be served;
+   * upstreams join in the background (`core.upstreamsStarted()` waits for their first attempts).
+   */
   async start(): Promise<void> {
     const { core } = this;
     const started = performance.now();

@@ -5,7 +5,7 @@
  *   /a2a/…        A2A agents, their cards and the agent catalog; the gateway's card at
  *                 /.well-known/agent-card.json                  → a2a/front.ts
  *   /healthz      the process is up
- *   /readyz       config loaded, store open, upstreams started
+ *   /readyz       store open, listening, required upstreams up; every upstream's state
  *   /metrics      Prometheus metrics
  *   /admin/…      the admin API                                → admin.ts
  *   /.well-known/oauth-protected-resource[/mcp]   RFC 9728 metadata (with auth.oauth) → policy/oauth.ts
@@ -99,8 +99,10 @@ async function serveOther(core: GatewayCore, res: ServerResponse, path: string):
   if (path === '/readyz') {
     const upstreams = core.status();
     const ready = core.ready;
+    const waiting = core.waitingFor();
     return json(res, ready ? 200 : 503, {
       status: ready ? 'ready' : core.draining ? 'draining' : 'starting',
+      ...(waiting.length ? { waitingFor: waiting } : {}),
       store: core.store.kind,
       sessions: core.sessions.size,
       upstreams,

@@ -2,7 +2,7 @@
  * What an upstream added at runtime (through the admin API, or read back from the store) may do.
  * A config file is written by whoever runs the gateway; an admin request can come from anything
  * holding the admin credential, so it gets less: no command to run unless
- * `admin.allowStdioUpstreams`, no `${VAR}` from the gateway's environment, and no secret files
+ * `admin.allowStdioUpstreams`, no `${VAR}` or `inheritEnv` from the gateway's environment, and no secret files
  * outside `admin.allowedFileDirs`.
  */
 import { realpathSync } from 'node:fs';
@@ -23,6 +23,12 @@ export function checkRuntimeUpstream(raw: unknown, spec: UpstreamConfig, admin: 
   if (isStdio(spec.mcp)) {
     if (!admin.allowStdioUpstreams)
       throw new GatewayError('SWY_ADMIN_STDIO_REFUSED', { upstream: spec.name });
+    // Like ${VAR}: the gateway's environment is the operator's, not the admin API's to hand out.
+    if (spec.mcp.inheritEnv.length > 0)
+      throw new GatewayError('SWY_ADMIN_BAD_REQUEST', {
+        detail:
+          'mcp.inheritEnv: not allowed in upstreams added at runtime; set mcp.env, or define the upstream in the config file',
+      });
     return;
   }
   const files: [string, string][] = Object.entries(spec.mcp.headerFiles).map(([h, f]) => [

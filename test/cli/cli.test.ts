@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { stringify, parse } from 'yaml';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -215,10 +215,41 @@ describe('switchyard stdio', () => {
       stderr: 'pipe',
     });
     await client.connect(transport);
-    expect((await client.listTools()).tools.map((t) => t.name)).toContain('local.echo');
+    // Answered at once; the upstream's tools arrive as it comes up.
+    await vi.waitFor(
+      async () => expect((await client.listTools()).tools.map((t) => t.name)).toContain('local.echo'),
+      { timeout: 30_000, interval: 50 },
+    );
     expect((await client.callTool({ name: 'local.sample', arguments: { prompt: 'hi' } })).content).toEqual([
       { type: 'text', text: 'sampled: from desktop' },
     ]);
+    await client.close();
+  });
+
+  it('answers initialize at once while an upstream never answers its handshake', async () => {
+    const dir = tmp();
+    const file = writeConfig(dir, [
+      // Reads its input and never answers; waiting for it would time the test out.
+      {
+        name: 'stuck',
+        mcp: { command: process.execPath, args: ['-e', 'process.stdin.resume()'] },
+        startTimeoutMs: 600_000,
+      },
+      { name: 'local', mcp: stdioFixture('local') },
+    ]);
+    const client = new Client({ name: 'desktop', version: '1' });
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [...CLI_ARGS, 'stdio', '--config', file],
+        stderr: 'pipe',
+      }),
+    );
+    expect(client.getServerVersion()?.name).toBe('switchyard');
+    await vi.waitFor(
+      async () => expect((await client.listTools()).tools.map((t) => t.name)).toContain('local.echo'),
+      { timeout: 30_000, interval: 50 },
+    );
     await client.close();
   });
 

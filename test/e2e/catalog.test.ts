@@ -92,7 +92,8 @@ describe('license policy and catalog in a running gateway', () => {
     });
     expect(added.status).toBe(201);
     expect(await added.json()).toEqual({ added: ['deepseek-ai/DeepSeek-R1'] });
-    expect(status('later').state).toBe('ready');
+    // Allowed now: it starts, and joins once up.
+    await expect.poll(() => status('later').state, { timeout: 30_000 }).toBe('ready');
     await expect
       .poll(async () => (await client.listTools()).tools.map((t) => t.name))
       .toContain('later.echo');
@@ -267,6 +268,7 @@ describe('license policy and catalog in a running gateway', () => {
     );
     try {
       await gateway.start();
+      await gateway.core.upstreamsStarted();
     } finally {
       await gateway.stop();
     }
@@ -310,6 +312,8 @@ describe('license policy and catalog in a running gateway', () => {
       error: expect.stringContaining('OpenMDW-1.0 is not in the allow list'),
     });
     await gw.gateway.reload(validateConfig({ ...base, licensePolicy: undefined }));
+    // Allowed again: they start, and join once up.
+    await gw.gateway.core.upstreamsStarted();
     expect(status('writer').state).toBe('ready');
     // Without a policy the unknown artifact only warns: `later` runs too.
     expect(status('later').state).toBe('ready');

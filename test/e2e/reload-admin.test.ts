@@ -34,6 +34,7 @@ describe('hot reload', () => {
     writeFileSync(file, stringify({ ...base, upstreams: [{ name: 'a', mcp: stdioFixture('a') }] }));
     gateway = new Gateway(await loadConfigFile(file), silentLogger(), { configPath: file });
     await gateway.start();
+    await gateway.core.upstreamsStarted();
     const { client } = await connect(gateway.url!);
     let changed = 0;
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);

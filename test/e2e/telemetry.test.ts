@@ -76,6 +76,7 @@ describe('the debug log line of a request', () => {
       { logger: createLogger('debug', stream) },
     );
     await gateway.start();
+    await gateway.core.upstreamsStarted();
     try {
       const { client } = await connect(gateway.url!);
       await client.callTool({

@@ -31,6 +31,7 @@ describe('traces', () => {
       { logger: silentLogger(), traceExporter: exporter },
     );
     await gateway.start();
+    await gateway.core.upstreamsStarted();
     ({ client } = await connect(gateway.url!));
   });
   afterAll(async () => {
@@ -94,6 +95,7 @@ describe('OTLP export', () => {
       { logger: silentLogger() },
     );
     await gateway.start();
+    await gateway.core.upstreamsStarted();
     const { client } = await connect(gateway.url!);
     await client.listTools();
     await client.close();
@@ -124,6 +126,7 @@ describe('traces: agents', () => {
       { logger: silentLogger(), traceExporter: exporter },
     );
     await gateway.start();
+    await gateway.core.upstreamsStarted();
     ({ client } = await connect(gateway.url!));
   });
   afterAll(async () => {

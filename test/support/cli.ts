@@ -49,13 +49,28 @@ export function startServe(
   });
   return new Promise((resolve, reject) => {
     let out = '';
+    let url = '';
     child.stdout!.on('data', (d) => {
       out += d;
       const m = /Switchyard MCP endpoint: (\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1]!, stderr: () => stderr });
+      if (m && !url) {
+        url = m[1]!;
+        // Upstreams join in the background: tests start once each has made its first attempt.
+        upstreamsStarted(url).then(() => resolve({ child, url, stderr: () => stderr }), reject);
+      }
     });
     child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
   });
+}
+
+/** Poll /readyz until no upstream is still in its first attempt to start. */
+export async function upstreamsStarted(mcpUrl: string): Promise<void> {
+  const readyz = mcpUrl.replace(/\/mcp$/, '/readyz');
+  for (;;) {
+    const body = (await (await fetch(readyz)).json()) as { upstreams: { state: string }[] };
+    if (body.upstreams.every((u) => u.state !== 'starting')) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /**
@@ -106,14 +121,18 @@ export class ServeProcess {
     child.once('exit', (code, signal) => {
       if (!this.stopping) this.exits.push({ code, signal, stderr: this.tail });
     });
-    // Ready: upstreams started, agent cards fetched (bounded; a gateway that never gets there is
+    // Ready, and every upstream past its first attempt: agent cards fetched (bounded; a gateway that never gets there is
     // still there to be asked).
     for (const end = Date.now() + 30_000; this.alive && Date.now() < end;) {
-      const status = await fetch(`${this.base}/readyz`).then(
-        (r) => r.status,
-        () => 0,
+      const settled = await fetch(`${this.base}/readyz`).then(
+        async (r) =>
+          r.status === 200 &&
+          ((await r.json()) as { upstreams: { state: string }[] }).upstreams.every(
+            (u) => u.state !== 'starting',
+          ),
+        () => false,
       );
-      if (status === 200) break;
+      if (settled) break;
       await new Promise((r) => setTimeout(r, 50));
     }
   }

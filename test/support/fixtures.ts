@@ -35,15 +35,20 @@ export interface HttpFixture {
   stop(): Promise<void>;
 }
 
-/** Start the fixture over Streamable HTTP (or the legacy HTTP+SSE transport) on a free loopback port. */
+/** Start the fixture over Streamable HTTP (or the legacy HTTP+SSE transport) on a loopback port (default: a free one). */
 export async function startHttpFixture(
   name = 'fixture',
   transport: 'streamable-http' | 'sse' = 'streamable-http',
+  port = 0,
 ): Promise<HttpFixture> {
-  const child = spawn(process.execPath, [...TSX, FIXTURE, transport === 'sse' ? '--sse' : '--port', '0'], {
-    env: { ...process.env, FIXTURE_NAME: name },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...TSX, FIXTURE, transport === 'sse' ? '--sse' : '--port', String(port)],
+    {
+      env: { ...process.env, FIXTURE_NAME: name },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
     rl.on('line', (line) => {

@@ -37,6 +37,9 @@ export async function startGateway(
     },
   );
   await gateway.start();
+  // The gateway serves at once and upstreams join in the background; tests start from a
+  // settled gateway (test/e2e/startup.test.ts covers the time before).
+  await gateway.core.upstreamsStarted();
   return { gateway, url: gateway.url!, stop: () => gateway.stop() };
 }
 

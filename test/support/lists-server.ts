@@ -11,11 +11,18 @@
  * LISTS_RACE=1 announces list changes in the middle of its own start, the way a server that
  *              registers things after `initialized` does (see `startRace`); reading the resource
  *              RACE_STATUS says `settled` once the last held answer has gone out.
+ * LISTS_ODD=1  behaves like servers seen in the wild: writes a notification and stderr noise
+ *              before the handshake, answers prompts/list and resources/templates/list with
+ *              "Method not found" although it declares both, and pages resources/list wrongly (the
+ *              last page again, under the same cursor, for ever). The tool `serve-all` makes the
+ *              two lists work and announces them (list_changed).
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import {
   CallToolRequestSchema,
+  ErrorCode,
+  McpError,
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
   ListResourcesRequestSchema,
@@ -61,6 +68,12 @@ export const REDEFINE: Tool = {
 
 export const RACE_STATUS = 'lists://race-status';
 
+export const SERVE_ALL: Tool = {
+  name: 'serve-all',
+  description: 'Start serving prompts/list and resources/templates/list (LISTS_ODD)',
+  inputSchema: OBJECT,
+};
+
 /** Answers held back to force an interleaving end after this long at most (see `race`). */
 const HOLD_MS = 500;
 
@@ -77,24 +90,44 @@ function main(): void {
     },
   );
   const race = process.env.LISTS_RACE === '1' ? startRace(server) : undefined;
+  let odd = process.env.LISTS_ODD === '1';
+  const notServed = (method: string) => new McpError(ErrorCode.MethodNotFound, `Method not found: ${method}`);
+  if (odd) {
+    process.stdout.write(
+      `${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' })}\n`,
+    );
+    console.error('lists-fixture: starting up (a line of stderr noise)');
+  }
 
   server.setRequestHandler(ListToolsRequestSchema, async () => {
     await race?.toolsList();
-    return { tools: [...lists.tools, REDEFINE] };
+    return { tools: [...lists.tools, REDEFINE, ...(odd ? [SERVE_ALL] : [])] };
   });
   server.setRequestHandler(ListPromptsRequestSchema, async () => {
     race?.answered('prompts');
+    if (odd) throw notServed('prompts/list');
     return { prompts: lists.prompts };
   });
-  server.setRequestHandler(ListResourcesRequestSchema, async () => {
+  server.setRequestHandler(ListResourcesRequestSchema, async (req) => {
     race?.answered('resources');
+    if (odd)
+      return req.params?.cursor
+        ? { resources: lists.resources.slice(-1), nextCursor: 'more' }
+        : { resources: lists.resources, nextCursor: 'more' };
     return { resources: lists.resources };
   });
   server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => {
     race?.answered('templates');
+    if (odd) throw notServed('resources/templates/list');
     return { resourceTemplates: lists.resourceTemplates };
   });
   server.setRequestHandler(CallToolRequestSchema, async (req) => {
+    if (req.params.name === SERVE_ALL.name) {
+      odd = false;
+      await server.sendPromptListChanged();
+      await server.sendResourceListChanged();
+      return { content: [{ type: 'text', text: 'serving every list' }] };
+    }
     if (req.params.name === REDEFINE.name) {
       const definition = req.params.arguments?.definition as Tool;
       lists.tools = [...lists.tools.filter((t) => t.name !== definition.name), definition];

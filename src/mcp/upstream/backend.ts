@@ -39,7 +39,12 @@ export interface Backend {
   /** The MCP initialize result (MCP upstreams only). */
   readonly info: UpstreamInfo | undefined;
   readonly inFlight: number;
+  /** Oddities of the server the gateway works around (MCP upstreams), for /readyz and `switchyard tools`. */
+  readonly tolerated?: readonly string[];
+  /** Start connecting; resolves with `firstAttempt`. Never rejects: failures are retried. */
   start(): Promise<void>;
+  /** Settles once the first attempt to start has ended, successfully or not. */
+  readonly firstAttempt: Promise<void>;
   stop(graceMs?: number): Promise<void>;
   call(method: string, params: JsonObject | undefined, opts: BackendCallOptions): Promise<CallOutcome>;
   notify(n: RpcNotification): Promise<void>;

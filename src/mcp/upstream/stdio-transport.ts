@@ -20,7 +20,19 @@ export interface StdioSpec {
   command: string;
   args: readonly string[];
   env: Readonly<Record<string, string>>;
+  /** Variables of the gateway's own environment the child also gets. */
+  inheritEnv?: readonly string[];
   cwd?: string;
+}
+
+/** The named variables that are set in this process's environment. */
+function inherited(names: readonly string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = process.env[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
 }
 
 /** A line longer than the limit, as far as its edges tell: the id it carries, whether it has a method. */
@@ -85,7 +97,7 @@ export class StdioUpstreamTransport implements Transport {
     installExitHook();
     return new Promise((resolve, reject) => {
       const child = spawn(this.spec.command, [...this.spec.args], {
-        env: { ...getDefaultEnvironment(), ...this.spec.env },
+        env: { ...getDefaultEnvironment(), ...inherited(this.spec.inheritEnv), ...this.spec.env },
         cwd: this.spec.cwd,
         stdio: ['pipe', 'pipe', 'pipe'],
         detached: true,

@@ -76,16 +76,36 @@ export interface UpstreamHooks {
 
 const LISTS: Record<
   ListKind,
-  { method: string; key: string; capability: keyof ServerCapabilities; schema: z.ZodType }
+  {
+    method: string;
+    key: string;
+    capability: keyof ServerCapabilities;
+    schema: z.ZodType;
+    /** The field that names an entry: two entries with the same one are the same entry. */
+    id: string;
+  }
 > = {
-  tools: { method: 'tools/list', key: 'tools', capability: 'tools', schema: ToolSchema },
-  prompts: { method: 'prompts/list', key: 'prompts', capability: 'prompts', schema: PromptSchema },
-  resources: { method: 'resources/list', key: 'resources', capability: 'resources', schema: ResourceSchema },
+  tools: { method: 'tools/list', key: 'tools', capability: 'tools', schema: ToolSchema, id: 'name' },
+  prompts: {
+    method: 'prompts/list',
+    key: 'prompts',
+    capability: 'prompts',
+    schema: PromptSchema,
+    id: 'name',
+  },
+  resources: {
+    method: 'resources/list',
+    key: 'resources',
+    capability: 'resources',
+    schema: ResourceSchema,
+    id: 'uri',
+  },
   resourceTemplates: {
     method: 'resources/templates/list',
     key: 'resourceTemplates',
     capability: 'resources',
     schema: ResourceTemplateSchema,
+    id: 'uriTemplate',
   },
 };
 
@@ -122,10 +142,18 @@ export class Upstream implements Backend {
   lastKnownLists: UpstreamLists = EMPTY_LISTS;
   info: UpstreamInfo | undefined;
   lastError: string | undefined;
+  /**
+   * What this connection's server does that the protocol does not expect and the gateway took
+   * anyway (an optional list that fails, a cursor that repeats, entries that do not validate):
+   * shown by /readyz and `switchyard tools`, so a server that works only in part says so.
+   */
+  tolerated: readonly string[] = [];
   /** Set once the first connection attempt has finished, successfully or not. */
   readonly firstAttempt: Promise<void>;
 
   private conn: Connection | undefined;
+  /** Ends the handshake under way (stop() during a start that has not finished). */
+  private handshake: AbortController | undefined;
   private attempt = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
@@ -208,6 +236,7 @@ export class Upstream implements Backend {
     clearTimeout(this.restartTimer);
     clearInterval(this.healthTimer);
     clearTimeout(this.refreshTimer);
+    this.handshake?.abort(new Error('upstream stopped'));
     this.resolveFirst();
     const conn = this.conn;
     if (conn) {
@@ -241,7 +270,7 @@ export class Upstream implements Backend {
       const caps = conn.client.getServerCapabilities() ?? {};
       const next: Partial<Record<ListKind, readonly JsonObject[]>> = {};
       for (const kind of kinds) {
-        next[kind] = caps[LISTS[kind].capability] ? await this.fetchAll(conn, kind) : [];
+        next[kind] = caps[LISTS[kind].capability] ? await this.readList(conn, kind, caps) : [];
       }
       if (this.conn !== conn) return false;
       this.lists = Object.freeze({ ...this.lists, ...next });
@@ -255,6 +284,39 @@ export class Upstream implements Backend {
     return read;
   }
 
+  /**
+   * One list, read leniently: a list the server declares but does not serve (many servers declare
+   * `resources` and answer `resources/templates/list` with "Method not found") is taken as empty,
+   * noted, and read again when the server announces a change. Only `tools/list` of a server that
+   * offers nothing else is essential: failing it fails the start.
+   */
+  private async readList(
+    conn: Connection,
+    kind: ListKind,
+    caps: ServerCapabilities,
+  ): Promise<readonly JsonObject[]> {
+    const notes: string[] = [];
+    try {
+      const items = await this.fetchAll(conn, kind, notes);
+      this.note(conn, kind, notes);
+      return items;
+    } catch (err) {
+      if (kind === 'tools' && !caps.prompts && !caps.resources) throw err;
+      this.note(conn, kind, [`${LISTS[kind].method} failed (${describe(err)}): taken as empty`]);
+      return [];
+    }
+  }
+
+  /** Replace what was tolerated in reading one list; each new note is logged once. */
+  private note(conn: Connection, kind: ListKind, notes: readonly string[]): void {
+    if (this.conn !== conn) return;
+    const method = LISTS[kind].method;
+    const others = this.tolerated.filter((n) => !n.startsWith(`${method} `));
+    for (const n of notes)
+      if (!this.tolerated.includes(n)) this.log.warn({ tolerated: n }, 'upstream oddity');
+    this.tolerated = Object.freeze([...others, ...notes]);
+  }
+
   private async connect(): Promise<void> {
     if (this.state === 'stopped') return;
     const started = Date.now();
@@ -266,6 +328,7 @@ export class Upstream implements Backend {
         return;
       }
       this.conn = conn;
+      this.tolerated = [];
       const caps = conn.client.getServerCapabilities() ?? {};
       this.info = {
         serverInfo: (conn.client.getServerVersion() ?? {}) as JsonObject,
@@ -389,7 +452,16 @@ export class Upstream implements Backend {
     Object.assign(conn, { client, forwarder, transport: inner, http });
     client.onclose = () => this.connectionLost(conn, closeReason(inner));
     client.onerror = (err) => this.log.debug({ err: err.message }, 'upstream transport error');
-    await client.connect(transport, { timeout: this.spec.startTimeoutMs || 60_000 });
+    // A failed or aborted handshake closes the transport (the SDK Client does), ending a child process.
+    const handshake = (this.handshake = new AbortController());
+    try {
+      await client.connect(transport, {
+        timeout: this.spec.startTimeoutMs || 60_000,
+        signal: handshake.signal,
+      });
+    } finally {
+      if (this.handshake === handshake) this.handshake = undefined;
+    }
     return conn;
   }
 
@@ -481,32 +553,63 @@ export class Upstream implements Backend {
     }, 20);
   }
 
-  private async fetchAll(conn: Connection, kind: ListKind): Promise<JsonObject[]> {
+  /** Every page of one list. What had to be worked around is added to `notes`. */
+  private async fetchAll(conn: Connection, kind: ListKind, notes: string[]): Promise<JsonObject[]> {
     const { method, key, schema } = LISTS[kind];
     const out: JsonObject[] = [];
+    const ids = new Set<string>();
     const seen = new Set<string>();
+    let invalid = 0;
+    let repeated = 0;
     let cursor: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
+    for (let page = 0; ; page++) {
+      if (page === MAX_PAGES) {
+        notes.push(`${method} still had more after ${MAX_PAGES} pages: the rest is not listed`);
+        break;
+      }
       const outcome = await conn.forwarder.call(method, cursor ? { cursor } : undefined, {
         timeoutMs: this.spec.timeoutMs || 60_000,
       });
-      if ('error' in outcome) throw new Error(`${method} failed: ${outcome.error.message}`);
+      if ('error' in outcome) {
+        const { message, code } = outcome.error;
+        // The SDK's servers put "MCP error <code>: " in front of their messages.
+        throw new Error(`${message.replace(/^MCP error -?\d+: /, '')}, code ${code}`);
+      }
       const items = outcome.result[key];
       for (const item of Array.isArray(items) ? items : []) {
         // Validate each entry at the edge; one malformed tool must not hide the others.
         const ok = schema.safeParse(item);
-        if (ok.success) out.push(item as JsonObject);
-        else
+        if (!ok.success) {
+          invalid++;
           this.log.warn(
             { kind, item: summarize(item), issue: ok.error.issues[0]?.message },
             'skipping invalid entry',
           );
+          continue;
+        }
+        const id = String((item as JsonObject)[LISTS[kind].id]);
+        if (ids.has(id)) {
+          repeated++;
+          continue;
+        }
+        ids.add(id);
+        out.push(item as JsonObject);
       }
       const next = outcome.result.nextCursor;
-      if (typeof next !== 'string' || next === '' || seen.has(next)) break;
+      if (typeof next !== 'string' || next === '') break;
+      if (seen.has(next)) {
+        notes.push(`${method} returned a cursor it had returned before: stopped there`);
+        break;
+      }
       seen.add(next);
       cursor = next;
     }
+    if (invalid)
+      notes.push(`${method} had ${invalid} invalid ${plural(invalid, 'entry', 'entries')}: skipped`);
+    if (repeated)
+      notes.push(
+        `${method} listed ${repeated} ${plural(repeated, 'entry', 'entries')} twice: kept the first`,
+      );
     return out;
   }
 
@@ -604,6 +707,10 @@ function describe(err: unknown, conn?: Connection): string {
     return `${msg} (stderr: ${conn.transport.lastStderr.split('\n').slice(-3).join(' | ')})`;
   }
   return msg;
+}
+
+function plural(n: number, one: string, many: string): string {
+  return n === 1 ? one : many;
 }
 
 function summarize(item: unknown): unknown {
