@@ -6,12 +6,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { startServe } from '../support/cli.js';
+import { configFile, startServe } from '../support/cli.js';
 import { stdioFixture } from '../support/fixtures.js';
 
 const TOKEN = 'deep-json-admin-token-0123';
@@ -25,19 +21,12 @@ describe('deeply nested JSON', () => {
   let stderr: () => string;
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'swy-deep-'));
-    const file = join(dir, 'switchyard.yaml');
-    writeFileSync(
-      file,
-      stringify({
-        store: `sqlite:${join(dir, 'db.sqlite')}`,
-        server: { port: 0 },
-        admin: { token: TOKEN },
-        audit: { flushIntervalMs: 10 },
-        upstreams: [{ name: 'local', mcp: stdioFixture('local') }],
-        a2a: { groups: [{ name: 'tools', tools: ['local.*'] }] },
-      }),
-    );
+    const file = configFile('deep', {
+      admin: { token: TOKEN },
+      audit: { flushIntervalMs: 10 },
+      upstreams: [{ name: 'local', mcp: stdioFixture('local') }],
+      a2a: { groups: [{ name: 'tools', tools: ['local.*'] }] },
+    });
     const started = await startServe(['--config', file]);
     child = started.child;
     stderr = started.stderr;

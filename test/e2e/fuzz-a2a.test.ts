@@ -7,14 +7,10 @@
  * rejection shows as an exit. Nothing may crash, nothing may be logged as unhandled, no answer may
  * be a 5xx or an internal error or carry internals, and every agent still answers afterwards.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { A2aFuzz, type FuzzAgent } from '../support/a2a-fuzz.js';
 import { spawnA2aAgent } from '../support/a2a-agent.js';
-import { ServeProcess } from '../support/cli.js';
+import { configFile, ServeProcess } from '../support/cli.js';
 import { stdioFixture } from '../support/fixtures.js';
 import { gen } from '../support/fuzz.js';
 import { fuzzHttp, judge, type Answer, type FuzzReport, type HttpInput } from '../support/http-fuzz.js';
@@ -73,28 +69,20 @@ describe('fuzz: the A2A fronts', () => {
 
   beforeAll(async () => {
     agent = await spawnA2aAgent();
-    const dir = mkdtempSync(join(tmpdir(), 'swy-fuzz-a2a-'));
-    const file = join(dir, 'switchyard.yaml');
-    writeFileSync(
-      file,
-      stringify({
-        server: { port: 0 },
-        store: `sqlite:${join(dir, 'db.sqlite')}`,
-        log: { level: 'error' },
-        reload: { watch: false },
-        // Records are written at once: one that cannot be written fails next to its request.
-        audit: { flushIntervalMs: 0 },
-        upstreams: [
-          { name: 'travel', a2a: { url: agent.url } },
-          { name: 'fixture', mcp: stdioFixture('fixture') },
-        ],
-        a2a: {
-          groups: [{ name: 'maths', tools: ['fixture.add', 'fixture.echo'] }],
-          // Push configs on loopback are stored (delivery fails fast at port 1), so that path runs too.
-          push: { allowPrivateNetworks: true, allowedHosts: ['127.0.0.1'], retries: 0 },
-        },
-      }),
-    );
+    const file = configFile('fuzz-a2a', {
+      log: { level: 'error' },
+      // Records are written at once: one that cannot be written fails next to its request.
+      audit: { flushIntervalMs: 0 },
+      upstreams: [
+        { name: 'travel', a2a: { url: agent.url } },
+        { name: 'fixture', mcp: stdioFixture('fixture') },
+      ],
+      a2a: {
+        groups: [{ name: 'maths', tools: ['fixture.add', 'fixture.echo'] }],
+        // Push configs on loopback are stored (delivery fails fast at port 1), so that path runs too.
+        push: { allowPrivateNetworks: true, allowedHosts: ['127.0.0.1'], retries: 0 },
+      },
+    });
     // The A2A SDK logs a refused protocol version as "Unhandled error" though it answers it
     // properly (-32009); every other such line counts.
     gw = await ServeProcess.start(

@@ -8,13 +8,9 @@
  *
  * Safe: generated upstreams point at 127.0.0.1 port 1 or at a command that does not exist.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { AdminFuzz } from '../support/admin-fuzz.js';
-import { ServeProcess } from '../support/cli.js';
+import { configFile, ServeProcess } from '../support/cli.js';
 import { stdioFixture } from '../support/fixtures.js';
 import { gen } from '../support/fuzz.js';
 import { fuzzHttp, judge, type Answer, type HttpInput } from '../support/http-fuzz.js';
@@ -47,23 +43,15 @@ describe('fuzz: the admin API', () => {
     });
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'swy-fuzz-admin-'));
-    const file = join(dir, 'switchyard.yaml');
-    writeFileSync(
-      file,
-      stringify({
-        server: { port: 0 },
-        store: `sqlite:${join(dir, 'db.sqlite')}`,
-        log: { level: 'error' },
-        reload: { watch: false },
-        // Records are written at once: one that cannot be written fails next to its request.
-        audit: { flushIntervalMs: 0 },
-        admin: { token: TOKEN },
-        // Catalog changes re-judge the upstreams, so the license policy runs too.
-        licensePolicy: { allow: ['MIT', 'Apache-2.0'], deny_flags: ['non-commercial'] },
-        upstreams: [{ name: 'fixture', mcp: stdioFixture('fixture') }],
-      }),
-    );
+    const file = configFile('fuzz-admin', {
+      log: { level: 'error' },
+      // Records are written at once: one that cannot be written fails next to its request.
+      audit: { flushIntervalMs: 0 },
+      admin: { token: TOKEN },
+      // Catalog changes re-judge the upstreams, so the license policy runs too.
+      licensePolicy: { allow: ['MIT', 'Apache-2.0'], deny_flags: ['non-commercial'] },
+      upstreams: [{ name: 'fixture', mcp: stdioFixture('fixture') }],
+    });
     gw = await ServeProcess.start(file);
   }, 60_000);
   afterAll(() => gw?.stop());

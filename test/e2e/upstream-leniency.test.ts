@@ -4,16 +4,13 @@
  * SDK client takes it. The upstream stays ready, what was tolerated is shown in /readyz and
  * `switchyard tools`, and a list that failed is read again when the server announces a change.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { PromptListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { stdioFixture, stdioListsFixture } from '../support/fixtures.js';
 import { adminFetch, connect, startGateway, type TestGateway } from '../support/gateway.js';
 import { LISTS, REDEFINE, SERVE_ALL } from '../support/lists-server.js';
-import { runCli } from '../support/cli.js';
+import { configFile, runCli } from '../support/cli.js';
 
 const ODD = { LISTS_ODD: '1' };
 
@@ -91,15 +88,7 @@ describe('an upstream that serves only part of what it declares', () => {
 
 describe('`switchyard tools` and a server that serves only part of what it declares', () => {
   it('lists its tools and says what was tolerated', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'swy-lenient-'));
-    const file = join(dir, 'switchyard.yaml');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        store: `sqlite:${join(dir, 'db.sqlite')}`,
-        upstreams: [{ name: 'odd', mcp: stdioListsFixture(ODD) }],
-      }),
-    );
+    const file = configFile('lenient', { upstreams: [{ name: 'odd', mcp: stdioListsFixture(ODD) }] });
     const json = await runCli(['tools', '--json', '--config', file]);
     expect(json.code).toBe(0);
     const out = JSON.parse(json.stdout) as {

@@ -1,11 +1,31 @@
 /** Running the `switchyard` CLI from source in a child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 // tsx resolved from here, so the CLI also runs from a directory without node_modules.
 const TSX = import.meta.resolve('tsx');
 export const CLI_ARGS = ['--import', TSX, CLI];
+
+/**
+ * A config file for a CLI child, in a fresh temporary folder: port 0, a SQLite store in that
+ * folder and no file watching, with `config` over those.
+ */
+export function configFile(prefix: string, config: Record<string, unknown>): string {
+  const dir = mkdtempSync(join(tmpdir(), `swy-${prefix}-`));
+  const file = join(dir, 'switchyard.yaml');
+  const defaults = {
+    server: { port: 0 },
+    store: `sqlite:${join(dir, 'db.sqlite')}`,
+    reload: { watch: false },
+  };
+  writeFileSync(file, stringify({ ...defaults, ...config }));
+  return file;
+}
 
 export interface CliResult {
   code: number | null;
