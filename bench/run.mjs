@@ -132,11 +132,14 @@ const TARGETS = {
 let work; // a temp dir for configs and SQLite files, removed at the end
 let dbSeq = 0;
 
-function gatewayConfigFile(name, { port = 0, upstream, extra = [], upstreamExtra = [], stuck = false }) {
+function gatewayConfigFile(
+  name,
+  { port = 0, upstream, extra = [], upstreamExtra = [], server = {}, stuck = false },
+) {
   const store = join(work, `${name}-${++dbSeq}.db`);
   const required = upstream === 'stdio' ? 'st' : upstream.startsWith('a2a:') ? 'agent' : 'up';
   const lines = [
-    `server: { host: 127.0.0.1, port: ${port} }`,
+    `server: ${JSON.stringify({ host: '127.0.0.1', port, ...server })}`,
     `store: ${JSON.stringify(`sqlite:${store}`)}`,
     'log: { level: warn }',
     'reload: { watch: false }',
@@ -181,8 +184,8 @@ async function startUpstream() {
 }
 
 /** `switchyard serve`; resolves once /readyz says 200. */
-async function startGateway(name, upstream, { execArgv } = {}) {
-  const config = gatewayConfigFile(name, { upstream });
+async function startGateway(name, upstream, { execArgv, server } = {}) {
+  const config = gatewayConfigFile(name, { upstream, server });
   const child = spawnNode(`switchyard (${name})`, [GATEWAY_CLI, 'serve', '--config', config], { execArgv });
   const [, url] = await waitForLine(child, /Switchyard MCP endpoint: (\S+)/);
   await waitFor200(new URL('/readyz', url).href, { child });
@@ -444,7 +447,9 @@ async function measureMemory(results, upstream) {
       await stop(target.child);
     }
   };
-  const switchyard = await idle('switchyard', () => startGateway('memory', upstream.url), true);
+  // Every session is the anonymous principal's: hold them all (the per-principal cap is 256).
+  const server = { maxSessionsPerPrincipal: p.sessions };
+  const switchyard = await idle('switchyard', () => startGateway('memory', upstream.url, { server }), true);
   const mcpProxy = await idle('mcp-proxy', startMcpProxy, false);
   results.memory = { params: p, switchyard, mcpProxy };
 }

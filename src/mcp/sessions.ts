@@ -17,11 +17,14 @@ import { LOG_LEVELS, Session, type LogLevel, type SessionInit } from './session.
 
 const TOUCH_FLUSH_MS = 15_000;
 const SWEEP_MS = 30_000;
+const EVICTION_WARN_EVERY_MS = 60_000;
 
 export class SessionRegistry {
   private readonly held = new Map<string, Session>();
   /** Each principal's sessions held here, least recently used first. */
   private readonly byPrincipal = new Map<string, Map<string, Session>>();
+  /** When each principal was last warned about evictions. */
+  private readonly warned = new Map<string, number>();
   private readonly touched = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private lastSweep = Date.now();
@@ -197,15 +200,31 @@ export class SessionRegistry {
     while (mine.size > this.maxPerPrincipal) {
       const victim = leastRecentlyUsed(mine, s);
       if (!victim) break;
-      this.log.warn(
-        { principal: s.principal, session: victim.id, limit: this.maxPerPrincipal },
-        'too many sessions for one principal: closed its least recently used session',
-      );
+      this.reportEviction(s.principal, victim);
       // close() forgets it before its first await, so the loop sees the count go down.
       closing.push(this.close(victim));
       this.onevict?.(victim);
     }
     return Promise.all(closing).then(() => undefined);
+  }
+
+  /**
+   * Warn once a minute per principal (a client opening sessions in a loop must not flood the
+   * log); every eviction is counted (switchyard_mcp_sessions_evicted_total) and logged at debug.
+   */
+  private reportEviction(principal: string, victim: Session): void {
+    const now = Date.now();
+    for (const [p, at] of this.warned) if (now - at >= EVICTION_WARN_EVERY_MS) this.warned.delete(p);
+    const fields = { principal, session: victim.id, limit: this.maxPerPrincipal };
+    if (this.warned.has(principal)) {
+      this.log.debug(fields, 'too many sessions for one principal: closed its least recently used session');
+      return;
+    }
+    this.warned.set(principal, now);
+    this.log.warn(
+      fields,
+      'too many sessions for one principal: closing its least recently used sessions (warned once a minute)',
+    );
   }
 
   private release(s: Session): void {

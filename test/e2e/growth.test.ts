@@ -144,7 +144,7 @@ describe('sessions per principal', () => {
     expect(await ping(alice, a1)).toBe(200);
     expect(log()).toContainEqual(
       expect.objectContaining({
-        msg: 'too many sessions for one principal: closed its least recently used session',
+        msg: 'too many sessions for one principal: closing its least recently used sessions (warned once a minute)',
         principal: 'team',
         session: s2,
         limit: 3,
@@ -156,6 +156,8 @@ describe('sessions per principal', () => {
     expect(gw.gateway.core.sessions.size).toBe(4); // team's three and alice's one
     expect(await ping(alice, a1)).toBe(200);
     expect(await gw.gateway.core.metrics.text()).toContain('switchyard_mcp_sessions_evicted_total 51');
+    // Counted each time, warned once: the loop does not flood the log.
+    expect(log().filter((l) => String(l.msg).startsWith('too many sessions'))).toHaveLength(1);
   });
 });
 
