@@ -46,11 +46,11 @@ import {
 import { startSite, type Site } from './site.js';
 import { docWithTable, renderTable, writeDoc, type Row } from './table.js';
 
-const missing = SERVERS.filter((s) => !installed(s)).map((s) => s.package);
+const missing = [...new Set(SERVERS.filter((s) => !installed(s)).map((s) => s.package))];
 if (missing.length > 0) {
-  const message = `the compatibility suite's MCP servers are not installed (${[...new Set(missing)].join(', ')}): npm run compat:install`;
-  if (process.env.CI) throw new Error(`CI needs ${message}`);
-  console.warn(`\n[switchyard tests] ${message}; test/compat is skipped.\n`);
+  const what = `the MCP servers of the compatibility suite (not installed: ${missing.join(', ')}; run \`npm run compat:install\`)`;
+  if (process.env.CI) throw new Error(`CI needs ${what}`);
+  console.warn(`\n[switchyard tests] test/compat is skipped: it needs ${what}.\n`);
 }
 
 /** Set by the global setup: the test database, or '' when Postgres is not reachable (CI fails there). */
@@ -105,7 +105,7 @@ describe.skipIf(missing.length > 0)('compatibility with MCP servers from npm', (
       let listsRead = 0;
       const row: Row = {
         spec,
-        version: installedVersion(spec),
+        version: installed(spec) ? installedVersion(spec) : 'not installed',
         counts: { tools: 0, prompts: 0, resources: 0, resourceTemplates: 0 },
         listErrors: [],
         checks: spec.checks(placeholderInstance),
