@@ -18,6 +18,8 @@ export interface Row {
   counts: Record<ListKind, number>;
   /** Lists the server declares but answers with an error (read as empty). */
   listErrors: string[];
+  /** What the gateway reports it tolerated of this server (/readyz `tolerated`). */
+  tolerated: string[];
   checks: Check[];
 }
 
@@ -39,9 +41,11 @@ export function renderTable(rows: readonly Row[]): string {
   for (const r of rows) {
     const notes = [
       ...r.listErrors.map(
-        (e) =>
-          `Answers \`${e.split(':')[0]}\` with an error (${e.slice(e.indexOf(':') + 2)}): read as empty.`,
+        (e) => `Answers \`${e.split(':')[0]}\` with an error (${e.slice(e.indexOf(':') + 2)}).`,
       ),
+      r.tolerated.length
+        ? `The gateway reports (\`/readyz\` \`tolerated\`): ${r.tolerated.map((t) => `"${t}"`).join(', ')}.`
+        : '',
       r.spec.notes,
     ].filter(Boolean);
     lines.push(
