@@ -4,15 +4,15 @@
  */
 import { validateConfig } from './config/load.js';
 import type { Config, ConfigInput } from './config/schema.js';
-import { Gateway, type GatewayOptions } from './gateway/runtime.js';
+import { Gateway, type GatewayOptions } from './gateway/gateway.js';
 import { createLogger, silentLogger } from './telemetry/logger.js';
 
-export { Gateway, type GatewayOptions } from './gateway/runtime.js';
+export { Gateway, type GatewayOptions } from './gateway/gateway.js';
 export type { ResolveHost, ResolvedAddress } from './policy/egress.js';
 export { ConfigError, loadConfigFile, parseConfigText, validateConfig } from './config/load.js';
 export { ConfigSchema, type Config, type ConfigInput, type UpstreamConfig } from './config/schema.js';
-export { ERRORS, GatewayError, type ErrorCode } from './gateway/errors.js';
-export type { UpstreamStatus } from './gateway/gateway.js';
+export { ERRORS, GatewayError, type ErrorCode } from './errors/index.js';
+export type { UpstreamStatus } from './gateway/core.js';
 export { VERSION } from './version.js';
 
 /**

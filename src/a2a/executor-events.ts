@@ -3,6 +3,7 @@
  * read: the caller's principal, the first task, status updates, agent messages.
  */
 import { TaskState, type Message, type Part, type Task, type TaskStatusUpdateEvent } from '@a2a-js/sdk';
+import type { Span } from '@opentelemetry/api';
 import type { RequestContext } from '@a2a-js/sdk/server';
 import { a2aMessage, textPart } from '../bridge/parts.js';
 import type { Principal } from '../policy/principal.js';
@@ -11,6 +12,11 @@ import type { Principal } from '../policy/principal.js';
 export function principalOf(ctx: RequestContext): Principal {
   const user = ctx.context.user as { principal?: Principal } | undefined;
   return user?.principal ?? { name: 'anonymous', groups: [], via: 'anonymous' };
+}
+
+/** The A2A request's trace span (when tracing is on): what the executor does hangs under it. */
+export function spanOf(ctx: RequestContext): Span | undefined {
+  return (ctx.context.user as { span?: Span } | undefined)?.span;
 }
 
 /** A task as submitted, holding the message that started it. */

@@ -7,7 +7,7 @@
  */
 import { Readable } from 'node:stream';
 import { request } from 'undici';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 import { limitedBody, ResponseMeter } from '../mcp/upstream/response-limit.js';
 import { originOf } from './interfaces.js';
 

@@ -34,7 +34,7 @@ import {
 } from '@a2a-js/sdk/client';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import { A2AError, InvalidAgentResponseError, TaskNotFoundError } from '@a2a-js/sdk/errors';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 import type { Principal } from '../policy/principal.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { TaskOwnership } from './ownership.js';

@@ -1,10 +1,12 @@
 /**
  * An upstream A2A agent: its card (fetched, validated, signature-checked, refreshed), an SDK
  * client for whichever binding and version it speaks, and the MCP tools the bridge derives from
- * the card. It is a federation `Backend`, so its tools appear in the catalog next to MCP tools.
+ * the card. It is a federation `Backend`, so its tools appear in the route table next to MCP tools.
  *
  * The client sends to the card's interfaces, with the configured headers: they must be on allowed
- * origins, and a changed set is held until approved (a2a/interfaces.ts).
+ * origins, and a changed set is held until approved (a2a/interfaces.ts). Each card load is a start
+ * attempt of the shared Supervisor (mcp/upstream/supervisor.ts): a card that cannot be loaded is
+ * retried with backoff, a loaded one is read again every `refreshIntervalMs`.
  */
 import {
   ClientFactory,
@@ -13,17 +15,19 @@ import {
   type Client,
 } from '@a2a-js/sdk/client';
 import type { A2aUpstreamConfig } from '../config/schema.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 import type { JsonObject, RpcNotification } from '../mcp/jsonrpc.js';
-import type { Backend, BackendCallOptions } from '../mcp/upstream/backend.js';
-import type { CallOutcome } from '../mcp/upstream/forwarder.js';
 import {
   EMPTY_LISTS,
+  type Backend,
+  type BackendCallOptions,
   type UpstreamHooks,
   type UpstreamInfo,
   type UpstreamLists,
   type UpstreamState,
-} from '../mcp/upstream/upstream.js';
+} from '../mcp/upstream/backend.js';
+import type { CallOutcome } from '../mcp/upstream/forwarder.js';
+import { drain, Supervisor, type AttemptOutcome } from '../mcp/upstream/supervisor.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Message, Task } from '@a2a-js/sdk';
 import {
@@ -60,11 +64,9 @@ export interface InterfacePins {
 
 export class A2aUpstream implements Backend {
   readonly kind = 'a2a' as const;
-  state: UpstreamState = 'starting';
   lists: UpstreamLists = EMPTY_LISTS;
   lastKnownLists: UpstreamLists = EMPTY_LISTS;
   private tasks = new BridgedTasks(() => this.requireReady().client);
-  lastError: string | undefined;
   card: AgentCard | undefined;
   /** The card's version as published ('1.0' or '0.3'). */
   cardShape: '1.0' | '0.3' | undefined;
@@ -73,18 +75,14 @@ export class A2aUpstream implements Backend {
   private interfacesHeld = false;
   client: Client | undefined;
   private calls = 0;
-  private attempt = 0;
-  private timer: NodeJS.Timeout | undefined;
+  /** Card loads are its attempts, one at a time: a refresh and an approval never both swap the client. */
+  private readonly life: Supervisor;
   private cardJson = '';
-  /** Card loads run one at a time: a refresh and an approval must not both swap the client. */
-  private loading: Promise<void> = Promise.resolve();
   /** Where requests to this agent may go. */
   private readonly origins: ReadonlySet<string>;
   /** The bindings the client speaks; interfaces in others are never used. */
   private readonly bindings: readonly string[];
   private readonly log: Logger;
-  readonly firstAttempt: Promise<void>;
-  private resolveFirst!: () => void;
   /** Tool name → skill id (undefined for the agent tool). */
   private skills = new Map<string, string | undefined>();
 
@@ -99,16 +97,32 @@ export class A2aUpstream implements Backend {
     this.log = log.child({ upstream: spec.name });
     this.origins = allowedOrigins(spec.a2a);
     this.bindings = this.transports().map((t) => t.protocolName);
-    this.firstAttempt = new Promise((r) => (this.resolveFirst = r));
+    this.life = new Supervisor({
+      restart: spec.restart,
+      // A card that loaded is a success: the next failure starts the backoff afresh.
+      stableAfterMs: 0,
+      refreshMs: spec.a2a.refreshIntervalMs,
+      attempt: () => this.load(),
+      changed: () => this.hooks.stateChanged(this),
+      log: this.log,
+    });
   }
 
   get name(): string {
     return this.spec.name;
   }
 
-  /** Read through a getter: the state changes while load() awaits. */
-  private get stopped(): boolean {
-    return this.state === 'stopped';
+  get state(): UpstreamState {
+    return this.life.state;
+  }
+
+  get lastError(): string | undefined {
+    return this.life.lastError;
+  }
+
+  /** Settles once the first card load has ended, successfully or not. */
+  get firstAttempt(): Promise<void> {
+    return this.life.firstAttempt;
   }
 
   /**
@@ -141,29 +155,18 @@ export class A2aUpstream implements Backend {
   }
 
   start(): Promise<void> {
-    this.reload();
-    return this.firstAttempt;
+    return this.life.start();
   }
 
   /** An admin approved the interfaces the card offers: read it again and use them. */
   interfacesApproved(): void {
-    if (this.stopped) return;
+    if (this.life.stopped) return;
     this.cardJson = '';
-    this.reload();
-  }
-
-  /** Load the card in the background (load() reports its own failures; this is the backstop). */
-  private reload(): void {
-    this.load().catch((err: unknown) => this.log.error({ err }, 'loading the agent card failed'));
+    this.life.attemptNow();
   }
 
   async stop(graceMs = 5_000): Promise<void> {
-    if (this.state === 'stopped') return;
-    this.state = 'stopped';
-    clearTimeout(this.timer);
-    this.resolveFirst();
-    const deadline = Date.now() + graceMs;
-    while (this.calls > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    if (this.life.stop()) await drain(() => this.calls, graceMs);
   }
 
   notify(_n: RpcNotification): Promise<void> {
@@ -242,7 +245,7 @@ export class A2aUpstream implements Backend {
     opts: BackendCallOptions,
   ): Promise<CallOutcome> {
     const abort = new AbortController();
-    opts.cancellation?.listen((reason) => abort.abort(reason));
+    const stopListening = opts.cancellation?.onCancel((reason) => abort.abort(reason));
     const timer =
       method === 'tasks/result' ? undefined : setTimeout(() => abort.abort(), this.spec.timeoutMs);
     try {
@@ -254,7 +257,7 @@ export class A2aUpstream implements Backend {
       throw err;
     } finally {
       clearTimeout(timer);
-      opts.cancellation?.listen(undefined);
+      stopListening?.();
     }
   }
 
@@ -284,15 +287,8 @@ export class A2aUpstream implements Backend {
     return { client: this.client, card: this.card };
   }
 
-  private load(): Promise<void> {
-    const run = this.loading.then(() => this.loadNow());
-    this.loading = run;
-    return run;
-  }
-
-  /** Fetch (or re-fetch) the card; on failure keep the last good one while retrying with backoff. */
-  private async loadNow(): Promise<void> {
-    if (this.state === 'stopped') return;
+  /** Fetch (or re-fetch) the card: one attempt (the Supervisor decides when, and retries). */
+  private async load(): Promise<AttemptOutcome> {
     const { a2a } = this.spec;
     try {
       const fetched = await fetchCard(this.cardUrl, {
@@ -302,7 +298,7 @@ export class A2aUpstream implements Backend {
         ...(a2a.jwksUrl ? { jwksUrl: a2a.jwksUrl } : {}),
         maxBytes: this.spec.maxResponseBytes,
       });
-      if (this.stopped) return;
+      if (this.life.stopped) return 'superseded';
       const json = JSON.stringify(fetched.card);
       if (json !== this.cardJson) {
         const card = this.withApprovedInterfaces(fetched);
@@ -327,13 +323,9 @@ export class A2aUpstream implements Backend {
           'agent card loaded',
         );
       }
-      this.attempt = 0;
-      this.lastError = undefined;
-      this.setState('ready');
-      this.schedule(a2a.refreshIntervalMs);
+      return 'up';
     } catch (err) {
-      this.lastError = (err as Error).message;
-      this.log.error({ problem: this.lastError }, 'agent card rejected');
+      this.log.error({ problem: (err as Error).message }, 'agent card rejected');
       // A card that turned bad is not served: the agent stays unavailable until it is fixed.
       if (this.card) {
         this.lists = EMPTY_LISTS;
@@ -343,25 +335,8 @@ export class A2aUpstream implements Backend {
       this.client = undefined;
       this.interfacesHeld = false;
       this.cardJson = '';
-      this.setState('restarting');
-      const { initialDelayMs, maxDelayMs } = this.spec.restart;
-      this.schedule(Math.min(maxDelayMs, initialDelayMs * 2 ** this.attempt++));
-    } finally {
-      this.resolveFirst();
+      throw err;
     }
-  }
-
-  private schedule(ms: number): void {
-    clearTimeout(this.timer);
-    if (ms <= 0 || this.state === 'stopped') return;
-    this.timer = setTimeout(() => this.reload(), ms);
-    this.timer.unref();
-  }
-
-  private setState(state: UpstreamState): void {
-    if (this.state === state || this.state === 'stopped') return;
-    this.state = state;
-    this.hooks.stateChanged(this);
   }
 
   /**

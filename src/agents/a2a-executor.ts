@@ -13,7 +13,6 @@
  * task answers it. Messages with the same contextId continue one conversation (history in the store).
  */
 import { randomUUID } from 'node:crypto';
-import type { Span } from '@opentelemetry/api';
 import { TaskState, type AgentCard, type AgentExtension, type Message } from '@a2a-js/sdk';
 import {
   AgentEvent,
@@ -24,10 +23,10 @@ import {
 import { AGENT_DEPTH_KEY } from '../bridge/a2a-to-mcp.js';
 import { answerWaiting, askForInput, type InputWait } from '../bridge/mcp-to-a2a.js';
 import type { RelatedSink } from '../mcp/upstream/forwarder.js';
-import { newTask, principalOf, status } from '../a2a/executor-events.js';
+import { newTask, principalOf, spanOf, status } from '../a2a/executor-events.js';
 import { partsText, textPart } from '../bridge/parts.js';
 import type { AgentConfig, ModelConfig } from '../config/schema.js';
-import { asGatewayError } from '../gateway/errors.js';
+import { asGatewayError } from '../errors/index.js';
 import { AGENT_META_KEY, runSummary } from './backend.js';
 import type { AgentRuntime } from './runtime.js';
 
@@ -150,7 +149,7 @@ export class AgentRunExecutor implements AgentExecutor {
         contextId,
         signal: controller.signal,
         client,
-        parentSpan: (ctx.context.user as { span?: Span } | undefined)?.span,
+        parentSpan: spanOf(ctx),
         events: {
           text: (delta) => {
             chunk(delta, streamed, false);

@@ -1,7 +1,7 @@
 /**
  * Declared agents as MCP tools: `agent.<name>` for each agent, offered through the federated
- * catalog like any upstream's tools, so policy, rate limits, argument validation and the ledger
- * treat a call to an agent exactly like a call to a tool.
+ * route table like any upstream's tools, so policy, rate limits, argument validation and the
+ * ledger treat a call to an agent exactly like a call to a tool.
  *
  * Input `{ message, contextId? }`; the answer is the agent's text, with the conversation id, steps
  * and token usage in `_meta` (pass `contextId` back to continue the conversation). Progress
@@ -9,11 +9,16 @@
  * failure is a tool error (`isError`), so a calling model can react to it.
  */
 import type { AgentConfig } from '../config/schema.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 import type { JsonObject, RpcNotification } from '../mcp/jsonrpc.js';
-import type { AgentsSpec, Backend, BackendCallOptions } from '../mcp/upstream/backend.js';
 import { CallCancelled, type CallOutcome } from '../mcp/upstream/forwarder.js';
-import { EMPTY_LISTS, type UpstreamLists } from '../mcp/upstream/upstream.js';
+import {
+  EMPTY_LISTS,
+  type AgentsSpec,
+  type Backend,
+  type BackendCallOptions,
+  type UpstreamLists,
+} from '../mcp/upstream/backend.js';
 import type { AgentRuntime, RunResult } from './runtime.js';
 import { AGENTS_UPSTREAM } from './tools.js';
 
@@ -94,7 +99,7 @@ export class AgentsBackend implements Backend {
     const args = (params?.arguments ?? {}) as { message?: unknown; contextId?: unknown };
     const progressToken = (params?._meta as JsonObject | undefined)?.progressToken;
     const controller = new AbortController();
-    opts.cancellation?.listen((reason) => controller.abort(reason));
+    const stopListening = opts.cancellation?.onCancel((reason) => controller.abort(reason));
     let progress = 0;
     const report = (message: string) => {
       if (progressToken === undefined || !opts.related) return;
@@ -138,6 +143,7 @@ export class AgentsBackend implements Backend {
         result: { content: [{ type: 'text', text: (err as Error).message }], isError: true },
       };
     } finally {
+      stopListening?.();
       this.inFlight--;
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 import { estimateTokens, fitToContext } from './context.js';
 import { runLoop, type LoopInput } from './loop.js';
 import type { ChatMessage, ChatRequest, ChatResult, ModelProvider } from './provider.js';

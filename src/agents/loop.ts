@@ -9,7 +9,7 @@
  * failed. Model failures (after the provider's retries) end the run with their SWY_MODEL_* error;
  * a context overflow is retried with a shorter history first.
  */
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 import type { JsonObject } from '../mcp/jsonrpc.js';
 import { clip, fitToContext } from './context.js';
 import type { ChatMessage, ChatResult, ModelProvider, ToolCall, Usage } from './provider.js';

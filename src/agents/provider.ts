@@ -3,7 +3,7 @@
  *
  * Two implementations: an OpenAI-compatible chat-completions client (`providers/openai.ts`: vLLM,
  * Ollama, llama.cpp server, SGLang, DeepSeek…) and the embedded llama.cpp engine
- * (`providers/llamacpp.ts`, optional). The tool loop (`loop.ts`) depends on this file only.
+ * (`providers/llamacpp/`, optional). The tool loop (`loop.ts`) depends on this file only.
  *
  * Providers report failures as GatewayErrors with the SWY_MODEL_* codes (errors.ts), after their
  * own retries; they never put an API key or a request header in a message.

@@ -10,9 +10,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Span } from '@opentelemetry/api';
 import type { AgentConfig, Config, ModelConfig } from '../config/schema.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 import type { Pipeline } from '../gateway/pipeline.js';
-import type { Catalog } from '../mcp/federation/catalog.js';
+import type { RouteTable } from '../mcp/federation/route-table.js';
 import type { JsonObject } from '../mcp/jsonrpc.js';
 import { Cancellation, type CallOutcome, type RelatedSink } from '../mcp/upstream/forwarder.js';
 import { mcpSubject, type Authorizer } from '../policy/authz.js';
@@ -37,7 +37,7 @@ export interface AgentsCore {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly tracing: Tracing | undefined;
-  catalog(): Catalog;
+  routes(): RouteTable;
   /** The declared agents the license policy lets run. */
   servedAgents(): AgentConfig[];
 }
@@ -106,8 +106,8 @@ export class AgentRuntime {
         detail: `contextId "${contextId}" is a conversation of another agent or principal; start a new one`,
       });
 
-    const catalog = this.core.catalog();
-    const tools = agentTools(agent, catalog, (name) => this.mayCall(principal, catalog, name));
+    const routes = this.core.routes();
+    const tools = agentTools(agent, routes, (name) => this.mayCall(principal, routes, name));
     const tracing = this.core.tracing;
     const span = tracing?.startAgent(req.parentSpan, {
       agent: agent.name,
@@ -175,8 +175,8 @@ export class AgentRuntime {
   }
 
   /** Whether policy lets the principal call a gateway tool (the pipeline checks again on the call). */
-  private mayCall(principal: Principal, catalog: Catalog, name: string): boolean {
-    const route = catalog.tool(name);
+  private mayCall(principal: Principal, routes: RouteTable, name: string): boolean {
+    const route = routes.tool(name);
     const subject = mcpSubject({
       method: 'tools/call',
       params: { name },

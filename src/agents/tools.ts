@@ -1,16 +1,16 @@
 /**
  * Which gateway tools an agent may use on a caller's behalf, named the way models accept.
  *
- * An agent's `tools` list names gateway tools by glob (`docs.*`) and A2A agents as `agent:<name>`:
- * an upstream A2A agent is reached through its bridged `send_message` tool, a declared agent through
- * its `agent.<name>` tool. What the caller may not use under policy is left out, so the model never
+ * An agent's `tools` list names gateway tools by glob (`docs.*`; policy/globs.ts, compared
+ * case-sensitively) and A2A agents as `agent:<name>`: an upstream A2A agent is reached through its
+ * bridged `send_message` tool, a declared agent through its `agent.<name>` tool. What the caller may not use under policy is left out, so the model never
  * sees it; calls still go through the whole data path, which checks again.
  */
 import type { AgentConfig } from '../config/schema.js';
-import type { Catalog } from '../mcp/federation/catalog.js';
+import type { RouteTable } from '../mcp/federation/route-table.js';
 import type { JsonObject } from '../mcp/jsonrpc.js';
 import { AGENT_TOOL } from '../bridge/a2a-to-mcp.js';
-import { globs } from '../gateway/globs.js';
+import { globMatcher } from '../policy/globs.js';
 import type { ToolSpec } from './provider.js';
 
 export interface AgentTool {
@@ -25,25 +25,25 @@ export interface AgentTool {
 export const AGENTS_UPSTREAM = 'agent';
 
 /**
- * The tools `agent` may use, in catalog order. `allowed` says whether the caller may call a
- * gateway tool (policy); `self` is left out unless named exactly, so `*` does not make an agent
- * its own tool.
+ * The tools `agent` may use, in the order of the gateway's tool list. `allowed` says whether the
+ * caller may call a gateway tool (policy); `self` is left out unless named exactly, so `*` does
+ * not make an agent its own tool.
  */
 export function agentTools(
   agent: AgentConfig,
-  catalog: Catalog,
+  routes: RouteTable,
   allowed: (gatewayName: string) => boolean,
 ): AgentTool[] {
   const toolPatterns = agent.tools.filter((p) => !p.startsWith('agent:'));
   const agentPatterns = agent.tools.filter((p) => p.startsWith('agent:')).map((p) => p.slice(6));
-  const matchTool = globs(toolPatterns);
-  const matchAgent = globs(agentPatterns);
+  const matchTool = globMatcher(toolPatterns);
+  const matchAgent = globMatcher(agentPatterns);
   const exact = new Set(agent.tools);
   const out: AgentTool[] = [];
   const taken = new Set<string>();
-  for (const tool of catalog.tools) {
+  for (const tool of routes.tools) {
     const name = String(tool.name);
-    const route = catalog.tool(name);
+    const route = routes.tool(name);
     if (!route) continue;
     const upstream = route.upstream;
     // The agent an A2A-bridged or declared-agent tool stands for, if it is one.
@@ -54,8 +54,7 @@ export function agentTools(
           ? route.name
           : undefined;
     const self = upstream.kind === 'agent' && route.name === agent.name;
-    const wanted =
-      matchTool(name) || (agentName !== undefined && matchAgent(agentName) && agentPatterns.length > 0);
+    const wanted = matchTool.test(name) || (agentName !== undefined && matchAgent.test(agentName));
     if (!wanted) continue;
     if (self && !exact.has(name) && !exact.has(`agent:${agent.name}`)) continue;
     if (!allowed(name)) continue;

@@ -8,7 +8,7 @@
  */
 import { TaskState, type Message, type Task } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 import type { JsonObject } from '../mcp/jsonrpc.js';
 import { RELATED_TASK } from '../mcp/federation/tasks.js';
 import { messageResult, partsTextOf, taskResult } from './a2a-to-mcp.js';

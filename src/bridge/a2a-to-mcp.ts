@@ -27,7 +27,7 @@ import {
 } from '@a2a-js/sdk';
 import type { Client } from '@a2a-js/sdk/client';
 import { A2AError } from '@a2a-js/sdk/errors';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 import type { JsonObject } from '../mcp/jsonrpc.js';
 import {
   CallCancelled,
@@ -189,7 +189,7 @@ export async function callAgent(ctx: AgentCallContext, args: AgentToolArgs): Pro
   const timer = setTimeout(() => abort.abort(new TimeoutSignal()), ctx.timeoutMs);
   let taskId = args.taskId;
   let contextId = args.contextId;
-  ctx.cancellation?.listen((reason) => {
+  const stopListening = ctx.cancellation?.onCancel((reason) => {
     abort.abort(new CancelSignal(reason));
     // MCP cancellation → A2A CancelTask for the task this call drives.
     if (taskId) void ctx.client.cancelTask({ tenant: '', id: taskId, metadata: undefined }).catch(() => {});
@@ -198,7 +198,7 @@ export async function callAgent(ctx: AgentCallContext, args: AgentToolArgs): Pro
     let message = toolMessage(args, ctx.skill, ctx.depth);
     let progress = 0;
     for (let round = 0; ; round++) {
-      const outcome = await exchange(
+      const outcome = await askAgent(
         ctx,
         message,
         abort.signal,
@@ -240,20 +240,21 @@ export async function callAgent(ctx: AgentCallContext, args: AgentToolArgs): Pro
     });
   } finally {
     clearTimeout(timer);
-    ctx.cancellation?.listen(undefined);
+    stopListening?.();
   }
 }
 
-type Exchange = { kind: 'message'; message: Message } | { kind: 'task'; task: Task };
+/** What the agent answered a message with: a message, or the task it started or continued. */
+type AgentAnswer = { kind: 'message'; message: Message } | { kind: 'task'; task: Task };
 
 /** One SendMessage (streaming when the agent supports it), folded into a final message or task. */
-async function exchange(
+async function askAgent(
   ctx: AgentCallContext,
   message: Message,
   signal: AbortSignal,
   seen: (ids: { taskId: string; contextId: string }) => void,
   nextProgress: () => number,
-): Promise<Exchange> {
+): Promise<AgentAnswer> {
   const request = sendRequest(message);
   if (!ctx.card.capabilities?.streaming) {
     const result = await ctx.client.sendMessage(request, { signal });

@@ -21,7 +21,8 @@ import {
 import type { JsonObject } from '../mcp/jsonrpc.js';
 import type { Principal } from '../policy/principal.js';
 import { Cancellation, type CallOutcome, type RelatedSink } from '../mcp/upstream/forwarder.js';
-import { agentSays, newTask, principalOf, status } from '../a2a/executor-events.js';
+import type { Span } from '@opentelemetry/api';
+import { agentSays, newTask, principalOf, spanOf, status } from '../a2a/executor-events.js';
 import { dataPart, mcpToParts, partsText, textPart } from './parts.js';
 
 /** Card extension carrying each skill's MCP tool schemas (documented in docs/a2a.md). */
@@ -40,7 +41,14 @@ export interface ServedAgentDeps {
     principal: Principal,
     name: string,
     args: JsonObject,
-    opts: { related: RelatedSink; cancellation: Cancellation; progressToken?: string; context?: string },
+    opts: {
+      related: RelatedSink;
+      cancellation: Cancellation;
+      progressToken?: string;
+      context?: string;
+      /** The A2A request's span: the call is traced under it. */
+      parentSpan?: Span;
+    },
   ): Promise<CallOutcome>;
 }
 
@@ -162,8 +170,6 @@ export async function answerWaiting(entry: InputWait | undefined, message: Messa
 
 interface Running extends InputWait {
   cancellation: Cancellation;
-  /** Called when the A2A client cancels the task (besides cancelling the tool call). */
-  cancelled: (() => void)[];
 }
 
 /**
@@ -254,14 +260,11 @@ export class McpToolsExecutor implements AgentExecutor {
     );
     const cancellation = new Cancellation();
     let finish!: () => void;
-    const cancelled: (() => void)[] = [];
     const entry: Running = {
       cancellation,
-      cancelled,
       contextId,
       done: new Promise<void>((r) => (finish = r)),
-      // Not cancellation.listen: that one listener is the forwarder's, which tells the upstream.
-      onCancel: (listener) => cancelled.push(listener),
+      onCancel: (listener) => void cancellation.onCancel(listener),
     };
     this.running.set(taskId, entry);
     try {
@@ -269,6 +272,7 @@ export class McpToolsExecutor implements AgentExecutor {
         cancellation,
         progressToken: `a2a-${taskId}`,
         context: contextId,
+        parentSpan: spanOf(ctx),
         related: {
           progress: (p) => {
             const text =
@@ -346,7 +350,6 @@ export class McpToolsExecutor implements AgentExecutor {
   cancelTask = async (taskId: string, bus: ExecutionEventBus): Promise<void> => {
     const running = this.running.get(taskId);
     running?.cancellation.cancel('cancelled by the A2A client');
-    for (const listener of running?.cancelled.splice(0) ?? []) listener();
     // The SDK waits for a terminal state; the executor publishes it since the call was abandoned.
     const contextId = running?.contextId ?? '';
     bus.publish(

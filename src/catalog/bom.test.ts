@@ -182,6 +182,30 @@ describe('CycloneDX 1.6', () => {
   });
 });
 
+describe('any entry the catalog accepts', () => {
+  it('makes a valid CycloneDX document, at the limits of each field', async () => {
+    const edge = validateEntry({
+      name: 'edge/a.b_c@d:e+f-'.padEnd(200, 'z'),
+      kind: 'model',
+      version: 'v'.repeat(1024),
+      supplier: '\u0000 ctl \u202e',
+      description: '\ud83d\ude00 '.repeat(50),
+      downloadLocation: 'https://example.org/a%20b?c=d#e',
+      files: [{ path: 'dir/../x y.bin', sha256: SHA('d') }],
+      license: { declared: 'LicenseRef-x', refs: { 'LicenseRef-x': { name: '\u202e', text: '\u0000' } } },
+    });
+    const base = source();
+    const bom = await buildCycloneDx({ ...base, view: CatalogView.build([...entries, edge], []) });
+    expect(await validate(bom)).toBeNull();
+  });
+
+  it('refuses a version longer than CycloneDX allows, naming the field', () => {
+    expect(() =>
+      validateEntry({ name: 'a/b', kind: 'model', version: 'v'.repeat(1025), license: { declared: 'MIT' } }),
+    ).toThrow(/version: at most 1024 characters/);
+  });
+});
+
 describe('SPDX 3.0.1 JSON-LD', () => {
   it('has the context, a CreationInfo, and every required property of each profile class', async () => {
     const doc = (await buildSpdx(source(), { only: { kind: 'upstream', name: 'writer' } })) as Obj;

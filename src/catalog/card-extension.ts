@@ -3,7 +3,7 @@
  * Model Openness Framework class and the gateway's policy verdict. An A2A client reads it from
  * `capabilities.extensions[]` of the card (A2A AgentExtension: uri, description, required, params).
  *
- * Attached to the cards of the declared agents the gateway runs (a2a/front.ts).
+ * Attached to the cards of the declared agents the gateway runs (a2a/front-agents.ts).
  */
 import { allFlags, type CatalogView } from './entry.js';
 import { isModelKind } from './bom-source.js';

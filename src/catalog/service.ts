@@ -3,7 +3,7 @@
  * store's, adding and removing stored entries (all or nothing), and policy verdicts for consumers.
  */
 import type { AgentConfig, AnyUpstreamConfig, CatalogEntry, Config, ModelConfig } from '../config/schema.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 import type { Store } from '../store/types.js';
 import { CatalogConflictError, CatalogEntryError, CatalogView, validateEntry } from './entry.js';
 import { verifyFiles } from './import.js';

@@ -25,7 +25,7 @@ import {
 } from '../catalog/index.js';
 import type { AnyUpstreamConfig, CatalogEntryInput, Config } from '../config/schema.js';
 import { validateUpstream } from '../config/load.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import { configPath, fail, loadOrExit } from './shared.js';

@@ -1,7 +1,7 @@
 /** `switchyard serve`: run the gateway on HTTP until SIGTERM/SIGINT, then shut down gracefully. */
 import { validateConfig } from '../config/load.js';
-import { GatewayError } from '../gateway/errors.js';
-import { Gateway } from '../gateway/runtime.js';
+import { GatewayError } from '../errors/index.js';
+import { Gateway } from '../gateway/gateway.js';
 import { isLoopbackHost } from '../http/guards.js';
 import { createLogger } from '../telemetry/logger.js';
 import { guardProcess } from './process-guards.js';
@@ -43,7 +43,7 @@ export async function serve(opts: {
     process.exit(1);
   }
   process.stdout.write(`Switchyard MCP endpoint: ${gateway.url}\n`);
-  const admin = gateway.core.admin;
+  const admin = gateway.core.adminToken;
   if (admin.created)
     process.stdout.write(`Admin API token written to ${admin.file} (\`switchyard admin token\` prints it)\n`);
 

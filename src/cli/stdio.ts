@@ -1,5 +1,5 @@
 /** `switchyard stdio`: the gateway as a desktop client's one stdio MCP server. */
-import { Gateway } from '../gateway/runtime.js';
+import { Gateway } from '../gateway/gateway.js';
 import { serveStdio } from '../mcp/front/stdio.js';
 import { createLogger } from '../telemetry/logger.js';
 import { guardProcess } from './process-guards.js';

@@ -3,7 +3,7 @@
  * `switchyard tools diff|approve`: review and accept tool definitions that changed since they
  * were pinned (the rug-pull defence; see docs/security.md).
  */
-import { Gateway } from '../gateway/runtime.js';
+import { Gateway } from '../gateway/gateway.js';
 import { lineDiff, prettyDefinition } from '../policy/diff.js';
 import { openStore } from '../store/open.js';
 import type { StoredPin } from '../store/types.js';
@@ -15,9 +15,9 @@ export async function tools(opts: { config?: string; json?: boolean }): Promise<
   const gateway = new Gateway(config, createLogger('warn'), { listen: false });
   await gateway.start();
   await gateway.core.upstreamsStarted();
-  const catalog = gateway.core.catalog();
-  const rows = catalog.tools.map((t) => {
-    const route = catalog.tool(String(t.name))!;
+  const routes = gateway.core.routes();
+  const rows = routes.tools.map((t) => {
+    const route = routes.tool(String(t.name))!;
     return { name: String(t.name), upstream: route.upstream.name, description: String(t.description ?? '') };
   });
   const status = gateway.core.status();

@@ -4,7 +4,7 @@
  * `npm run generate` writes them; a test fails when the committed copies drift.
  */
 import { z } from 'zod';
-import { ERRORS } from '../gateway/errors.js';
+import { ERRORS } from '../errors/catalogue.js';
 import { ConfigSchema } from './schema.js';
 
 type Json = Record<string, unknown>;
@@ -125,7 +125,7 @@ export function renderErrorsDoc(): string {
   const lines = [
     '# Error catalogue',
     '',
-    '<!-- Generated from src/gateway/errors.ts by `npm run generate`. Do not edit by hand. -->',
+    '<!-- Generated from src/errors/catalogue.ts by `npm run generate`. Do not edit by hand. -->',
     '',
     'Every error the gateway itself produces has a stable code. On the MCP endpoint it arrives as a',
     'JSON-RPC error whose `data` holds `{ code, fix, upstream? }`; transport-level failures (before a',

@@ -1,32 +1,35 @@
 /**
  * The data path. Read this file first.
  *
- * Every MCP message a client sends — over Streamable HTTP or stdio, once the front has framed it
- * and found its session — enters here and goes through the same steps, in this order:
+ * Every call goes through `run(call)`, in this order, whoever makes it: a client's MCP request
+ * over Streamable HTTP or stdio (`request`, once the front has framed it and found its session), a
+ * tool call for an A2A client of a served MCP server, or one a declared agent's model makes
+ * (`callTool`). A step added to `run` applies to all of them.
  *
  *   authenticate  the front's credential → a principal, or 401        → policy/authn.ts
  *               (once per HTTP exchange, before the messages are read out of it)
- *   accept      open a request record; refuse new work while draining
+ *   accept      open a request record (`open`); refuse new work while draining
  *   route       find the upstream (or local handler) and rewrite names   → router.ts
- *   authorize   policy on the routed target (never on the name as typed)  → policy/authz.ts
- *               rate limits (429 + Retry-After)                           → policy/limits.ts
- *               pinning and name checks; arguments against inputSchema    → policy/pinning.ts, validation.ts
- *   call        forward upstream with a fresh id, relaying progress,
+ *   authorize   policy on the routed target (never on the name as typed),  → admission.ts
+ *               rate limits (429 + Retry-After), name checks, pinning,
+ *               arguments against the tool's inputSchema
+ *   call        forward upstream with a fresh id (its own trace span), relaying progress,
  *               server-to-client requests and cancellation               → upstream/forwarder.ts
- *               (or answer locally: lists, ping, log level, subscriptions → federation/local.ts)
- *   respond     send the upstream's result or error back unchanged (task ids mapped → federation/tasks.ts)
- *   record      close the record: metrics and the log line               → request-record.ts
+ *               (or answer locally: lists, ping, log level, subscriptions → federation/local.ts);
+ *               the result against the tool's outputSchema               → policy/validation.ts
+ *   respond     the upstream's result or error, unchanged (task ids mapped → federation/tasks.ts)
+ *   record      close the record: metrics, span, ledger entry, log line  → request-record.ts
  *
- * The record is also the ledger entry (ledger/) — the same path serves every front, so an A2A
- * front calls the same authenticate step and ledger with its own record.
+ * How the caller is reached while a call runs is the only difference between entry points
+ * (call.ts). The A2A front calls the same authenticate step and ledger with its own record.
  * Initialize creates the session and is handled by `initialize` below; notifications and the
  * client's answers to our requests take the short paths at the end of the file.
  */
 import type { Span } from '@opentelemetry/api';
 import { InitializeRequestSchema, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from '../config/schema.js';
-import type { Affinity } from '../mcp/federation/affinity.js';
-import type { Catalog } from '../mcp/federation/catalog.js';
+import type { InFlightCalls } from '../mcp/federation/in-flight.js';
+import type { RouteTable } from '../mcp/federation/route-table.js';
 import { TASK_METHODS, type TaskDirectory } from '../mcp/federation/tasks.js';
 import { UpstreamAnswer, type LocalHandlers } from '../mcp/federation/local.js';
 import {
@@ -48,17 +51,18 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Tracing } from '../telemetry/traces.js';
 import { VERSION } from '../version.js';
-import { GatewayError, toJsonRpcError } from './errors.js';
+import { GatewayError, toJsonRpcError } from '../errors/index.js';
 import { redact } from '../ledger/entry.js';
 import type { LedgerSink } from '../ledger/writer.js';
 import type { Authenticator } from '../policy/authn.js';
-import { mcpSubject, type Authorizer } from '../policy/authz.js';
+import type { Authorizer } from '../policy/authz.js';
 import type { RateLimiter } from '../policy/limits.js';
 import type { PinRegistry } from '../policy/pinning.js';
-import type { PolicyTarget } from '../policy/rules.js';
 import type { ToolSchemas } from '../policy/validation.js';
 import type { Credential, Principal } from '../policy/principal.js';
 import { newRecord, toLedgerInput, type RequestRecord } from './request-record.js';
+import { Admission, toolError } from './admission.js';
+import { relatedSink, type Call, type CallEntry } from './call.js';
 import { route, type Local, type Target } from './router.js';
 
 type UpstreamTarget = Extract<Target, { kind: 'upstream' }>;
@@ -71,7 +75,7 @@ export interface Core {
   readonly config: Config;
   readonly sessions: SessionRegistry;
   readonly local: LocalHandlers;
-  readonly affinity: Affinity;
+  readonly inFlightCalls: InFlightCalls;
   readonly tasks: TaskDirectory;
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -84,13 +88,17 @@ export interface Core {
   /** Where finished records go (absent when `audit.enabled` is false). */
   readonly ledger: LedgerSink | undefined;
   readonly draining: boolean;
-  catalog(): Catalog;
+  routes(): RouteTable;
   capabilities(): JsonObject;
   instructions(): string | undefined;
 }
 
 export class Pipeline {
-  constructor(private readonly core: Core) {}
+  private readonly admission: Admission;
+
+  constructor(private readonly core: Core) {
+    this.admission = new Admission(core);
+  }
 
   /**
    * authenticate: who is asking. A refused credential is recorded (ledger, metrics) and thrown as
@@ -101,9 +109,7 @@ export class Pipeline {
       return await this.core.auth.authenticate(cred);
     } catch (err) {
       const rec = newRecord(transport, undefined, 'authenticate', null);
-      rec.outcome = 'error';
-      rec.errorCode = err instanceof GatewayError ? err.code : 'SWY_INTERNAL';
-      if (!(err instanceof GatewayError)) this.core.log.error({ err }, 'authentication failed internally');
+      this.failed(rec, err);
       this.finish(rec);
       throw err;
     }
@@ -120,9 +126,10 @@ export class Pipeline {
     const parsed = InitializeRequestSchema.safeParse(msg);
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      const response = this.fail(rec, msg, new GatewayError('SWY_INVALID_PARAMS', { detail }));
+      const err = new GatewayError('SWY_INVALID_PARAMS', { detail });
+      this.failed(rec, err);
       this.finish(rec);
-      return { response };
+      return { response: errorResponse(msg.id, toJsonRpcError(err, rec.id)) };
     }
     const requested = parsed.data.params.protocolVersion;
     const protocolVersion = (SUPPORTED_VERSIONS as readonly string[]).includes(requested)
@@ -147,80 +154,42 @@ export class Pipeline {
     return { session, response: { jsonrpc: '2.0', id: msg.id, result } };
   }
 
-  /** One request from a client in an initialized session. */
+  /** One request from a client in an initialized session: a call on the one path, answered on its reply. */
   async request(session: Session, msg: RpcRequest, reply: Reply, principal: Principal): Promise<void> {
-    // accept
-    const rec = newRecord(session.transport, session.id, msg.method, msg.id);
-    rec.principal = principal.name;
-    if (this.core.tracing) rec.span = this.core.tracing.startRequest(rec);
-    const refused = this.core.draining
-      ? 'SWY_SHUTTING_DOWN'
-      : this.core.ledger && !this.core.ledger.accepting
-        ? 'SWY_AUDIT_BACKLOG'
-        : msg.method === 'initialize'
-          ? 'SWY_ALREADY_INITIALIZED'
-          : undefined;
-    if (refused) {
-      reply.respond(this.fail(rec, msg, new GatewayError(refused)));
-      return this.finish(rec);
-    }
-    const cancellation = new Cancellation();
-    session.inFlight.set(msg.id, { cancellation, reply, startedAt: rec.start });
+    const call = this.open({
+      transport: session.transport,
+      context: session.id,
+      msg,
+      principal,
+      session,
+      waiting: session,
+      via: reply,
+      related: (upstream) => relatedSink(session, reply, upstream, this.core.tasks),
+    });
+    session.inFlight.set(msg.id, { cancellation: call.cancellation, reply, startedAt: call.record.start });
     try {
-      // route
-      const catalog = this.core.catalog();
-      const target = route(catalog, msg.method, msg.params, {
-        session: session.id,
-        directory: this.core.tasks,
-      });
-      if (target.kind === 'upstream') {
-        rec.target = target.target;
-        rec.upstream = target.upstream.name;
-        rec.upstreamTarget = target.upstreamTarget;
-        if (msg.params?.arguments !== undefined) rec.args = msg.params.arguments;
-      }
-      // authorize: policy, then whether the tool is still the one that was approved
-      const invalid = await this.admit(rec, principal, msg, target, catalog);
-      // call: the upstream, or the gateway's own handler (invalid arguments are not forwarded)
-      const outcome = invalid
-        ? { result: toolError(invalid) }
-        : target.kind === 'local'
-          ? await this.answerLocally(target.method, session, msg, cancellation, principal)
-          : await this.callUpstream(target, session, msg, reply, cancellation, rec, principal);
+      const outcome = await this.run(call);
       // respond: the answer goes back as it came, under the client's id
-      if (invalid) {
-        rec.outcome = 'error';
-        rec.errorCode = invalid.code;
-        reply.respond({ jsonrpc: '2.0', id: msg.id, result: toolError(invalid) });
-      } else if ('result' in outcome) {
-        rec.outcome = 'ok';
-        reply.respond({ jsonrpc: '2.0', id: msg.id, result: outcome.result });
-      } else {
-        rec.outcome = 'upstream_error';
-        rec.errorCode = String(outcome.error.code);
-        reply.respond({ jsonrpc: '2.0', id: msg.id, error: outcome.error });
-      }
+      reply.respond(
+        'result' in outcome
+          ? { jsonrpc: '2.0', id: msg.id, result: outcome.result }
+          : { jsonrpc: '2.0', id: msg.id, error: outcome.error },
+      );
     } catch (err) {
-      if (err instanceof CallCancelled) {
-        rec.outcome = 'cancelled';
-        reply.cancelled(); // MCP §Cancellation: a cancelled request gets no answer
-      } else {
-        reply.respond(this.fail(rec, msg, err));
-      }
+      if (err instanceof CallCancelled)
+        reply.cancelled(); // MCP §Cancellation: no answer
+      else reply.respond(errorResponse(msg.id, toJsonRpcError(err, call.record.id)));
     } finally {
       session.inFlight.delete(msg.id);
-      // record
-      this.finish(rec);
     }
   }
 
   /**
    * A tools/call made on someone's behalf: for an A2A client (an MCP server served as an A2A
    * agent), or by a declared agent's model (`agent` names it; `depth` is how many agents deep the
-   * call is). The same route → authorize → call → record steps as a client's call, as the
-   * principal who asked.
+   * call is). A call on the one path, as the principal who asked.
    */
-  async callTool(
+  callTool(
     principal: Principal,
     name: string,
     args: JsonObject,
@@ -231,72 +200,114 @@ export class Pipeline {
       context?: string;
       agent?: string;
       depth?: number;
-      /** The agent run's span: the call's span is its child (when tracing is on). */
+      /** The span of the run or A2A request that asked: the call's span is its child. */
       parentSpan?: Span;
     },
   ): Promise<CallOutcome> {
-    const rec = newRecord(opts.agent ? 'agent' : 'a2a', opts.context, 'tools/call', 0);
-    rec.principal = principal.name;
-    rec.agent = opts.agent;
-    if (opts.parentSpan && this.core.tracing) rec.span = this.core.tracing.startRequest(rec, opts.parentSpan);
+    const related = opts.related;
     const params: JsonObject = {
       name,
       arguments: args,
       ...(opts.progressToken ? { _meta: { progressToken: opts.progressToken } } : {}),
     };
-    const msg: RpcRequest = { jsonrpc: '2.0', id: 0, method: 'tools/call', params };
-    try {
-      if (this.core.draining) throw new GatewayError('SWY_SHUTTING_DOWN');
-      if (this.core.ledger && !this.core.ledger.accepting) throw new GatewayError('SWY_AUDIT_BACKLOG');
-      // route
-      const catalog = this.core.catalog();
-      const target = route(catalog, 'tools/call', params, {
-        session: '',
-        directory: this.core.tasks,
-      }) as UpstreamTarget;
-      rec.target = target.target;
-      rec.upstream = target.upstream.name;
-      rec.upstreamTarget = target.upstreamTarget;
-      rec.args = args;
-      // authorize: policy, rate limits, pinning and argument validation, as for a client's call
-      const invalid = await this.admit(rec, principal, msg, target, catalog);
-      if (invalid) {
-        rec.outcome = 'error';
-        rec.errorCode = invalid.code;
-        return { result: toolError(invalid) };
-      }
-      // call. Messages a shared-channel upstream sends during the call (elicitation …) find this caller.
-      const related = opts.related;
-      const ref = this.core.affinity.enter(
-        target.upstream.name,
-        {
+    return this.run(
+      this.open({
+        transport: opts.agent ? 'agent' : 'a2a',
+        context: opts.context,
+        msg: { jsonrpc: '2.0', id: 0, method: 'tools/call', params },
+        principal,
+        agent: opts.agent,
+        depth: opts.depth,
+        parentSpan: opts.parentSpan,
+        cancellation: opts.cancellation,
+        // Messages a shared-channel upstream sends during the call (elicitation …) find this caller.
+        waiting: {
           identity: principal,
           supports: (method) => related.supports?.(method) ?? false,
           wantsLog: () => false,
           request: (req, signal) => related.request({ jsonrpc: '2.0', id: 0, ...req }, signal),
         },
-        { related: (n) => ('id' in n ? undefined : related.notification(n)) },
-      );
-      let outcome: CallOutcome;
-      try {
-        outcome = await target.upstream.call('tools/call', target.params, {
-          ...opts,
-          caller: { principal, depth: opts.depth ?? 0, span: rec.span },
-        });
-      } finally {
-        this.core.affinity.leave(ref);
+        via: { related: (n) => ('id' in n ? undefined : related.notification(n)) },
+        related: () => related,
+      }),
+    );
+  }
+
+  /**
+   * The one call path: accept → route → authorize → call → record. Every front and every bridge
+   * comes through here, so a step added here applies to all of them. Returns the upstream's (or
+   * the gateway's own) answer; throws a GatewayError for a refusal and CallCancelled when the
+   * caller cancelled. The record is finished either way.
+   */
+  async run(call: Call): Promise<CallOutcome> {
+    const { record: rec, msg, principal } = call;
+    try {
+      // accept
+      const refused = this.core.draining
+        ? 'SWY_SHUTTING_DOWN'
+        : this.core.ledger && !this.core.ledger.accepting
+          ? 'SWY_AUDIT_BACKLOG'
+          : msg.method === 'initialize'
+            ? 'SWY_ALREADY_INITIALIZED'
+            : undefined;
+      if (refused) throw new GatewayError(refused);
+      // route
+      const routes = this.core.routes();
+      const target = route(routes, msg.method, msg.params, {
+        session: call.session?.id ?? '',
+        directory: this.core.tasks,
+      });
+      if (target.kind === 'upstream') {
+        rec.target = target.target;
+        rec.upstream = target.upstream.name;
+        rec.upstreamTarget = target.upstreamTarget;
+        if (msg.params?.arguments !== undefined) rec.args = msg.params.arguments;
       }
+      // authorize: policy, limits, then whether the tool is still the one that was approved
+      const invalid = await this.admission.admit(rec, principal, msg, target, routes);
+      if (invalid) {
+        // Invalid arguments are not forwarded: they are the tool's error, for the model to fix.
+        rec.outcome = 'error';
+        rec.errorCode = invalid.code;
+        return { result: toolError(invalid) };
+      }
+      // call: the upstream, or the gateway's own handler
+      const outcome =
+        target.kind === 'local'
+          ? await this.answerLocally(target.method, call)
+          : await this.callUpstream(target, call);
       rec.outcome = 'result' in outcome ? 'ok' : 'upstream_error';
       if ('error' in outcome) rec.errorCode = String(outcome.error.code);
       return outcome;
     } catch (err) {
-      rec.outcome = err instanceof CallCancelled ? 'cancelled' : 'error';
-      rec.errorCode =
-        err instanceof GatewayError ? err.code : err instanceof CallCancelled ? undefined : 'SWY_INTERNAL';
+      if (err instanceof CallCancelled) rec.outcome = 'cancelled';
+      else this.failed(rec, err);
       throw err;
     } finally {
+      // record
       this.finish(rec);
     }
+  }
+
+  /** A call's record (and span), opened as it enters. */
+  private open(entry: CallEntry): Call {
+    const rec = newRecord(entry.transport, entry.context, entry.msg.method, entry.msg.id);
+    rec.principal = entry.principal.name;
+    rec.agent = entry.agent;
+    // A call on someone's behalf is traced only inside the trace of what asked for it.
+    if (this.core.tracing && (entry.parentSpan || entry.session))
+      rec.span = this.core.tracing.startRequest(rec, entry.parentSpan);
+    return {
+      record: rec,
+      msg: entry.msg,
+      principal: entry.principal,
+      session: entry.session,
+      depth: entry.depth ?? 0,
+      cancellation: entry.cancellation ?? new Cancellation(),
+      waiting: entry.waiting,
+      via: entry.via,
+      related: entry.related,
+    };
   }
 
   /**
@@ -326,7 +337,7 @@ export class Pipeline {
 
   /** May this principal use this A2A agent? (policy kind `agent`; throws SWY_POLICY_DENIED) */
   authorizeAgent(rec: RequestRecord, principal: Principal, agent: string): void {
-    this.decideOrThrow(rec, principal, { kind: 'agent', name: agent, upstream: agent });
+    this.admission.decide(rec, principal, { kind: 'agent', name: agent, upstream: agent });
   }
 
   /**
@@ -335,42 +346,21 @@ export class Pipeline {
    */
   authorizeSkills(rec: RequestRecord, principal: Principal, agent: string, skills: readonly string[]): void {
     for (const skill of skills)
-      this.decideOrThrow(rec, principal, { kind: 'skill', name: skill, upstream: agent });
-  }
-
-  /** Decide; the decision goes on the record either way; a denial is counted and thrown. */
-  private decideOrThrow(rec: RequestRecord, principal: Principal, subject: PolicyTarget): void {
-    const decision = this.core.authz.decide(principal, subject);
-    rec.decision = decision;
-    if (decision.effect === 'deny') {
-      this.core.metrics.policyDenials.labels(subject.kind).inc();
-      throw new GatewayError('SWY_POLICY_DENIED', {
-        principal: principal.name,
-        kind: subject.kind,
-        name: subject.name,
-      });
-    }
+      this.admission.decide(rec, principal, { kind: 'skill', name: skill, upstream: agent });
   }
 
   /** Forward to the routed upstream; relay what it sends about the call; map the answer back. */
-  private async callUpstream(
-    target: UpstreamTarget,
-    session: Session,
-    msg: RpcRequest,
-    reply: Reply,
-    cancellation: Cancellation,
-    rec: RequestRecord,
-    principal: Principal,
-  ): Promise<CallOutcome> {
+  private async callUpstream(target: UpstreamTarget, call: Call): Promise<CallOutcome> {
+    const { record: rec, msg } = call;
     const upstream = target.upstream;
-    const ref = this.core.affinity.enter(upstream.name, session, reply);
+    const ref = this.core.inFlightCalls.begin(upstream.name, call.waiting, call.via);
     const span = rec.span && this.core.tracing?.startUpstream(rec.span, rec);
     let outcome: CallOutcome;
     try {
       outcome = await upstream.call(msg.method, target.params, {
-        cancellation,
-        related: relatedSink(session, reply, upstream.name, this.core.tasks),
-        caller: { principal, depth: 0, span: span ?? rec.span },
+        cancellation: call.cancellation,
+        related: call.related(upstream.name),
+        caller: { principal: call.principal, depth: call.depth, span: span ?? rec.span },
       });
       if (span && 'error' in outcome) span.setAttribute('error.type', String(outcome.error.code));
     } catch (err) {
@@ -378,128 +368,39 @@ export class Pipeline {
       throw err;
     } finally {
       span?.end();
-      this.core.affinity.leave(ref);
+      this.core.inFlightCalls.end(ref);
     }
     if (msg.method === 'tools/call' && 'result' in outcome && this.core.config.validation.output) {
       const definition = this.core.schemas.find(upstream.lists.tools, target.upstreamTarget!);
       if (definition && outcome.result.task === undefined)
         this.core.schemas.checkResult(definition, target.target!, upstream.name, outcome.result);
     }
-    // Task ids get their upstream's prefix (and a task created here, its owner).
-    if ('result' in outcome && (msg.method === 'tools/call' || TASK_METHODS.has(msg.method))) {
-      const creates = msg.method === 'tools/call' ? session.id : undefined;
+    // Task ids get their upstream's prefix (and a task created here, its owner: the session).
+    if (
+      call.session &&
+      'result' in outcome &&
+      (msg.method === 'tools/call' || TASK_METHODS.has(msg.method))
+    ) {
+      const creates = msg.method === 'tools/call' ? call.session.id : undefined;
       outcome = { result: this.core.tasks.toClient(upstream.name, outcome.result, creates) };
     }
     return outcome;
   }
 
-  /**
-   * authorize, for a client's request and a bridged call alike: policy, rate limits, then for a
-   * tool call whether the tool is still the one approved and its arguments are valid. Refusals
-   * are thrown; invalid arguments are returned (they are answered as a tool error).
-   */
-  private async admit(
-    rec: RequestRecord,
-    principal: Principal,
-    msg: RpcRequest,
-    target: Target,
-    catalog: Catalog,
-  ): Promise<GatewayError | undefined> {
-    const subject = this.authorize(rec, principal, msg, target);
-    const limited = this.core.limits.check(principal, subject);
-    if (limited) await limited;
-    return msg.method === 'tools/call' && target.kind === 'upstream'
-      ? this.checkTool(rec, catalog, target, msg)
-      : undefined;
-  }
-
-  /** Policy on what the request reaches; the decision goes on the record either way. */
-  private authorize(
-    rec: RequestRecord,
-    principal: Principal,
-    msg: RpcRequest,
-    target: Target,
-  ): PolicyTarget | undefined {
-    const subject =
-      target.kind === 'upstream'
-        ? mcpSubject({
-            method: msg.method,
-            params: target.params,
-            upstream: target.upstream.name,
-            target: target.target,
-            upstreamTarget: target.upstreamTarget,
-          })
-        : // The gateway's own resources (switchyard://…) are answered locally but governed all the same.
-          target.method === 'resources/read' && typeof msg.params?.uri === 'string'
-          ? mcpSubject({ method: msg.method, params: msg.params, target: msg.params.uri })
-          : target.method === 'resources/subscribe' && typeof msg.params?.uri === 'string'
-            ? mcpSubject({
-                method: msg.method,
-                params: msg.params,
-                upstream: this.core.catalog().resource(msg.params.uri)?.name,
-                target: msg.params.uri,
-              })
-            : undefined;
-    if (!subject) return undefined;
-    this.decideOrThrow(rec, principal, subject);
-    // A bridged agent's skill tool is also the skill itself: `skills:` rules apply to it.
-    const skill =
-      target.kind === 'upstream' && msg.method === 'tools/call'
-        ? target.upstream.skillOf?.(target.upstreamTarget!)
-        : undefined;
-    if (skill !== undefined && target.kind === 'upstream') {
-      const decision = rec.decision;
-      this.decideOrThrow(rec, principal, { kind: 'skill', name: skill, upstream: target.upstream.name });
-      rec.decision = decision; // the tool's rule decided the call; the skill's only could refuse it
-    }
-    return subject;
-  }
-
-  /** Pinning and name checks: a refused name or a quarantined definition never reaches the upstream. */
-  /**
-   * Pinning, name checks and argument validation. Invalid arguments come back as the error (MCP
-   * 2025-11-25 §Tools: input validation errors are tool execution errors, so a model can correct
-   * itself); everything else is thrown.
-   */
-  private checkTool(
-    rec: RequestRecord,
-    catalog: Catalog,
-    target: UpstreamTarget,
-    msg: RpcRequest,
-  ): GatewayError | undefined {
-    const name = target.target!;
-    const reason = this.core.authz.rejectedNames(catalog).get(name);
-    if (reason) throw new GatewayError('SWY_TOOL_NAME_REJECTED', { name, reason });
-    const upstream = target.upstream.name;
-    const tool = target.upstreamTarget!;
-    rec.definitionHash = this.core.pins.hashOf(upstream, tool);
-    if (this.core.pins.isQuarantined(upstream, tool))
-      throw new GatewayError('SWY_TOOL_QUARANTINED', { name, upstream, tool });
-    if (this.core.config.validation.arguments) {
-      const definition = this.core.schemas.find(target.upstream.lists.tools, tool);
-      const problem =
-        definition && this.core.schemas.argumentProblem(definition, name, msg.params?.arguments);
-      if (problem) return problem;
-    }
-    return undefined;
-  }
-
-  /** Lists, ping, log level, subscriptions: the gateway answers these itself. */
-  private answerLocally(
-    method: Local,
-    session: Session,
-    msg: RpcRequest,
-    cancellation: Cancellation,
-    principal: Principal,
-  ): Promise<CallOutcome> {
-    return this.core.local.handle(method, session, msg.params, cancellation, principal).then(
-      (result): CallOutcome => ({ result }),
-      (err: unknown): CallOutcome => {
-        // An upstream's own error (a failed resources/subscribe, say) is passed on as it came.
-        if (err instanceof UpstreamAnswer) return { error: err.error };
-        throw err;
-      },
-    );
+  /** Lists, ping, log level, subscriptions: the gateway answers these itself, for a client's session. */
+  private answerLocally(method: Local, call: Call): Promise<CallOutcome> {
+    // Only a client's session reaches a local method: what is called on someone's behalf is a tool.
+    if (!call.session) throw new GatewayError('SWY_INTERNAL', { detail: `${method} without a session` });
+    return this.core.local
+      .handle(method, call.session, call.msg.params, call.cancellation, call.principal)
+      .then(
+        (result): CallOutcome => ({ result }),
+        (err: unknown): CallOutcome => {
+          // An upstream's own error (a failed resources/subscribe, say) is passed on as it came.
+          if (err instanceof UpstreamAnswer) return { error: err.error };
+          throw err;
+        },
+      );
   }
 
   /** A notification from a client. */
@@ -527,13 +428,12 @@ export class Pipeline {
       this.core.log.debug({ session: session.id, id: msg.id }, 'unexpected response');
   }
 
-  private fail(rec: RequestRecord, msg: RpcRequest, err: unknown): RpcResponse {
-    const error = toJsonRpcError(err, rec.id);
+  /** A refusal or an internal error, on the record (and in the log when it is not one of ours). */
+  private failed(rec: RequestRecord, err: unknown): void {
     rec.outcome = 'error';
     rec.errorCode = err instanceof GatewayError ? err.code : 'SWY_INTERNAL';
     if (!(err instanceof GatewayError))
       this.core.log.error({ err, request: rec.id, method: rec.method }, 'internal error');
-    return errorResponse(msg.id, error);
   }
 
   private finish(rec: RequestRecord): void {
@@ -547,40 +447,4 @@ export class Pipeline {
       this.core.log.debug({ req: { ...rec, args } }, 'request');
     }
   }
-}
-
-/** A tool execution error (`isError: true`) carrying a gateway error's message. */
-function toolError(err: GatewayError): JsonObject {
-  return { content: [{ type: 'text', text: err.message }], isError: true };
-}
-
-/** Messages an upstream ties to a call go to the caller, on the call's own reply. */
-function relatedSink(session: Session, reply: Reply, upstream: string, tasks: TaskDirectory): RelatedSink {
-  return {
-    progress: (params) => reply.related({ jsonrpc: '2.0', method: 'notifications/progress', params }),
-    notification: (n) => {
-      if (n.method === 'notifications/message') {
-        if (session.wantsLog(n.params?.level)) reply.related(withLogger(n, upstream));
-      } else reply.related(n.params ? { ...n, params: tasks.toClient(upstream, n.params) } : n);
-    },
-    request: (req, signal) =>
-      session.request(
-        { method: req.method, params: req.params && tasks.toClient(upstream, req.params) },
-        signal,
-        reply,
-      ),
-    supports: (method) => session.supports(method),
-  };
-}
-
-/** Log messages carry the upstream's name in `logger` (`<upstream>` or `<upstream>/<its logger>`). */
-export function withLogger(n: RpcNotification, upstream: string): RpcNotification {
-  const logger = n.params?.logger;
-  return {
-    ...n,
-    params: {
-      ...n.params,
-      logger: typeof logger === 'string' && logger ? `${upstream}/${logger}` : upstream,
-    },
-  };
 }

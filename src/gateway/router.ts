@@ -1,17 +1,17 @@
 /**
  * Routing: which upstream serves a downstream request, and with which params.
  *
- * Tool and prompt names are looked up in the federated catalog and rewritten to the name the
+ * Tool and prompt names are looked up in the federated route table and rewritten to the name the
  * upstream knows; resource URIs are routed unchanged; completions follow their reference. Methods
  * the gateway answers itself (lists, ping, logging level, subscriptions, reads of its own
  * switchyard:// resources) route to local handlers.
  */
 import { isGatewayResource } from '../catalog/resources.js';
 import type { JsonObject } from '../mcp/jsonrpc.js';
-import type { Catalog } from '../mcp/federation/catalog.js';
+import type { RouteTable } from '../mcp/federation/route-table.js';
 import type { TaskDirectory } from '../mcp/federation/tasks.js';
-import type { Backend as Upstream } from '../mcp/upstream/backend.js';
-import { GatewayError } from './errors.js';
+import type { Backend } from '../mcp/upstream/backend.js';
+import { GatewayError } from '../errors/index.js';
 
 export type Local =
   | 'ping'
@@ -30,7 +30,7 @@ export type Target =
   | { kind: 'local'; method: Local }
   | {
       kind: 'upstream';
-      upstream: Upstream;
+      upstream: Backend;
       params: JsonObject | undefined;
       /** What the client named (tool/prompt name, URI). */
       target?: string;
@@ -51,7 +51,7 @@ const LOCAL = new Set<string>([
 ]);
 
 export function route(
-  catalog: Catalog,
+  routes: RouteTable,
   method: string,
   params: JsonObject | undefined,
   tasks: { session: string; directory: TaskDirectory },
@@ -63,7 +63,7 @@ export function route(
     case 'tasks/cancel': {
       // The task id names its upstream; only the session that created the task may use it.
       const r = tasks.directory.route(tasks.session, params);
-      const upstream = catalog.upstream(r.upstream);
+      const upstream = routes.upstream(r.upstream);
       if (!upstream) {
         throw new GatewayError('SWY_UPSTREAM_UNAVAILABLE', { upstream: r.upstream, detail: 'not connected' });
       }
@@ -77,8 +77,8 @@ export function route(
     }
     case 'tools/call': {
       const name = requireString(params, 'name');
-      const r = catalog.tool(name);
-      if (!r) throw notFound(catalog, 'SWY_TOOL_NOT_FOUND', name);
+      const r = routes.tool(name);
+      if (!r) throw notFound(routes, 'SWY_TOOL_NOT_FOUND', name);
       return {
         kind: 'upstream',
         upstream: r.upstream,
@@ -89,8 +89,8 @@ export function route(
     }
     case 'prompts/get': {
       const name = requireString(params, 'name');
-      const r = catalog.prompt(name);
-      if (!r) throw notFound(catalog, 'SWY_PROMPT_NOT_FOUND', name);
+      const r = routes.prompt(name);
+      if (!r) throw notFound(routes, 'SWY_PROMPT_NOT_FOUND', name);
       return {
         kind: 'upstream',
         upstream: r.upstream,
@@ -102,26 +102,26 @@ export function route(
     case 'resources/read': {
       const uri = requireString(params, 'uri');
       if (isGatewayResource(uri)) return { kind: 'local', method: 'resources/read' };
-      const upstream = catalog.resource(uri);
+      const upstream = routes.resource(uri);
       if (!upstream) throw new GatewayError('SWY_RESOURCE_NOT_FOUND', { uri });
       return { kind: 'upstream', upstream, params, target: uri, upstreamTarget: uri };
     }
     case 'completion/complete':
-      return routeCompletion(catalog, params);
+      return routeCompletion(routes, params);
     default:
       throw new GatewayError('SWY_METHOD_NOT_FOUND', { method });
   }
 }
 
 /** MCP §Completion: the reference is a prompt (by name) or a resource template (by URI). */
-function routeCompletion(catalog: Catalog, params: JsonObject | undefined): Target {
+function routeCompletion(routes: RouteTable, params: JsonObject | undefined): Target {
   const ref = params?.ref as JsonObject | undefined;
   if (!ref || typeof ref !== 'object')
     throw new GatewayError('SWY_INVALID_PARAMS', { detail: 'ref is required' });
   if (ref.type === 'ref/prompt') {
     const name = requireString(ref, 'name', 'ref.name');
-    const r = catalog.prompt(name);
-    if (!r) throw notFound(catalog, 'SWY_PROMPT_NOT_FOUND', name);
+    const r = routes.prompt(name);
+    if (!r) throw notFound(routes, 'SWY_PROMPT_NOT_FOUND', name);
     return {
       kind: 'upstream',
       upstream: r.upstream,
@@ -132,7 +132,7 @@ function routeCompletion(catalog: Catalog, params: JsonObject | undefined): Targ
   }
   if (ref.type === 'ref/resource') {
     const uri = requireString(ref, 'uri', 'ref.uri');
-    const upstream = catalog.template(uri) ?? catalog.resource(uri);
+    const upstream = routes.template(uri) ?? routes.resource(uri);
     if (!upstream) throw new GatewayError('SWY_RESOURCE_NOT_FOUND', { uri });
     return { kind: 'upstream', upstream, params, target: uri, upstreamTarget: uri };
   }
@@ -141,11 +141,11 @@ function routeCompletion(catalog: Catalog, params: JsonObject | undefined): Targ
 
 /** A name nobody offers now: if a down upstream offered it, say so, naming the upstream. */
 function notFound(
-  catalog: Catalog,
+  routes: RouteTable,
   code: 'SWY_TOOL_NOT_FOUND' | 'SWY_PROMPT_NOT_FOUND',
   name: string,
 ): GatewayError {
-  const down = catalog.unavailable(name);
+  const down = routes.unavailable(name);
   if (!down) return new GatewayError(code, { name });
   return new GatewayError('SWY_UPSTREAM_UNAVAILABLE', {
     upstream: down.name,

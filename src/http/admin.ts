@@ -39,11 +39,12 @@ import {
   importModelPack,
   importMot,
 } from '../catalog/index.js';
-import type { GatewayCore } from '../gateway/gateway.js';
-import { GatewayError } from '../gateway/errors.js';
+import type { GatewayCore } from '../gateway/core.js';
+import { GatewayError } from '../errors/index.js';
 import { createKey, describeKey } from '../policy/keys.js';
 import { credentialFromHeader, isAdmin } from '../policy/principal.js';
 import { RequestBody } from './body.js';
+import { sendJson } from './respond.js';
 import { clientAddress } from '../policy/client-address.js';
 
 export async function handleAdmin(
@@ -102,17 +103,17 @@ async function serve(core: GatewayCore, request: AdminRequest, res: ServerRespon
   }
   await authorize(core, req);
   if (resource === 'upstreams' && parts.length === 2) {
-    if (req.method === 'GET') return json(res, 200, { upstreams: core.status() });
-    if (req.method === 'POST') return json(res, 201, await core.addUpstream(readJson(request)));
+    if (req.method === 'GET') return sendJson(res, 200, { upstreams: core.status() });
+    if (req.method === 'POST') return sendJson(res, 201, await core.admin.addUpstream(readJson(request)));
   }
   if (resource === 'keys' && parts.length === 2) {
     if (req.method === 'GET') {
-      return json(res, 200, { keys: (await core.store.apiKeys.list()).map((k) => describeKey(k)) });
+      return sendJson(res, 200, { keys: (await core.store.apiKeys.list()).map((k) => describeKey(k)) });
     }
     if (req.method === 'POST') {
       const spec = keySpec(readJson(request));
       const { key, record } = await createKey(core.store.apiKeys, spec);
-      return json(res, 201, { ...describeKey(record), key });
+      return sendJson(res, 201, { ...describeKey(record), key });
     }
   }
   if (resource === 'keys' && parts.length === 3 && req.method === 'DELETE') {
@@ -124,19 +125,19 @@ async function serve(core: GatewayCore, request: AdminRequest, res: ServerRespon
     return;
   }
   if (resource === 'upstreams' && parts.length === 3 && req.method === 'DELETE') {
-    await core.removeUpstream(decodeURIComponent(parts[2]!));
+    await core.admin.removeUpstream(decodeURIComponent(parts[2]!));
     res.writeHead(204).end();
     return;
   }
   if (resource === 'catalog') return catalog(core, request, res, parts);
   if (resource === 'bom' && parts.length === 2 && req.method === 'GET') return bom(core, req, res);
   if (resource === 'tools' && parts.length === 2 && req.method === 'GET') {
-    const catalog = core.catalog();
-    const tools = catalog.tools.map((t) => {
-      const r = catalog.tool(String(t.name))!;
+    const routes = core.routes();
+    const tools = routes.tools.map((t) => {
+      const r = routes.tool(String(t.name))!;
       return { name: t.name, upstream: r.upstream.name, upstreamName: r.name, description: t.description };
     });
-    return json(res, 200, { tools, collisions: catalog.collisions });
+    return sendJson(res, 200, { tools, collisions: routes.collisions });
   }
   if (resource === 'pins' && parts.length === 2 && req.method === 'GET') {
     await core.pins.settled();
@@ -150,7 +151,7 @@ async function serve(core: GatewayCore, request: AdminRequest, res: ServerRespon
         : {}),
       quarantined: core.pins.isQuarantined(p.upstream, p.tool),
     }));
-    return json(res, 200, { pins });
+    return sendJson(res, 200, { pins });
   }
   if (resource === 'pins' && parts.length === 5 && parts[4] === 'approve' && req.method === 'POST') {
     const upstream = decodeURIComponent(parts[2]!);
@@ -158,18 +159,18 @@ async function serve(core: GatewayCore, request: AdminRequest, res: ServerRespon
     const by = adminName(req);
     if (!(await core.pins.approve(upstream, tool, by)))
       throw new GatewayError('SWY_NOTHING_TO_APPROVE', { upstream, tool });
-    return json(res, 200, { approved: { upstream, tool } });
+    return sendJson(res, 200, { approved: { upstream, tool } });
   }
   if (resource === 'policies' && req.method === 'GET') {
     if (parts.length === 2)
-      return json(res, 200, { policies: core.config.policies, runtime: core.authz.runtime });
-    if (parts.length === 3 && parts[2] === 'explain') return json(res, 200, explain(core, req));
+      return sendJson(res, 200, { policies: core.config.policies, runtime: core.authz.runtime });
+    if (parts.length === 3 && parts[2] === 'explain') return sendJson(res, 200, explain(core, req));
   }
   if (resource === 'policies' && parts.length === 2 && req.method === 'POST') {
-    return json(res, 201, { added: await core.addPolicy(readJson(request)) });
+    return sendJson(res, 201, { added: await core.admin.addPolicy(readJson(request)) });
   }
   if (resource === 'policies' && parts.length === 3 && req.method === 'DELETE') {
-    await core.removePolicy(decodeURIComponent(parts[2]!));
+    await core.admin.removePolicy(decodeURIComponent(parts[2]!));
     res.writeHead(204).end();
     return;
   }
@@ -179,29 +180,29 @@ async function serve(core: GatewayCore, request: AdminRequest, res: ServerRespon
 async function catalog(core: GatewayCore, request: AdminRequest, res: ServerResponse, parts: string[]) {
   const { req } = request;
   if (parts.length === 2 && req.method === 'GET')
-    return json(res, 200, catalogReport(await core.bomSource()));
+    return sendJson(res, 200, catalogReport(await core.bomSource()));
   if (parts.length === 2 && req.method === 'POST') {
     const input = readJson(request);
-    const added = await core.addCatalogEntries(Array.isArray(input) ? input : [input]);
-    return json(res, 201, { added: added.map((e) => e.name) });
+    const added = await core.admin.addCatalogEntries(Array.isArray(input) ? input : [input]);
+    return sendJson(res, 201, { added: added.map((e) => e.name) });
   }
   if (parts.length === 3 && parts[2] === 'import' && req.method === 'POST') {
-    const added = await core.addCatalogEntries([importEntry(req, request.body)]);
-    return json(res, 201, { added: added.map((e) => e.name) });
+    const added = await core.admin.addCatalogEntries([importEntry(req, request.body)]);
+    return sendJson(res, 201, { added: added.map((e) => e.name) });
   }
   if (parts.length === 3 && parts[2] === 'check' && req.method === 'GET') {
     const { verdicts } = await core.bomSource();
-    return json(res, 200, { ok: verdicts.every((v) => v.verdict !== 'refuse'), verdicts });
+    return sendJson(res, 200, { ok: verdicts.every((v) => v.verdict !== 'refuse'), verdicts });
   }
   if (parts.length === 3) {
     const name = decodeURIComponent(parts[2]!);
     if (req.method === 'GET') {
       const entry = (await core.bomSource()).view.get(name);
       if (!entry) throw new GatewayError('SWY_CATALOG_NOT_FOUND', { name });
-      return json(res, 200, entrySummary(entry));
+      return sendJson(res, 200, entrySummary(entry));
     }
     if (req.method === 'DELETE') {
-      await core.removeCatalogEntry(name);
+      await core.admin.removeCatalogEntry(name);
       res.writeHead(204).end();
       return;
     }
@@ -224,7 +225,7 @@ async function bom(core: GatewayCore, req: IncomingMessage, res: ServerResponse)
   const doc =
     format === 'cyclonedx' ? await buildCycloneDx(source, { only }) : await buildSpdx(source, { only });
   const type = format === 'cyclonedx' ? 'application/vnd.cyclonedx+json' : 'application/spdx+json';
-  res.writeHead(200, { 'content-type': type }).end(JSON.stringify(doc));
+  sendJson(res, 200, doc, { 'content-type': type });
 }
 
 /** The body is the file itself: a card (README.md), a ModelPack config or a MOT file. */
@@ -296,7 +297,7 @@ function explain(core: GatewayCore, req: IncomingMessage) {
   let upstream = q.get('upstream') ?? undefined;
   let alias: string | undefined;
   if (!upstream && (kind === 'tool' || kind === 'prompt')) {
-    const route = kind === 'tool' ? core.catalog().tool(name) : core.catalog().prompt(name);
+    const route = kind === 'tool' ? core.routes().tool(name) : core.routes().prompt(name);
     upstream = route?.upstream.name;
     alias = route?.name;
   }
@@ -351,8 +352,4 @@ function keySpec(input: unknown): { principal: string; groups: string[]; expires
       throw bad('expiresAt: expected an ISO time or epoch milliseconds');
   }
   return { principal: o.principal, groups: groups as string[], expiresAt };
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }

@@ -8,7 +8,7 @@
  * `RequestBody.json()`'s errors into its own binding's error shape.
  */
 import type { IncomingMessage } from 'node:http';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 
 /** Levels the JSON envelope adds around a message's payload (JSON-RPC `params`, A2A `message`). */
 export const ENVELOPE_DEPTH = 8;

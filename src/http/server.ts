@@ -2,7 +2,7 @@
  * The HTTP listener and its mounts:
  *
  *   /mcp          the MCP endpoint (Streamable HTTP)          → mcp/front/http.ts
- *   /a2a/…        A2A agents, their cards and the agent catalog; the gateway's card at
+ *   /a2a/…        A2A agents, their cards and the agent directory; the gateway's card at
  *                 /.well-known/agent-card.json                  → a2a/front.ts
  *   /healthz      the process is up
  *   /readyz       store open, listening, required upstreams up; every upstream's state
@@ -15,13 +15,14 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { A2aFront } from '../a2a/front.js';
-import type { GatewayCore } from '../gateway/gateway.js';
-import { GatewayError } from '../gateway/errors.js';
+import type { GatewayCore } from '../gateway/core.js';
+import { GatewayError } from '../errors/index.js';
 import { sendError, type HttpFront } from '../mcp/front/http.js';
 import { METADATA_PATHS, protectedResourceMetadata } from '../policy/oauth.js';
 import { handleAdmin } from './admin.js';
 import { readRequestBody, type RequestBody } from './body.js';
 import { checkHostAndOrigin } from './guards.js';
+import { sendJson } from './respond.js';
 
 export function createHttpServer(core: GatewayCore, mcp: HttpFront): Server {
   const { headersTimeoutMs, requestTimeoutMs } = core.config.server;
@@ -91,16 +92,16 @@ async function route(core: GatewayCore, mcp: HttpFront, req: IncomingMessage, re
 
 /** /healthz, /readyz, /metrics and the OAuth metadata. */
 async function serveOther(core: GatewayCore, res: ServerResponse, path: string): Promise<void> {
-  if (path === '/healthz') return json(res, 200, { status: 'ok' });
+  if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
   if (METADATA_PATHS.includes(path)) {
     const doc = protectedResourceMetadata(core.config);
-    if (doc) return json(res, 200, doc);
+    if (doc) return sendJson(res, 200, doc);
   }
   if (path === '/readyz') {
     const upstreams = core.status();
     const ready = core.ready;
     const waiting = core.waitingFor();
-    return json(res, ready ? 200 : 503, {
+    return sendJson(res, ready ? 200 : 503, {
       status: ready ? 'ready' : core.draining ? 'draining' : 'starting',
       ...(waiting.length ? { waitingFor: waiting } : {}),
       store: core.store.kind,
@@ -125,8 +126,4 @@ function checkPath(path: string): void {
   } catch {
     throw new GatewayError('SWY_BAD_PATH');
   }
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }

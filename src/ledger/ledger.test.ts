@@ -6,7 +6,7 @@ import { describeEachStore, rawSql } from '../../test/support/stores.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 import { anchorGaps, resolveAnchor, type LedgerAnchor } from './anchor.js';
 import { canonicalJson, digest } from './canonical.js';
 import { redact, toEntry } from './entry.js';

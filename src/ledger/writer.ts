@@ -10,7 +10,7 @@
  * head file (anchor.ts). `open()` refuses to continue a ledger that no longer holds what they
  * name (SWY_LEDGER_TAMPERED); `acknowledge()` records that on the chain and re-seals.
  */
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 import type { LedgerCheckpoint, LedgerRepo, LedgerRow } from '../store/types.js';
 import type { Logger } from '../telemetry/logger.js';
 import { NO_ANCHOR, type LedgerAnchor } from './anchor.js';

@@ -7,7 +7,7 @@
  * The durable part is persisted in the store, so a session survives a gateway restart.
  */
 import { LoggingLevelSchema, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 import type { Principal } from '../policy/principal.js';
 import type { CallOutcome, Cancellation } from './upstream/forwarder.js';
 import type { JsonObject, RequestId, RpcNotification, RpcRequest, RpcResponse } from './jsonrpc.js';
@@ -69,9 +69,9 @@ export class Session {
   readonly principal: string | undefined;
   /**
    * The principal as last authenticated on this session: what policy looks at when an upstream
-   * sends something outside any request (gateway.ts). Not stored: groups come with the credential
-   * and can change, so a session restored from the store has none until its next authenticated
-   * request, and until then receives nothing that policy decides on.
+   * sends something outside any request (gateway/server-messages.ts). Not stored: groups come
+   * with the credential and can change, so a session restored from the store has none until its
+   * next authenticated request, and until then receives nothing that policy decides on.
    */
   identity: Principal | undefined;
   logLevel: LogLevel | null;

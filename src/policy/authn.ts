@@ -7,7 +7,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/schema.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 import type { ApiKeyRepo } from '../store/types.js';
 import { JwtVerifier, looksLikeJwt } from './jwt.js';
 import { ApiKeyVerifier, keyId } from './keys.js';

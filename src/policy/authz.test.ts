@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { buildCatalog } from '../mcp/federation/catalog.js';
+import { buildRouteTable } from '../mcp/federation/route-table.js';
 import type { Upstream } from '../mcp/upstream/upstream.js';
 import { Authorizer } from './authz.js';
 import type { Principal } from './principal.js';
@@ -24,7 +24,7 @@ function upstream(name: string, offers: { tools?: string[]; prompts?: string[]; 
   } as never as Upstream;
 }
 
-const catalog = buildCatalog(
+const routes = buildRouteTable(
   [
     upstream('docs', { tools: ['search', 'delete'] }),
     upstream('crm', { prompts: ['summary'] }),
@@ -40,7 +40,7 @@ function authorizer(policies: unknown[]): { authz: Authorizer; config: { current
 }
 
 const usable = (authz: Authorizer, p: Principal | undefined) =>
-  ['docs', 'crm', 'files', 'empty'].filter((u) => authz.mayUseUpstream(catalog, p, u));
+  ['docs', 'crm', 'files', 'empty'].filter((u) => authz.mayUseUpstream(routes, p, u));
 
 describe('who may use an upstream (what it sends outside a call goes only to them)', () => {
   it('is everyone, known or not, without policies', () => {

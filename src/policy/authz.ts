@@ -2,10 +2,10 @@
  * The authorize step: a routed MCP request (or an A2A one) and its principal → a decision, the
  * lists each principal sees, and the upstreams each may use (who may receive what an upstream sends
  * outside a call). Policy sets are compiled once per config snapshot; filtered lists and usable
- * upstreams are cached per catalog snapshot and principal, so both stay cheap.
+ * upstreams are cached per route table and principal, so both stay cheap.
  */
 import type { Config } from '../config/schema.js';
-import type { Catalog } from '../mcp/federation/catalog.js';
+import type { RouteTable } from '../mcp/federation/route-table.js';
 import type { JsonObject } from '../mcp/jsonrpc.js';
 import { screenToolNames } from './names.js';
 import type { Principal } from './principal.js';
@@ -34,9 +34,9 @@ export class Authorizer {
   /** Rules added through the admin API (kept in the store), after the config file's. */
   runtime: Config['policies'] = [];
   private set = new PolicySet([]);
-  private lists = new WeakMap<Catalog, Map<string, VisibleLists>>();
-  private usable = new WeakMap<Catalog, Map<string, ReadonlySet<string>>>();
-  private readonly screened = new WeakMap<Catalog, Map<string, string>>();
+  private lists = new WeakMap<RouteTable, Map<string, VisibleLists>>();
+  private usable = new WeakMap<RouteTable, Map<string, ReadonlySet<string>>>();
+  private readonly screened = new WeakMap<RouteTable, Map<string, string>>();
   /** Quarantined tools (pinning) are hidden from every list. */
   quarantine?: { readonly active: boolean; isQuarantined(upstream: string, tool: string): boolean };
 
@@ -60,55 +60,55 @@ export class Authorizer {
   }
 
   /** Tools refused for their names (confusables, case/delimiter twins, borrowed prefixes). */
-  rejectedNames(catalog: Catalog): Map<string, string> {
-    let out = this.screened.get(catalog);
+  rejectedNames(routes: RouteTable): Map<string, string> {
+    let out = this.screened.get(routes);
     if (!out) {
       out = screenToolNames(
-        catalog,
+        routes,
         this.config().upstreams.map((u) => u.name),
       );
-      this.screened.set(catalog, out);
+      this.screened.set(routes, out);
     }
     return out;
   }
 
-  /** Forget cached lists (the quarantine changed without a new catalog). */
+  /** Forget cached lists (the quarantine changed without a new route table). */
   invalidate(): void {
     this.lists = new WeakMap();
   }
 
   /** The merged lists as this principal may see them. */
-  visible(catalog: Catalog, principal: Principal): VisibleLists {
+  visible(routes: RouteTable, principal: Principal): VisibleLists {
     const rules = this.rules;
-    const rejected = this.rejectedNames(catalog);
-    if (rules.empty && !this.quarantine?.active && rejected.size === 0) return catalog;
-    let perPrincipal = this.lists.get(catalog);
+    const rejected = this.rejectedNames(routes);
+    if (rules.empty && !this.quarantine?.active && rejected.size === 0) return routes;
+    let perPrincipal = this.lists.get(routes);
     if (!perPrincipal) {
       perPrincipal = new Map();
-      this.lists.set(catalog, perPrincipal);
+      this.lists.set(routes, perPrincipal);
     }
     const key = ruleKey(principal);
     let out = perPrincipal.get(key);
     if (out) return out;
     const allowed = (t: PolicyTarget) => rules.decide(principal, t).effect === 'allow';
     out = {
-      tools: catalog.tools.filter((t) => {
-        const r = catalog.tool(String(t.name));
+      tools: routes.tools.filter((t) => {
+        const r = routes.tool(String(t.name));
         if (rejected.has(String(t.name))) return false;
         if (r && this.quarantine?.isQuarantined(r.upstream.name, r.name)) return false;
         return allowed({ kind: 'tool', name: String(t.name), alias: r?.name, upstream: r?.upstream.name });
       }),
-      prompts: catalog.prompts.filter((p) => {
-        const r = catalog.prompt(String(p.name));
+      prompts: routes.prompts.filter((p) => {
+        const r = routes.prompt(String(p.name));
         return allowed({ kind: 'prompt', name: String(p.name), alias: r?.name, upstream: r?.upstream.name });
       }),
-      resources: catalog.resources.filter((res) => {
+      resources: routes.resources.filter((res) => {
         const uri = String(res.uri);
-        return allowed({ kind: 'resource', name: uri, upstream: catalog.resource(uri)?.name });
+        return allowed({ kind: 'resource', name: uri, upstream: routes.resource(uri)?.name });
       }),
-      resourceTemplates: catalog.resourceTemplates.filter((t) => {
+      resourceTemplates: routes.resourceTemplates.filter((t) => {
         const raw = String(t.uriTemplate);
-        return allowed({ kind: 'resource', name: raw, upstream: catalog.template(raw)?.name });
+        return allowed({ kind: 'resource', name: raw, upstream: routes.template(raw)?.name });
       }),
     };
     if (perPrincipal.size > 1000) perPrincipal.clear(); // bounded: principals are many only under attack
@@ -123,19 +123,19 @@ export class Authorizer {
    * Without rules everyone may; a principal not known yet (undefined) may not once rules exist.
    * Policy alone decides: quarantine and name checks judge definitions, not who may use them.
    */
-  mayUseUpstream(catalog: Catalog, principal: Principal | undefined, upstream: string): boolean {
+  mayUseUpstream(routes: RouteTable, principal: Principal | undefined, upstream: string): boolean {
     const rules = this.rules;
     if (rules.empty) return true;
     if (!principal) return false;
-    let perPrincipal = this.usable.get(catalog);
+    let perPrincipal = this.usable.get(routes);
     if (!perPrincipal) {
       perPrincipal = new Map();
-      this.usable.set(catalog, perPrincipal);
+      this.usable.set(routes, perPrincipal);
     }
     const key = ruleKey(principal);
     let names = perPrincipal.get(key);
     if (!names) {
-      names = usableUpstreams(catalog, (t) => rules.decide(principal, t).effect === 'allow');
+      names = usableUpstreams(routes, (t) => rules.decide(principal, t).effect === 'allow');
       if (perPrincipal.size > 1000) perPrincipal.clear();
       perPrincipal.set(key, names);
     }
@@ -149,26 +149,26 @@ function ruleKey(principal: Principal): string {
 }
 
 /** The upstreams that offer at least one thing `allowed` accepts (each decided once at most). */
-function usableUpstreams(catalog: Catalog, allowed: (t: PolicyTarget) => boolean): ReadonlySet<string> {
+function usableUpstreams(routes: RouteTable, allowed: (t: PolicyTarget) => boolean): ReadonlySet<string> {
   const out = new Set<string>();
   const consider = (upstream: string | undefined, target: Omit<PolicyTarget, 'upstream'>) => {
     if (upstream !== undefined && !out.has(upstream) && allowed({ ...target, upstream })) out.add(upstream);
   };
-  for (const t of catalog.tools) {
-    const r = catalog.tool(String(t.name));
+  for (const t of routes.tools) {
+    const r = routes.tool(String(t.name));
     consider(r?.upstream.name, { kind: 'tool', name: String(t.name), alias: r?.name });
   }
-  for (const p of catalog.prompts) {
-    const r = catalog.prompt(String(p.name));
+  for (const p of routes.prompts) {
+    const r = routes.prompt(String(p.name));
     consider(r?.upstream.name, { kind: 'prompt', name: String(p.name), alias: r?.name });
   }
-  for (const res of catalog.resources) {
+  for (const res of routes.resources) {
     const uri = String(res.uri);
-    consider(catalog.resource(uri)?.name, { kind: 'resource', name: uri });
+    consider(routes.resource(uri)?.name, { kind: 'resource', name: uri });
   }
-  for (const t of catalog.resourceTemplates) {
+  for (const t of routes.resourceTemplates) {
     const raw = String(t.uriTemplate);
-    consider(catalog.template(raw)?.name, { kind: 'resource', name: raw });
+    consider(routes.template(raw)?.name, { kind: 'resource', name: raw });
   }
   return out;
 }

@@ -14,7 +14,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import type { Config } from '../config/schema.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 import type { Principal } from './principal.js';
 
 type JwtConfig = NonNullable<Config['auth']['jwt']>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeEachStoreFresh } from '../../test/support/stores.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 import { ApiKeyVerifier, createKey, describeKey, hashKey } from './keys.js';
 import { credentialFromHeader, isAdmin } from './principal.js';
 

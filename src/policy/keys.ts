@@ -4,7 +4,7 @@
  * creation and cannot be recovered. Checks compare hashes in constant time.
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 import type { ApiKeyRepo, StoredApiKey } from '../store/types.js';
 import type { Principal } from './principal.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '../config/load.js';
-import type { GatewayError } from '../gateway/errors.js';
+import type { GatewayError } from '../errors/index.js';
 import { MemoryBuckets, RateLimiter, type BucketStore } from './limits.js';
 import type { Principal } from './principal.js';
 

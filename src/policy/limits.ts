@@ -5,9 +5,9 @@
  * hot path).
  */
 import type { Config } from '../config/schema.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 import type { Principal } from './principal.js';
-import type { GlobMatcher } from '../gateway/globs.js';
+import type { GlobMatcher } from './globs.js';
 import { normalize, ruleGlobs, type PolicyTarget } from './rules.js';
 
 export interface TakeResult {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildCatalog } from '../mcp/federation/catalog.js';
+import { buildRouteTable } from '../mcp/federation/route-table.js';
 import type { Upstream } from '../mcp/upstream/upstream.js';
 import { definitionHash } from './pinning.js';
 import { foldName, screenToolNames } from './names.js';
@@ -28,7 +28,7 @@ describe('tool name tricks', () => {
   });
 
   it('refuses confusables, case/delimiter twins and borrowed prefixes; the first name keeps it', () => {
-    const catalog = buildCatalog(
+    const routes = buildRouteTable(
       [
         upstream('docs', 'always', ['search', 'read_file']),
         upstream('evil', 'never', [
@@ -42,7 +42,7 @@ describe('tool name tricks', () => {
       ],
       '.',
     );
-    const refused = screenToolNames(catalog, ['docs', 'evil']);
+    const refused = screenToolNames(routes, ['docs', 'evil']);
     expect(Object.fromEntries(refused)).toEqual({
       docs_search: 'its name imitates the prefix of upstream "docs"',
       'Docs.Read-File': 'its name imitates the prefix of upstream "docs"',

@@ -4,7 +4,7 @@
  * or wears another upstream's prefix (`docs.search` offered by upstream `evil`) is refused: hidden
  * from lists and not callable. The first tool with a given folded name keeps it.
  */
-import type { Catalog } from '../mcp/federation/catalog.js';
+import type { RouteTable } from '../mcp/federation/route-table.js';
 
 const DELIMS = /[._-]+/g;
 
@@ -13,19 +13,19 @@ export function foldName(name: string): string {
   return name.toLowerCase().replace(DELIMS, '.');
 }
 
-/** Federated tool name → why it is refused. Empty for a clean catalog. */
-export function screenToolNames(catalog: Catalog, upstreams: readonly string[]): Map<string, string> {
+/** Federated tool name → why it is refused. Empty when no name is suspect. */
+export function screenToolNames(routes: RouteTable, upstreams: readonly string[]): Map<string, string> {
   const problems = new Map<string, string>();
   const firstOf = new Map<string, string>();
   const names = new Set(upstreams);
-  for (const t of catalog.tools) {
-    const u = catalog.tool(String(t.name))?.upstream.name;
+  for (const t of routes.tools) {
+    const u = routes.tool(String(t.name))?.upstream.name;
     if (u) names.add(u);
   }
   const prefixes = [...names].map((u) => ({ upstream: u, folded: `${foldName(u)}.` }));
-  for (const t of catalog.tools) {
+  for (const t of routes.tools) {
     const name = String(t.name);
-    const route = catalog.tool(name);
+    const route = routes.tool(name);
     const own = route?.name ?? name;
     if (/[^\x20-\x7e]/.test(own)) {
       problems.set(name, 'its name contains non-ASCII characters, which can imitate other names');

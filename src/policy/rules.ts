@@ -8,7 +8,7 @@
  * unprefixed, other case, other Unicode form) reaches a tool a rule denies. Resource URIs are
  * decided on in their canonical form (resource-uri.ts), so no spelling of a path reaches one.
  */
-import { globMatcher, type GlobMatcher } from '../gateway/globs.js';
+import { globMatcher, type GlobMatcher } from './globs.js';
 import type { PolicyConfig } from '../config/schema.js';
 import type { Principal } from './principal.js';
 import { canonicalResourceGlob, canonicalResourceUri } from './resource-uri.js';

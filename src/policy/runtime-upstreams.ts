@@ -8,7 +8,7 @@
 import { realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { isStdio, type Config, type UpstreamConfig } from '../config/schema.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 
 /** Throws SWY_ADMIN_STDIO_REFUSED or SWY_ADMIN_BAD_REQUEST naming the offending path. */
 export function checkRuntimeUpstream(raw: unknown, spec: UpstreamConfig, admin: Config['admin']): void {

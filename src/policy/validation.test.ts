@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { exceedsDepth, ToolSchemas } from './validation.js';
 

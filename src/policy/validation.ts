@@ -11,7 +11,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../errors/index.js';
 import type { JsonObject } from '../mcp/jsonrpc.js';
 import type { Logger } from '../telemetry/logger.js';
 

@@ -8,7 +8,7 @@ import { ClientRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 /** The label of anything a client sent that is not a known method or operation. */
 export const OTHER = 'other';
 
-/** Longest label value kept (tool names and upstream names come from the catalog and config). */
+/** Longest label value kept (tool names and upstream names come from the route table and config). */
 const MAX_LABEL_LENGTH = 128;
 
 /** The requests an MCP client may send (MCP 2025-11-25, as the SDK's schema lists them). */
@@ -42,7 +42,7 @@ export const A2A_RPC_METHODS: ReadonlySet<string> = new Set([
   'agent/getAuthenticatedExtendedCard',
 ]);
 
-/** What the A2A front calls requests on its REST routes and card paths (a2a/front.ts). */
+/** What the A2A front calls requests on its REST routes and card paths (a2a/front-request.ts). */
 const A2A_OTHER_OPERATIONS = [
   'GetAgentCard',
   'GET pushNotificationConfigs',

@@ -2,8 +2,8 @@
  * Prometheus metrics (prom-client), fed from request records and upstream state.
  *
  * Labels stay bounded (labels.ts): a method is a known MCP method or A2A operation, else "other";
- * upstreams come from config, tools from the catalog (a name the catalog does not know is not
- * labelled), and every value is cut to a bounded length. Principals are never labels.
+ * upstreams come from config, tools from the route table (a name the route table does not know is
+ * not labelled), and every value is cut to a bounded length. Principals are never labels.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RequestRecord } from '../gateway/request-record.js';

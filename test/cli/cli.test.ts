@@ -15,6 +15,11 @@ import { validateConfig } from '../../src/config/load.js';
 import { CLI_ARGS, runCli, startServe } from '../support/cli.js';
 import { stdioFixture } from '../support/fixtures.js';
 import { alive } from '../support/process.js';
+import { waitFor } from '../support/wait.js';
+
+// Each test starts one or more CLI processes, each loading the TypeScript sources: on two shared
+// cores next to the rest of the suite that takes longer than the default 30 s allows.
+vi.setConfig({ testTimeout: 90_000 });
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'swy-cli-'));
 
@@ -181,7 +186,16 @@ describe('switchyard serve', () => {
       ((await client.callTool({ name: 'local.pid', arguments: {} })).content as { text: string }[])[0]!.text,
     );
     const call = client.callTool({ name: 'local.slow', arguments: { ms: 800 } });
-    await new Promise((r) => setTimeout(r, 150));
+    // SIGTERM once the call is in flight: the upstream is running it.
+    await waitFor(
+      async () =>
+        JSON.parse(
+          (
+            (await client.callTool({ name: 'local.running', arguments: {} })).content as { text: string }[]
+          )[0]!.text,
+        ).slow > 0,
+      { what: 'local.slow is running upstream' },
+    );
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     expect((await call).content).toEqual([{ type: 'text', text: 'slept 800' }]);

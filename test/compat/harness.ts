@@ -22,7 +22,7 @@ import { alive } from '../support/process.js';
 import { binPath, type Check, type Launch, type ServerSpec } from './servers.js';
 
 /**
- * What the gateway declares to its upstreams (src/mcp/upstream/upstream.ts). The clients here
+ * What the gateway declares to its upstreams (src/mcp/upstream/connection.ts). The clients here
  * declare the same, so a server that tailors what it offers to its client's capabilities (the
  * reference server does) offers the direct client and the gateway the same things.
  */

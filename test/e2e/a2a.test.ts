@@ -30,6 +30,7 @@ import {
 import { EVERYTHING, stdioFixture } from '../support/fixtures.js';
 import { connect, startGateway, type TestGateway } from '../support/gateway.js';
 import { describeEachStore } from '../support/stores.js';
+import { waitFor } from '../support/wait.js';
 
 describe('A2A proxy: SDK client → gateway → SDK agent', () => {
   let agent: A2aAgentFixture;
@@ -260,7 +261,7 @@ describe('A2A proxy: SDK client → gateway → SDK agent', () => {
     await client.cancelTask({ tenant: '', id: task.id, metadata: undefined });
   });
 
-  it('catalog: lists the agent with its skills, searchable by text and tag', async () => {
+  it('directory: lists the agent with its skills, searchable by text and tag', async () => {
     const all = (await (await fetch(`${base}/a2a`)).json()) as {
       agents: { name: string; kind: string; skills: unknown[] }[];
     };
@@ -275,7 +276,7 @@ describe('A2A proxy: SDK client → gateway → SDK agent', () => {
     expect(own.skills.map((s) => s.id)).toContain('travel');
   });
 
-  it('catalog: also an MCP resource of the gateway', async () => {
+  it('directory: also an MCP resource of the gateway', async () => {
     const { client } = await connect(gw.url);
     const { resources } = await client.listResources();
     expect(resources.map((r) => r.uri)).toContain('switchyard://a2a/agents');
@@ -458,12 +459,14 @@ describe('A2A agent → MCP tools: MCP SDK client → gateway → SDK agent', ()
   it('MCP cancellation → A2A CancelTask', async () => {
     const { client } = await connect(gw.url);
     const ac = new AbortController();
+    let progress = 0;
     const call = client.callTool(
       { name: 'travel.send_message', arguments: { message: 'slow 30' } },
       undefined,
-      { signal: ac.signal },
+      { signal: ac.signal, onprogress: () => void progress++ },
     );
-    await new Promise((r) => setTimeout(r, 400));
+    // The task is running at the agent once its first status update arrives as progress.
+    await waitFor(() => progress > 0, { what: 'a status update of the running task' });
     ac.abort();
     await expect(call).rejects.toThrow();
     await expect.poll(() => agent.cancelled.length, { timeout: 5000 }).toBeGreaterThan(0);

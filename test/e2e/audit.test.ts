@@ -12,6 +12,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { runCli, startServe } from '../support/cli.js';
 import { stdioFixture } from '../support/fixtures.js';
 import { rawSql } from '../support/stores.js';
+import { waitFor } from '../support/wait.js';
 
 type Line = { seq: number; entry: Record<string, unknown> };
 
@@ -178,11 +179,11 @@ describe('audit ledger through the real CLI', () => {
     const { db, file } = setup({ flushIntervalMs: 20, batchSize: 2, checkpointEvery: 3 });
     const written = async () => {
       // Records are flushed in the background; kill only once a checkpoint reached the head file.
-      const deadline = Date.now() + 30_000;
-      while (!existsSync(`${db}.ledger.head`)) {
-        if (Date.now() > deadline) throw new Error('no head file written');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor(() => existsSync(`${db}.ledger.head`), {
+        what: 'a head file written',
+        tries: 600,
+        intervalMs: 50,
+      });
     };
     expect(await run(file, 8, 'SIGKILL', written)).toBe(null);
     expect(await run(file, 3)).toBe(0);

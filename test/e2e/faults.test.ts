@@ -3,7 +3,6 @@
  * disconnect. Each failure is reported naming the upstream, within its timeout, and nothing else
  * is affected.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -11,6 +10,7 @@ import { connect, startGateway, type TestGateway } from '../support/gateway.js';
 import { startHttpFixture, stdioFixture, type HttpFixture } from '../support/fixtures.js';
 import { startGarbageServer } from '../support/garbage-http.js';
 import { alive } from '../support/process.js';
+import { waitFor } from '../support/wait.js';
 
 const textOf = (r: unknown) => (r as { content: { text: string }[] }).content[0]!.text;
 
@@ -41,13 +41,19 @@ describe('upstream faults', () => {
   const cancelledOn = async (up: string) =>
     (JSON.parse(textOf(await client.callTool({ name: `${up}.cancelled`, arguments: {} }))) as string[])
       .length;
+  /** How many calls of `tool` (slow, hang) the upstream is running now. */
+  const runningOn = async (up: string, tool: 'slow' | 'hang') =>
+    (
+      JSON.parse(textOf(await client.callTool({ name: `${up}.running`, arguments: {} }))) as Record<
+        string,
+        number
+      >
+    )[tool]!;
 
   it('a hanging upstream gets a timeout error naming it, and the upstream is told to cancel', async () => {
-    const started = Date.now();
     await expect(client.callTool({ name: 'local.hang', arguments: {} })).rejects.toThrow(
       /Upstream "local" did not answer tools\/call within 800 ms/,
     );
-    expect(Date.now() - started).toBeLessThan(3000);
     await expect.poll(() => cancelledOn('local')).toBeGreaterThan(0);
   });
 
@@ -68,9 +74,12 @@ describe('upstream faults', () => {
 
   it('a client cancellation reaches the upstream', async () => {
     const before = await cancelledOn('remote');
+    const hanging = await runningOn('remote', 'hang');
     const ac = new AbortController();
     const call = client.callTool({ name: 'remote.hang', arguments: {} }, undefined, { signal: ac.signal });
-    await sleep(100);
+    await waitFor(async () => (await runningOn('remote', 'hang')) > hanging, {
+      what: 'remote.hang is running upstream',
+    });
     ac.abort('changed my mind');
     await expect(call).rejects.toThrow();
     await expect.poll(() => cancelledOn('remote')).toBeGreaterThan(before);
@@ -78,6 +87,7 @@ describe('upstream faults', () => {
 
   it('a client that disconnects mid-call has its call cancelled upstream', async () => {
     const before = await cancelledOn('local');
+    const hanging = await runningOn('local', 'hang');
     const init = await fetch(gw.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
@@ -109,7 +119,9 @@ describe('upstream faults', () => {
         params: { name: 'local.hang', arguments: {} },
       }),
     }).catch(() => undefined);
-    await sleep(150);
+    await waitFor(async () => (await runningOn('local', 'hang')) > hanging, {
+      what: 'local.hang is running upstream',
+    });
     ac.abort();
     await pending;
     await expect.poll(() => cancelledOn('local')).toBeGreaterThan(before);
@@ -119,9 +131,10 @@ describe('upstream faults', () => {
     let changes = 0;
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changes++);
     const pid = Number(textOf(await client.callTool({ name: 'local.pid', arguments: {} })));
-    const started = Date.now();
-    await expect(client.callTool({ name: 'local.crash', arguments: {} })).rejects.toThrow(/Upstream "local"/);
-    expect(Date.now() - started).toBeLessThan(2000);
+    // The crash itself ends the call (not the upstream's timeout running out).
+    await expect(client.callTool({ name: 'local.crash', arguments: {} })).rejects.toThrow(
+      /Upstream "local" (is unavailable|failed during)/,
+    );
     expect(alive(pid)).toBe(false);
     // The others are unaffected meanwhile.
     expect(textOf(await client.callTool({ name: 'steady.whoami', arguments: {} }))).toBe('steady');
@@ -136,8 +149,11 @@ describe('upstream faults', () => {
   });
 
   it('a killed HTTP upstream (kill -9 mid-call) fails the call naming it; the rest keep working', async () => {
+    const slow = await runningOn('remote', 'slow');
     const call = client.callTool({ name: 'remote.slow', arguments: { ms: 5000, steps: 0 } });
-    await sleep(200);
+    await waitFor(async () => (await runningOn('remote', 'slow')) > slow, {
+      what: 'remote.slow is running upstream',
+    });
     http.process.kill('SIGKILL');
     await expect(call).rejects.toThrow(/Upstream "remote"/);
     expect(textOf(await client.callTool({ name: 'steady.whoami', arguments: {} }))).toBe('steady');

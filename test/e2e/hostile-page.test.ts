@@ -172,9 +172,9 @@ describe('a web page against the gateway on the same machine', () => {
 
   it('creates the admin token on first start (0600, next to the store) and `admin token` prints it', async () => {
     const file = join(dir, 'data', 'db.sqlite.admin-token');
-    expect(gw.gateway.core.admin).toMatchObject({ file, created: true });
+    expect(gw.gateway.core.adminToken).toMatchObject({ file, created: true });
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    const token = gw.gateway.core.admin.token!;
+    const token = gw.gateway.core.adminToken.token!;
     expect(token).toMatch(/^swy_admin_[A-Za-z0-9_-]{43}$/);
     const config = join(dir, 'switchyard.yaml');
     writeFileSync(config, stringify({ store: `sqlite:${join(dir, 'data', 'db.sqlite')}` }));

@@ -3,6 +3,7 @@
  * calls in flight unaffected, invalid files ignored) and the admin API (persisted in the store).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,9 +11,10 @@ import { stringify } from 'yaml';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Gateway, loadConfigFile } from '../../src/index.js';
-import { silentLogger } from '../../src/telemetry/logger.js';
+import { createLogger } from '../../src/telemetry/logger.js';
 import { adminFetch, connect, startGateway, type TestGateway } from '../support/gateway.js';
 import { stdioFixture } from '../support/fixtures.js';
+import { waitFor } from '../support/wait.js';
 
 const toolNames = async (c: Client) => (await c.listTools()).tools.map((t) => t.name).sort();
 
@@ -29,10 +31,14 @@ describe('hot reload', () => {
       server: { port: 0 },
       store: `sqlite:${join(dir, 'db.sqlite')}`,
       reload: { debounceMs: 50 },
-      log: { level: 'silent' },
+      log: { level: 'error' }, // a reload applies it to the logger below
     };
     writeFileSync(file, stringify({ ...base, upstreams: [{ name: 'a', mcp: stdioFixture('a') }] }));
-    gateway = new Gateway(await loadConfigFile(file), silentLogger(), { configPath: file });
+    // Its errors are kept: a rejected reload is only seen in the log.
+    const logged = new PassThrough();
+    let errors = '';
+    logged.on('data', (d: Buffer) => (errors += d.toString()));
+    gateway = new Gateway(await loadConfigFile(file), createLogger('error', logged), { configPath: file });
     await gateway.start();
     await gateway.core.upstreamsStarted();
     const { client } = await connect(gateway.url!);
@@ -60,7 +66,7 @@ describe('hot reload', () => {
 
     // An invalid file changes nothing.
     writeFileSync(file, 'upstreams:\n  - name: b\n    mcp: { url: not-a-url }\n');
-    await new Promise((r) => setTimeout(r, 400));
+    await waitFor(() => errors.includes('config reload rejected'), { what: 'the invalid file was rejected' });
     expect(gateway.config.upstreams.map((u) => u.name)).toEqual(['a', 'b']);
     expect((await client.callTool({ name: 'b.whoami', arguments: {} })).content).toEqual([
       { type: 'text', text: 'b' },

@@ -2,12 +2,12 @@
  * Streams and sessions on the wire: JSON vs SSE answers, the standalone GET stream, resuming a
  * dropped stream with Last-Event-ID, DELETE, and sessions that outlive a gateway restart.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, startGateway, type TestGateway } from '../support/gateway.js';
 import { stdioFixture } from '../support/fixtures.js';
 import { messages, RawSession, readEvents } from '../support/raw-mcp.js';
 import { describeEachStore } from '../support/stores.js';
+import { waitFor } from '../support/wait.js';
 
 describe('streams', () => {
   let gw: TestGateway;
@@ -18,6 +18,15 @@ describe('streams', () => {
   afterAll(async () => {
     await gw?.stop();
   });
+
+  /** How many calls of local.slow the gateway has answered so far (its request metric). */
+  const slowAnswered = async () => {
+    const text = await (await fetch(gw.url.replace(/\/mcp$/, '/metrics'))).text();
+    const m = /^switchyard_mcp_requests_total\{[^}]*tool="local\.slow"[^}]*outcome="ok"[^}]*\} (\d+)$/m.exec(
+      text,
+    );
+    return m ? Number(m[1]) : 0;
+  };
 
   it('answers a plain call with JSON and switches to SSE when progress comes first', async () => {
     const s = await RawSession.open(gw.url);
@@ -53,6 +62,7 @@ describe('streams', () => {
 
   it('resumes a dropped response stream from Last-Event-ID without losing the answer', async () => {
     const s = await RawSession.open(gw.url);
+    const answered = await slowAnswered();
     const ac = new AbortController();
     const res = await s.post(
       {
@@ -67,7 +77,8 @@ describe('streams', () => {
     const first = await readEvents(res, (_e, all) => all.filter((x) => x.data).length >= 1);
     const lastId = first.at(-1)!.id!;
     ac.abort();
-    await sleep(800); // the call finishes while nobody is connected
+    // The call finishes while nobody is connected.
+    await waitFor(async () => (await slowAnswered()) > answered, { what: 'the gateway answered local.slow' });
     const resumed = await s.get(lastId);
     expect(resumed.status).toBe(200);
     const rest = messages(await readEvents(resumed));

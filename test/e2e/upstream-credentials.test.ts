@@ -11,17 +11,10 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startHttpFixture, type HttpFixture } from '../support/fixtures.js';
 import { connect, startGateway } from '../support/gateway.js';
 import { startTokenServer, type TokenServer } from '../support/token-server.js';
+import { waitFor } from '../support/wait.js';
 
 const seen = async (client: Client, tool: string) =>
   ((await client.callTool({ name: tool, arguments: {} })).content as { text: string }[])[0]!.text;
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`never happened: ${what}`);
-}
 
 describe('upstream credentials', () => {
   let remote: HttpFixture;
@@ -79,7 +72,9 @@ describe('upstream credentials', () => {
     const first = await seen(client, 'cc.authorization');
     expect(first).toMatch(/^Bearer cc-\d+$/);
     // expires_in is 1 s: a new token is fetched in the background and used from then on.
-    await until(async () => (await seen(client, 'cc.authorization')) !== first, 'a refreshed token');
+    await waitFor(async () => (await seen(client, 'cc.authorization')) !== first, {
+      what: 'a refreshed token',
+    });
     expect(tokens.requests.find((r) => r.grant_type === 'client_credentials')).toMatchObject({
       scope: 'mcp',
       resource: remote.url,

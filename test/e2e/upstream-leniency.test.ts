@@ -104,7 +104,7 @@ describe('`switchyard tools` and a server that serves only part of what it decla
     });
     const text = await runCli(['tools', '--config', file]);
     expect(text.stdout).toMatch(/^\(upstream odd: resources\/templates\/list failed .*taken as empty\)$/m);
-  });
+  }, 90_000); // two CLI processes, each starting TypeScript and an upstream
 });
 
 describe('the environment of a stdio upstream', () => {

@@ -8,6 +8,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { stdioListsFixture } from '../support/fixtures.js';
 import { connect, startGateway, type TestGateway } from '../support/gateway.js';
 import { LISTS, RACE_STATUS, REDEFINE } from '../support/lists-server.js';
+import { waitFor } from '../support/wait.js';
 
 describe('lists of an upstream that changes them while it starts', () => {
   let gw: TestGateway;
@@ -52,14 +53,14 @@ describe('lists of an upstream that changes them while it starts', () => {
       const first = r?.contents[0];
       return first && 'text' in first ? first.text : undefined;
     };
-    for (let i = 0; i < 400 && (await status()) !== 'settled'; i++)
-      await new Promise((r) => setTimeout(r, 25));
-    expect(await status()).toBe('settled');
+    await waitFor(async () => (await status()) === 'settled', {
+      what: 'the upstream gave its last held answer',
+    });
     let last = await seen();
-    for (let i = 0; i < 200 && JSON.stringify(last) !== JSON.stringify(offered); i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      last = await seen();
-    }
+    await waitFor(async () => JSON.stringify((last = await seen())) === JSON.stringify(offered), {
+      what: 'the lists the upstream offers',
+      tries: 200,
+    }).catch(() => undefined); // the assertion below shows the difference
     expect(last).toEqual(offered);
   });
 });

@@ -574,7 +574,7 @@ export class A2aFuzz {
     }
   }
 
-  /** Another agent name, a broken percent escape, odd segments, a card or catalog path. */
+  /** Another agent name, a broken percent escape, odd segments, a card or directory path. */
   private pathMutation(input: HttpInput, agent: FuzzAgent, route: string): void {
     const g = this.g;
     const names = [...this.agents.map((a) => a.name), 'nope', 'TRAVEL', 'agent', 'a2a', '..'];

@@ -30,6 +30,8 @@ const TINY_PNG =
 
 /** Requests the server saw cancelled (by id), so tests can check cancellation arrived. */
 const cancelled: string[] = [];
+/** Calls of `slow` and `hang` running now, by tool: tests wait for a call to be in flight here. */
+const running: Record<string, number> = { slow: 0, hang: 0 };
 /** How the requests sent on SIGUSR2 were answered, in order. */
 const unsolicited: {
   method: string;
@@ -100,27 +102,40 @@ export function createFixtureServer(): McpServer {
       inputSchema: { ms: z.number(), steps: z.number().default(0) },
     },
     async ({ ms, steps }, extra) => {
-      const token = extra._meta?.progressToken;
-      const n = Math.max(steps, 1);
-      for (let i = 1; i <= n; i++) {
-        await sleep(ms / n);
-        if (extra.signal.aborted) return text('aborted');
-        if (token !== undefined && steps > 0) {
-          await extra.sendNotification({
-            method: 'notifications/progress',
-            params: { progressToken: token, progress: i, total: steps, message: `step ${i}` },
-          });
+      running.slow!++;
+      try {
+        const token = extra._meta?.progressToken;
+        const n = Math.max(steps, 1);
+        for (let i = 1; i <= n; i++) {
+          await sleep(ms / n);
+          if (extra.signal.aborted) return text('aborted');
+          if (token !== undefined && steps > 0) {
+            await extra.sendNotification({
+              method: 'notifications/progress',
+              params: { progressToken: token, progress: i, total: steps, message: `step ${i}` },
+            });
+          }
         }
+        return text(`slept ${ms}`);
+      } finally {
+        running.slow!--;
       }
-      return text(`slept ${ms}`);
     },
   );
 
   server.registerTool('hang', { description: 'Never answers (until cancelled)' }, async (extra) => {
+    running.hang!++;
     await new Promise<void>((resolve) => extra.signal.addEventListener('abort', () => resolve()));
+    running.hang!--;
     cancelled.push(String(extra.requestId));
     return text('cancelled');
   });
+
+  server.registerTool(
+    'running',
+    { description: 'How many calls of `slow` and `hang` are running now (all sessions of this process)' },
+    async () => text(JSON.stringify(running)),
+  );
 
   server.registerTool('cancelled', { description: 'Ids of requests this server saw cancelled' }, async () =>
     text(JSON.stringify(cancelled)),

@@ -17,10 +17,10 @@ export interface TestGateway {
 /** The admin token test gateways get unless their config names one (in-memory stores have no file). */
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 
-/** `options` may replace the logger (to read what the gateway logs) or bring a resolver. */
+/** `options` may replace the logger (to read what the gateway logs), bring a resolver or a span exporter. */
 export async function startGateway(
   config: ConfigInput,
-  options: Pick<GatewayOptions, 'logger' | 'resolveHost'> = {},
+  options: Pick<GatewayOptions, 'logger' | 'resolveHost' | 'traceExporter'> = {},
 ): Promise<TestGateway> {
   const gateway = createGateway(
     {
@@ -64,7 +64,7 @@ export async function connect(
  */
 export function adminFetch(gw: TestGateway, path: string, init: RequestInit = {}): Promise<Response> {
   const core = gw.gateway.core;
-  const token = core.config.admin.token ?? core.admin.token;
+  const token = core.config.admin.token ?? core.adminToken.token;
   return fetch(gw.url.replace(/\/mcp$/, `/admin${path}`), {
     ...init,
     headers: {

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startScriptedModel, type ScriptedModel } from '../../../test/support/scripted-model.js';
 import { OpenAiModelSchema } from '../../config/schema.js';
-import { GatewayError } from '../../gateway/errors.js';
+import { GatewayError } from '../../errors/index.js';
 import type { ChatRequest } from '../provider.js';
 import { OpenAiProvider } from './openai.js';
 
@@ -417,10 +417,9 @@ describe('OpenAiProvider: timeouts and cancellation', () => {
     );
     // Abort while the provider waits for the next chunk, not from inside onText.
     await vi.waitFor(() => expect(deltas).toHaveLength(1), { timeout: 5000 });
-    const started = Date.now();
     controller.abort(reason);
+    // Ended by the abort itself (its reason), not by the 20 s idle timeout.
     expect(await outcome).toBe(reason);
-    expect(Date.now() - started).toBeLessThan(10_000); // far below the 20 s idle timeout
     await vi.waitFor(() => expect(model.aborted).toBe(1), { timeout: 5000 });
     expect(model.requests).toHaveLength(1);
   });
@@ -430,10 +429,8 @@ describe('OpenAiProvider: timeouts and cancellation', () => {
     const controller = new AbortController();
     const p = provider({ timeoutMs: 20_000 }).chat(request({ signal: controller.signal }));
     await vi.waitFor(() => expect(model.requests).toHaveLength(1), { timeout: 5000 });
-    const started = Date.now();
     controller.abort(new Error('cancelled'));
-    await expect(p).rejects.toThrow('cancelled');
-    expect(Date.now() - started).toBeLessThan(10_000);
+    await expect(p).rejects.toThrow('cancelled'); // the abort's error, not the idle timeout's
     await vi.waitFor(() => expect(model.aborted).toBe(1), { timeout: 5000 });
     expect(model.requests).toHaveLength(1);
   });

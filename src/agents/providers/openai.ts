@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createParser } from 'eventsource-parser';
 import { request } from 'undici';
 import type { OpenAiModelConfig } from '../../config/schema.js';
-import { GatewayError } from '../../gateway/errors.js';
+import { GatewayError } from '../../errors/index.js';
 import type { ChatRequest, ChatResult, ChatMessage, ModelProvider, ToolCall, ToolSpec } from '../provider.js';
 
 const MAX_RETRY_DELAY_MS = 30_000;

@@ -4,7 +4,7 @@
  * unsubscribed when the last interested session leaves).
  */
 import { isGatewayResource } from '../../catalog/resources.js';
-import { GatewayError } from '../../gateway/errors.js';
+import { GatewayError } from '../../errors/index.js';
 import type { Local } from '../../gateway/router.js';
 import type { VisibleLists } from '../../policy/authz.js';
 import type { Principal } from '../../policy/principal.js';
@@ -14,16 +14,16 @@ import { LOG_LEVELS, type LogLevel, type Session } from '../session.js';
 import type { SessionRegistry } from '../sessions.js';
 import type { Cancellation } from '../upstream/forwarder.js';
 import type { TaskDirectory } from './tasks.js';
-import type { Backend as Upstream } from '../upstream/backend.js';
-import { decodeCursor, encodeCursor, type Catalog } from './catalog.js';
+import type { Backend } from '../upstream/backend.js';
+import { decodeCursor, encodeCursor, type RouteTable } from './route-table.js';
 
 export interface LocalDeps {
-  catalog(): Catalog;
+  routes(): RouteTable;
   /** The merged lists as a principal may see them (policy, quarantine). */
   visible(principal: Principal): VisibleLists;
   /** May the principal use this gateway resource (policy kind `resource`)? */
   mayUse(principal: Principal, uri: string): boolean;
-  upstreams(): readonly Upstream[];
+  upstreams(): readonly Backend[];
   pageSize(): number;
   sessions(): SessionRegistry;
   readonly tasks: TaskDirectory;
@@ -99,7 +99,7 @@ export class LocalHandlers {
   }
 
   /** An upstream (re)connected: give it the current log level. */
-  upstreamReady(u: Upstream): void {
+  upstreamReady(u: Backend): void {
     this.upstreamLevels.delete(u.name);
     this.applyLevelsInBackground();
   }
@@ -233,7 +233,7 @@ export class LocalHandlers {
     const set = this.subscribers.get(uri);
     if (!set?.delete(session.id) || set.size > 0) return;
     this.subscribers.delete(uri);
-    const upstream = this.deps.catalog().resource(uri);
+    const upstream = this.deps.routes().resource(uri);
     if (upstream?.info?.capabilities.resources?.subscribe)
       await upstream.call('resources/unsubscribe', { uri }, {});
   }
@@ -245,11 +245,11 @@ export class LocalHandlers {
     return uri;
   }
 
-  private subscribable(uri: string): Upstream {
+  private subscribable(uri: string): Backend {
     if (isGatewayResource(uri)) {
       throw new GatewayError('SWY_CAPABILITY_MISSING', { method: `resources/subscribe on ${uri}` });
     }
-    const upstream = this.deps.catalog().resource(uri);
+    const upstream = this.deps.routes().resource(uri);
     if (!upstream) throw new GatewayError('SWY_RESOURCE_NOT_FOUND', { uri });
     if (!upstream.info?.capabilities.resources?.subscribe) {
       throw new GatewayError('SWY_CAPABILITY_MISSING', { method: `resources/subscribe on ${upstream.name}` });

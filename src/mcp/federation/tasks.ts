@@ -8,7 +8,7 @@
  * which session created each task: a session sees, lists and cancels only its own tasks, and status
  * notifications and task-related server requests go to that session alone.
  */
-import { GatewayError } from '../../gateway/errors.js';
+import { GatewayError } from '../../errors/index.js';
 import { isObject, type JsonObject } from '../jsonrpc.js';
 
 export const RELATED_TASK = 'io.modelcontextprotocol/related-task';

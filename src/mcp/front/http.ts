@@ -11,12 +11,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config/schema.js';
-import { GatewayError, toJsonRpcError } from '../../gateway/errors.js';
+import { GatewayError, toJsonRpcError } from '../../errors/index.js';
 import { SUPPORTED_VERSIONS, type Pipeline } from '../../gateway/pipeline.js';
 import { credentialFromHeader, type Principal } from '../../policy/principal.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import { RequestBody } from '../../http/body.js';
+import { sendJson } from '../../http/respond.js';
 import {
   classify,
   type RpcMessage,
@@ -146,13 +147,8 @@ export class HttpFront {
       if (existing && (await this.deps.sessions.get(existing)))
         throw new GatewayError('SWY_ALREADY_INITIALIZED');
       const { session, response } = await this.deps.pipeline.initialize(init, 'http', principal);
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (session) {
-        headers[SESSION_HEADER] = session.id;
-        session.outlet = this.outletFor(session);
-      }
-      res.writeHead(200, headers).end(JSON.stringify(response));
-      return;
+      if (session) session.outlet = this.outletFor(session);
+      return sendJson(res, 200, response, session ? { [SESSION_HEADER]: session.id } : undefined);
     }
 
     const session = await this.session(req, principal);
@@ -174,20 +170,18 @@ export class HttpFront {
       res.writeHead(202).end();
       return;
     }
-    const exchange = new PostExchange(res, session, requests, batch, this.deps, this.streams);
+    const responder = new PostResponder(res, session, requests, batch, this.deps, this.streams);
     for (const r of requests) {
       // request() answers every failure itself; a throw that escapes it is a bug, logged.
       this.deps.pipeline
-        .request(session, r, exchange.reply(r.id), principal)
+        .request(session, r, responder.reply(r.id), principal)
         .catch((err: unknown) => this.deps.log.error({ err }, 'internal error in the pipeline'));
     }
   }
 
   private async get(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
-    if (
-      !(req.headers.accept ?? '').includes('text/event-stream') &&
-      !(req.headers.accept ?? '').includes('*/*')
-    ) {
+    const accept = (req.headers.accept ?? '').toLowerCase();
+    if (!accept.includes('text/event-stream') && !accept.includes('*/*')) {
       throw new GatewayError('SWY_NOT_ACCEPTABLE', { detail: 'GET needs Accept: text/event-stream' });
     }
     const session = await this.session(req, principal);
@@ -237,7 +231,7 @@ export class HttpFront {
   private async delete(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
     const session = await this.session(req, principal);
     await this.deps.sessions.close(session);
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    sendJson(res, 200, {});
   }
 
   private async session(req: IncomingMessage, principal: Principal): Promise<Session> {
@@ -249,7 +243,8 @@ export class HttpFront {
     if (session.principal !== undefined && session.principal !== principal.name)
       throw new GatewayError('SWY_SESSION_NOT_FOUND');
     // Groups come with the credential: policy on what reaches the session outside a request
-    // (gateway.ts) uses them as of the last exchange. A session restored from the store gets them here.
+    // (gateway/server-messages.ts) uses them as of the last exchange. A session restored from
+    // the store gets them here.
     session.identity = principal;
     if (!session.outlet) session.outlet = this.outletFor(session);
     return session;
@@ -297,7 +292,7 @@ export class HttpFront {
  * One POST that carried requests: collects their answers, choosing JSON or SSE for the response
  * at the last possible moment (headers are not sent until the first thing must go out).
  */
-class PostExchange {
+class PostResponder {
   private stream: SseStream | undefined;
   private readonly answers: RpcResponse[] = [];
   private remaining: number;
@@ -359,15 +354,11 @@ class PostExchange {
       this.res.writeHead(202).end(); // everything was cancelled: there is no answer to give
       return;
     }
-    const body = this.batch ? JSON.stringify(this.answers) : JSON.stringify(this.answers[0]);
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      [SESSION_HEADER]: this.session.id,
-    };
+    const headers: Record<string, string> = { [SESSION_HEADER]: this.session.id };
     // A lone request refused by a rate limit is also refused at the HTTP level: 429 + Retry-After.
     const limited = !this.batch && rateLimited(this.answers[0]!);
     if (limited) headers['retry-after'] = limited;
-    this.res.writeHead(limited ? 429 : 200, headers).end(body);
+    sendJson(this.res, limited ? 429 : 200, this.batch ? this.answers : this.answers[0], headers);
   }
 
   private startStream(): SseStream {
@@ -375,11 +366,12 @@ class PostExchange {
     const stream = new SseStream(streamOptions(this.session, this.deps));
     this.stream = stream;
     this.live.set(stream.id, stream);
-    for (const a of this.answers.splice(0)) stream.write(JSON.stringify(a));
     stream.ondetach = () => {
       if (!stream.cursorGiven) this.clientGone();
     };
     if (!this.res.destroyed) stream.open(this.res, { [SESSION_HEADER]: this.session.id });
+    // A batch's answers so far, once attached (before, they would only reach the log).
+    for (const a of this.answers.splice(0)) stream.write(JSON.stringify(a));
     return stream;
   }
 
@@ -425,9 +417,10 @@ function rateLimited(answer: RpcResponse): string | undefined {
   return data?.code === 'SWY_RATE_LIMITED' ? String(data.retryAfter) : undefined;
 }
 
+/** Media types are case-insensitive (RFC 9110 §8.3.1). */
 function acceptsAll(accept: string): boolean {
-  if (accept.includes('*/*')) return true;
-  return accept.includes('application/json') && accept.includes('text/event-stream');
+  const a = accept.toLowerCase();
+  return a.includes('*/*') || (a.includes('application/json') && a.includes('text/event-stream'));
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -443,15 +436,6 @@ function sseHeaders(sessionId: string): Record<string, string> {
     'x-accel-buffering': 'no',
     [SESSION_HEADER]: sessionId,
   };
-}
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, { ...headers, 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
 /** Transport-level failures: the HTTP status from the catalogue, a JSON-RPC error body. */

@@ -5,8 +5,8 @@
  */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import type { GatewayCore } from '../../gateway/gateway.js';
-import { GatewayError, toJsonRpcError } from '../../gateway/errors.js';
+import type { GatewayCore } from '../../gateway/core.js';
+import { GatewayError, toJsonRpcError } from '../../errors/index.js';
 import { exceedsDepth } from '../../policy/validation.js';
 import { classify, errorResponse, type RpcMessage } from '../jsonrpc.js';
 import type { Reply, Session } from '../session.js';

@@ -1,14 +1,15 @@
 /**
  * What the federation needs from anything that offers tools, prompts and resources: an MCP server
- * (`Upstream`) or an A2A agent seen through the bridge (`A2aUpstream`). The catalog, the router and
- * the pipeline depend on this interface only.
+ * (`Upstream`) or an A2A agent seen through the bridge (`A2aUpstream`). The route table, the
+ * router and the pipeline depend on this interface only. It owns the words both sides use: the lists, the
+ * states, and the hooks through which an upstream tells the gateway what happened.
  */
 import type { AnyUpstreamConfig } from '../../config/schema.js';
-import type { JsonObject, RpcNotification } from '../jsonrpc.js';
+import type { ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { JsonObject, RpcNotification, RpcRequest } from '../jsonrpc.js';
 import type { Span } from '@opentelemetry/api';
 import type { Principal } from '../../policy/principal.js';
 import type { CallOutcome, Cancellation, RelatedSink } from './forwarder.js';
-import type { UpstreamInfo, UpstreamLists, UpstreamState } from './upstream.js';
 
 export interface BackendCallOptions {
   cancellation?: Cancellation;
@@ -21,7 +22,7 @@ export interface BackendCallOptions {
   caller?: { principal: Principal; depth: number; span?: Span };
 }
 
-/** What the catalog needs to know of the gateway's own declared agents (`agent.<name>` tools). */
+/** What the route table needs to know of the gateway's own declared agents (`agent.<name>` tools). */
 export interface AgentsSpec {
   readonly name: string;
   readonly prefix: 'always';
@@ -50,4 +51,39 @@ export interface Backend {
   notify(n: RpcNotification): Promise<void>;
   /** The A2A skill a tool stands for (bridged agents' skill tools), for `skills:` policy rules. */
   skillOf?(tool: string): string | undefined;
+}
+
+export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
+
+export interface UpstreamLists {
+  readonly tools: readonly JsonObject[];
+  readonly prompts: readonly JsonObject[];
+  readonly resources: readonly JsonObject[];
+  readonly resourceTemplates: readonly JsonObject[];
+}
+
+export const EMPTY_LISTS: UpstreamLists = Object.freeze({
+  tools: [],
+  prompts: [],
+  resources: [],
+  resourceTemplates: [],
+});
+
+export type UpstreamState = 'starting' | 'ready' | 'restarting' | 'stopped';
+
+export interface UpstreamInfo {
+  serverInfo: JsonObject;
+  capabilities: ServerCapabilities;
+  instructions?: string;
+  protocolVersion?: string;
+}
+
+/** How an upstream tells the gateway about things that are not answers to a forwarded call. */
+export interface UpstreamHooks {
+  listsChanged(u: Backend, kinds: readonly ListKind[]): void;
+  stateChanged(u: Backend): void;
+  /** A notification not tied to a call: resources/updated, notifications/message, … */
+  notification(u: Backend, n: RpcNotification): void;
+  /** A server-to-client request the upstream made outside of any call's response stream. */
+  serverRequest(u: Backend, req: RpcRequest, signal: AbortSignal): Promise<CallOutcome>;
 }

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../gateway/errors.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { GatewayError } from '../../errors/index.js';
 import type { RpcNotification, RpcRequest, RpcResponse } from '../jsonrpc.js';
 import { CallCancelled, Cancellation, Forwarder, type Channel, type RelatedSink } from './forwarder.js';
 
@@ -20,6 +20,10 @@ const noSink = (progress: unknown[] = []): RelatedSink => ({
 });
 
 describe('Forwarder', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('uses its own ids and answers with the upstream result unchanged', async () => {
     const { sent, channel } = recorder();
     const f = new Forwarder('up', channel);
@@ -64,21 +68,29 @@ describe('Forwarder', () => {
   });
 
   it('times out naming the upstream, cancels upstream, and restarts the clock on progress', async () => {
+    vi.useFakeTimers();
     const { sent, channel } = recorder();
     const f = new Forwarder('slowpoke', channel);
-    const started = Date.now();
     const call = f.call('tools/call', { _meta: { progressToken: 1 } }, { timeoutMs: 80, related: noSink() });
+    let settled = false;
+    call.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
     const id = (sent[0] as RpcRequest).id;
+    // Three progress notifications 50 ms apart: 150 ms in all, past the 80 ms timeout.
     for (let i = 0; i < 3; i++) {
-      await new Promise((r) => setTimeout(r, 50));
+      await vi.advanceTimersByTimeAsync(50);
       f.deliver({
         jsonrpc: '2.0',
         method: 'notifications/progress',
         params: { progressToken: id, progress: i },
       });
     }
+    await vi.advanceTimersByTimeAsync(79);
+    expect(settled).toBe(false); // each progress restarted the clock
+    await vi.advanceTimersByTimeAsync(1);
     await expect(call).rejects.toThrow(/Upstream "slowpoke" did not answer tools\/call within 80 ms/);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(150 + 80 - 20);
     expect(sent.at(-1)).toMatchObject({ method: 'notifications/cancelled', params: { requestId: id } });
   });
 

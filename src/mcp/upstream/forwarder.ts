@@ -9,13 +9,14 @@
  * notification (§Progress, "implementations MAY reset the timeout clock on progress"), with an
  * optional hard cap. Results and errors come back exactly as the upstream sent them.
  */
-import { GatewayError } from '../../gateway/errors.js';
+import { GatewayError } from '../../errors/index.js';
 import {
   progressTokenOf,
   withProgressToken,
   type JsonObject,
   type RequestId,
   type RpcErrorObject,
+  type RpcMessage,
   type RpcNotification,
   type RpcRequest,
   type RpcResponse,
@@ -43,27 +44,47 @@ export interface CallOptions {
   related?: RelatedSink;
 }
 
+type CancelListener = (reason: unknown) => void;
+const NOTHING_TO_REMOVE = (): void => {};
+
 /**
- * A request's cancellation: one flag and at most one listener. It does the job of an
- * AbortController on the request path at a fraction of the cost per call.
+ * A request's cancellation: a flag and the listeners to tell. It does the job of an AbortSignal on
+ * the request path at a fraction of the cost per call (most calls have one listener, kept in a
+ * field). Every listener added is told exactly once, also one added after the cancel.
  */
 export class Cancellation {
   cancelled = false;
   reason: unknown;
-  private listener: ((reason: unknown) => void) | undefined;
+  private first: CancelListener | undefined;
+  private more: CancelListener[] | undefined;
 
   cancel(reason?: unknown): void {
     if (this.cancelled) return;
     this.cancelled = true;
     this.reason = reason;
-    const fn = this.listener;
-    this.listener = undefined;
-    fn?.(reason);
+    const { first, more } = this;
+    this.first = this.more = undefined;
+    first?.(reason);
+    if (more) for (const fn of more) fn(reason);
   }
 
-  /** Set the one listener (a request is forwarded to one place at a time). */
-  listen(fn: ((reason: unknown) => void) | undefined): void {
-    this.listener = fn;
+  /** Call `fn` when the request is cancelled (at once if it already is); returns its removal. */
+  onCancel(fn: CancelListener): () => void {
+    if (this.cancelled) {
+      fn(this.reason);
+      return NOTHING_TO_REMOVE;
+    }
+    if (this.first === undefined) {
+      this.first = fn;
+      return () => {
+        if (this.first === fn) this.first = undefined;
+      };
+    }
+    (this.more ??= []).push(fn);
+    return () => {
+      const i = this.more?.indexOf(fn) ?? -1;
+      if (i >= 0) this.more!.splice(i, 1);
+    };
   }
 }
 
@@ -71,13 +92,14 @@ export class Cancellation {
 export interface Channel {
   /**
    * Send a forwarded request. Channels that can tell which incoming messages belong to it (one
-   * HTTP response stream per request) hand them to `forwarder.deliver(msg, call)` themselves.
+   * HTTP response stream per request) hand them to `call.deliver(msg)` themselves.
    */
   sendRequest(req: RpcRequest, call: PendingCall): Promise<void>;
   /** Send a notification or a response to a server-to-client request. */
   send(msg: RpcNotification | RpcResponse): Promise<void>;
 }
 
+/** A forwarded call as a channel sees it: what it is, and where what arrives for it goes. */
 export interface PendingCall {
   readonly id: string;
   readonly method: string;
@@ -85,16 +107,60 @@ export interface PendingCall {
   readonly related?: RelatedSink;
   /** The caller's progress token, restored on re-emitted progress. */
   readonly callerToken?: RequestId;
-  /** Set by channels that stream per request: aborting it drops the response stream. */
-  abort?: () => void;
+  /** A message that arrived on this call's own response stream; false when it is not about the call. */
+  deliver(msg: RpcMessage): boolean;
+  /** Whether the call has ended (answered, failed, cancelled or timed out). */
+  done(): boolean;
+  /** End the call with a gateway error (its response stream broke, say). */
+  fail(err: GatewayError): void;
+  /** Run `fn` if the gateway gives up on the call (cancel, timeout): drops its response stream. */
+  onAbort(fn: () => void): void;
 }
 
-interface Entry extends PendingCall {
-  resolve(o: CallOutcome): void;
-  reject(e: unknown): void;
-  timer: NodeJS.Timeout;
-  hardTimer?: NodeJS.Timeout;
-  cleanup(): void;
+/** One pending call: what the channel sees, and the forwarder's own bookkeeping. */
+class Entry implements PendingCall {
+  /** Set by channels that stream per request (`onAbort`): drops the response stream. */
+  abort?: () => void;
+
+  constructor(
+    private readonly forwarder: Forwarder,
+    readonly id: string,
+    readonly method: string,
+    readonly related: RelatedSink | undefined,
+    readonly callerToken: RequestId | undefined,
+    readonly resolve: (o: CallOutcome) => void,
+    readonly reject: (e: unknown) => void,
+    readonly timer: NodeJS.Timeout,
+    private readonly hardTimer: NodeJS.Timeout | undefined,
+    private readonly stopListening: (() => void) | undefined,
+  ) {}
+
+  get upstream(): string {
+    return this.forwarder.upstream;
+  }
+
+  deliver(msg: RpcMessage): boolean {
+    return this.forwarder.deliver(msg, this);
+  }
+
+  done(): boolean {
+    return !this.forwarder.isPending(this.id);
+  }
+
+  fail(err: GatewayError): void {
+    this.forwarder.fail(this.id, err);
+  }
+
+  onAbort(fn: () => void): void {
+    this.abort = fn;
+  }
+
+  cleanup(pending: Map<string, Entry>): void {
+    clearTimeout(this.timer);
+    if (this.hardTimer) clearTimeout(this.hardTimer);
+    this.stopListening?.();
+    pending.delete(this.id);
+  }
 }
 
 /** Prefix of the ids the gateway uses upstream; the SDK Client sharing the connection uses numbers. */
@@ -127,26 +193,20 @@ export class Forwarder {
       : { jsonrpc: '2.0', id, method };
 
     return new Promise<CallOutcome>((resolve, reject) => {
-      const entry: Entry = {
+      const max = opts.maxTotalTimeoutMs;
+      const entry = new Entry(
+        this,
         id,
         method,
-        upstream: this.upstream,
-        related: opts.related,
+        opts.related,
         callerToken,
         resolve,
         reject,
-        timer: setTimeout(() => this.timeout(id, opts.timeoutMs), opts.timeoutMs || 2 ** 31 - 1),
-        cleanup: () => {
-          clearTimeout(entry.timer);
-          if (entry.hardTimer) clearTimeout(entry.hardTimer);
-          opts.cancellation?.listen(undefined);
-          this.pending.delete(id);
-        },
-      };
-      if (opts.maxTotalTimeoutMs) {
-        entry.hardTimer = setTimeout(() => this.timeout(id, opts.maxTotalTimeoutMs!), opts.maxTotalTimeoutMs);
-      }
-      opts.cancellation?.listen((reason) => this.cancel(id, reason));
+        setTimeout(() => this.timeout(id, opts.timeoutMs), opts.timeoutMs || 2 ** 31 - 1),
+        max ? setTimeout(() => this.timeout(id, max), max) : undefined,
+        // Not cancelled yet (checked above): the listener runs later, once the entry is pending.
+        opts.cancellation?.onCancel((reason) => this.cancel(id, reason)),
+      );
       this.pending.set(id, entry);
       this.channel.sendRequest(request, entry).catch((err: unknown) => {
         this.settle(id, (e) =>
@@ -173,7 +233,7 @@ export class Forwarder {
    * An incoming message that may belong to a forwarded call. Returns false when it is not ours,
    * so the connection can hand it to the SDK client sharing the channel.
    */
-  deliver(msg: RpcResponse | RpcNotification | RpcRequest, via?: PendingCall): boolean {
+  deliver(msg: RpcMessage, via?: PendingCall): boolean {
     if ('result' in msg || 'error' in msg) {
       const id = msg.id;
       if (typeof id !== 'string' || !id.startsWith(FORWARD_ID_PREFIX)) return false;
@@ -293,7 +353,7 @@ export class Forwarder {
   private settle(id: string, fn: (e: Entry) => void): void {
     const entry = this.pending.get(id);
     if (!entry) return;
-    entry.cleanup();
+    entry.cleanup(this.pending);
     fn(entry);
   }
 }

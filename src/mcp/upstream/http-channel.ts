@@ -16,7 +16,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceParser } from 'eventsource-parser';
 import { Pool, type Dispatcher } from 'undici';
-import { GatewayError } from '../../gateway/errors.js';
+import { GatewayError } from '../../errors/index.js';
 import {
   classify,
   type RpcMessage,
@@ -24,7 +24,7 @@ import {
   type RpcRequest,
   type RpcResponse,
 } from '../jsonrpc.js';
-import type { Channel, Forwarder, PendingCall } from './forwarder.js';
+import type { Channel, PendingCall } from './forwarder.js';
 import { ResponseMeter } from './response-limit.js';
 
 export interface HttpSession {
@@ -32,17 +32,39 @@ export interface HttpSession {
   protocolVersion?: string;
 }
 
+/** The upstream and the MCP session a channel sends in. */
+export interface HttpChannelSpec {
+  readonly upstream: string;
+  readonly url: URL;
+  /** The upstream's own headers; the same object until a credential changes. */
+  readonly headers: () => Readonly<Record<string, string>>;
+  /** The MCP session the SDK client established (id, negotiated version). */
+  readonly session: () => HttpSession;
+  /** Largest response body, or SSE event, read from the upstream. */
+  readonly maxResponseBytes?: number;
+}
+
+/**
+ * Where a channel puts what is not about a call's answer. What is, goes to the call itself
+ * (`PendingCall.deliver`, `fail`).
+ */
+export interface HttpChannelSink {
+  /** A message on a call's stream that is not about that call (list_changed, …). */
+  unrelated(msg: RpcMessage): void;
+  /** The upstream forgot our session (404): the connection must re-initialize. */
+  sessionLost(): void;
+  /** A request failed at the connection level (refused, reset): the upstream may be gone. */
+  transportError(err: Error): void;
+}
+
 const MAX_RESUMES = 5;
 const ERROR_BODY_LIMIT = 4096;
 
 export class HttpChannel implements Channel {
+  readonly upstream: string;
+  readonly maxResponseBytes: number;
   private readonly pool: Pool;
   private readonly path: string;
-  forwarder?: Forwarder;
-  /** Messages on a request's stream that are not about that request (list_changed, …). */
-  unrelated?: (msg: RpcMessage) => void;
-  /** A request failed at the connection level (refused, reset): the upstream may be gone. */
-  onTransportError?: (err: Error) => void;
   private cachedHeaders:
     | {
         base: Readonly<Record<string, string>>;
@@ -53,22 +75,17 @@ export class HttpChannel implements Channel {
     | undefined;
 
   constructor(
-    readonly upstream: string,
-    url: URL,
-    /** The upstream's own headers; the same object until a credential changes. */
-    private readonly headers: () => Readonly<Record<string, string>>,
-    private readonly session: () => HttpSession,
-    /** Called when the upstream forgot our session (404): the connection must re-initialize. */
-    readonly onSessionLost: () => void,
-    /** Largest response body, or SSE event, read from the upstream. */
-    readonly maxResponseBytes = Number.POSITIVE_INFINITY,
+    private readonly spec: HttpChannelSpec,
+    readonly sink: HttpChannelSink,
   ) {
-    this.pool = new Pool(url.origin, { connections: 128, keepAliveTimeout: 30_000, pipelining: 1 });
-    this.path = url.pathname + url.search;
+    this.upstream = spec.upstream;
+    this.maxResponseBytes = spec.maxResponseBytes ?? Number.POSITIVE_INFINITY;
+    this.pool = new Pool(spec.url.origin, { connections: 128, keepAliveTimeout: 30_000, pipelining: 1 });
+    this.path = spec.url.pathname + spec.url.search;
   }
 
   sendRequest(req: RpcRequest, call: PendingCall): Promise<void> {
-    const exchange = new Exchange(this, call, req.method);
+    const exchange = new UpstreamResponseHandler(this, call, req.method);
     this.pool.dispatch(
       { path: this.path, method: 'POST', headers: this.requestHeaders(), body: JSON.stringify(req) },
       exchange,
@@ -96,7 +113,7 @@ export class HttpChannel implements Channel {
   }
 
   /** GET with Last-Event-ID: the rest of a response stream the upstream closed early. */
-  resume(exchange: Exchange, lastEventId: string): void {
+  resume(exchange: UpstreamResponseHandler, lastEventId: string): void {
     this.pool.dispatch(
       {
         path: this.path,
@@ -122,22 +139,14 @@ export class HttpChannel implements Channel {
     for (const item of Array.isArray(parsed) ? parsed : [parsed]) {
       const c = classify(item);
       if (c.kind === 'invalid') throw new Error(`invalid JSON-RPC message from upstream: ${c.reason}`);
-      if (!this.forwarder?.deliver(c.msg as RpcMessage, call)) this.unrelated?.(c.msg as RpcMessage);
+      if (!call.deliver(c.msg as RpcMessage)) this.sink.unrelated(c.msg as RpcMessage);
     }
-  }
-
-  answered(call: PendingCall): boolean {
-    return !this.forwarder?.isPending(call.id);
-  }
-
-  fail(call: PendingCall, err: GatewayError): void {
-    this.forwarder?.fail(call.id, err);
   }
 
   /** The same for every request of one MCP session (until a token is refreshed), so built rarely. */
   private requestHeaders(): Record<string, string> {
-    const { sessionId, protocolVersion } = this.session();
-    const base = this.headers();
+    const { sessionId, protocolVersion } = this.spec.session();
+    const base = this.spec.headers();
     const cached = this.cachedHeaders;
     if (
       cached &&
@@ -164,7 +173,7 @@ export class HttpChannel implements Channel {
 }
 
 /** One forwarded request's HTTP exchange (and its resumptions), as an undici dispatch handler. */
-class Exchange implements Dispatcher.DispatchHandler {
+class UpstreamResponseHandler implements Dispatcher.DispatchHandler {
   private status = 0;
   private meter: ResponseMeter | undefined;
   private sse: EventSourceParser | undefined;
@@ -184,7 +193,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   ) {}
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.call.abort = () => controller.abort(new Error('aborted by the gateway'));
+    this.call.onAbort(() => controller.abort(new Error('aborted by the gateway')));
   }
 
   /** Past the limit: stop reading (the connection is dropped) and fail the call. */
@@ -193,8 +202,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.failed = true;
     this.chunks = [];
     const { channel, call } = this;
-    channel.fail(
-      call,
+    call.fail(
       new GatewayError('SWY_UPSTREAM_RESPONSE_TOO_LARGE', {
         upstream: channel.upstream,
         method: this.method,
@@ -248,7 +256,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     const { channel, call } = this;
     const status = this.status;
     if (status === 404 && this.resumes === 0) {
-      channel.onSessionLost();
+      channel.sink.sessionLost();
       return this.fail('SWY_UPSTREAM_UNAVAILABLE', 'the upstream ended our MCP session; reconnecting');
     }
     if (status >= 400) {
@@ -257,7 +265,7 @@ class Exchange implements Dispatcher.DispatchHandler {
         const c = classify(JSON.parse(body));
         if (c.kind === 'response' && 'error' in c.msg) {
           channel.deliver(body, call);
-          if (channel.answered(call)) return;
+          if (call.done()) return;
         }
       } catch {
         // not JSON: report the status below
@@ -266,14 +274,14 @@ class Exchange implements Dispatcher.DispatchHandler {
       return this.fail('SWY_UPSTREAM_FAILED', `HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`);
     }
     if (!this.sse && status !== 202 && body) this.deliver(body);
-    if (channel.answered(call) || this.failed) return;
+    if (call.done() || this.failed) return;
     // The stream ended without the answer: resume it where it stopped, if the server allows.
     if (this.sse && this.lastEventId && this.resumes < MAX_RESUMES) {
       this.resumes++;
       const id = this.lastEventId;
       setTimeout(
         () => {
-          if (!channel.answered(call)) channel.resume(this, id);
+          if (!call.done()) channel.resume(this, id);
         },
         Math.min(this.retryMs, 10_000),
       ).unref();
@@ -283,9 +291,9 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
-    if (this.failed || this.channel.answered(this.call)) return;
+    if (this.failed || this.call.done()) return;
     this.fail('SWY_UPSTREAM_UNAVAILABLE', err.message);
-    this.channel.onTransportError?.(err);
+    this.channel.sink.transportError(err);
   }
 
   private deliver(text: string): void {
@@ -299,9 +307,6 @@ class Exchange implements Dispatcher.DispatchHandler {
   private fail(code: 'SWY_UPSTREAM_FAILED' | 'SWY_UPSTREAM_UNAVAILABLE', detail: string): void {
     if (this.failed) return;
     this.failed = true;
-    this.channel.fail(
-      this.call,
-      new GatewayError(code, { upstream: this.channel.upstream, method: this.method, detail }),
-    );
+    this.call.fail(new GatewayError(code, { upstream: this.channel.upstream, method: this.method, detail }));
   }
 }

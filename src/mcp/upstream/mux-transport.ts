@@ -2,11 +2,21 @@
  * Shares one upstream transport between the SDK Client (which owns the protocol edges:
  * initialize, ping) and the gateway's forwarder (which relays traffic for every session).
  *
- * Incoming messages are offered to `intercept` first; what it does not take — responses to the
- * Client's own requests, and `ping` — reaches the Client unchanged.
+ * What the inner transport reports is offered to the sink first; what it does not take —
+ * responses to the Client's own requests, and `ping` — reaches the Client unchanged. The sink is
+ * told of the close after the Client, so the Client's own requests have failed by then.
  */
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+
+export interface MuxSink {
+  /** An incoming message; false leaves it to the Client. */
+  message(message: JSONRPCMessage): boolean;
+  /** A transport error; false leaves it to the Client. */
+  error(error: Error): boolean;
+  /** The transport closed. */
+  closed(): void;
+}
 
 export class MuxTransport implements Transport {
   onclose?: () => void;
@@ -15,7 +25,7 @@ export class MuxTransport implements Transport {
 
   constructor(
     readonly inner: Transport,
-    private readonly intercept: (message: JSONRPCMessage) => boolean,
+    private readonly sink: MuxSink,
   ) {}
 
   get sessionId(): string | undefined {
@@ -27,11 +37,17 @@ export class MuxTransport implements Transport {
   }
 
   start(): Promise<void> {
+    // The SDK's Transport contract: whoever starts a transport sets its listeners.
     this.inner.onmessage = (m: JSONRPCMessage) => {
-      if (!this.intercept(m)) this.onmessage?.(m);
+      if (!this.sink.message(m)) this.onmessage?.(m);
     };
-    this.inner.onclose = () => this.onclose?.();
-    this.inner.onerror = (e: Error) => this.onerror?.(e);
+    this.inner.onclose = () => {
+      this.onclose?.();
+      this.sink.closed();
+    };
+    this.inner.onerror = (e: Error) => {
+      if (!this.sink.error(e)) this.onerror?.(e);
+    };
     return this.inner.start();
   }
 

@@ -8,13 +8,16 @@
  * the real server orphaned. Here every exit path — crash, reload, shutdown — reaps the group.
  *
  * And no line is held beyond `maxLineBytes`: a longer one is skipped to its end (the process keeps
- * running), and `onOversized` is told what little its first and last bytes say about it.
+ * running), and `onerror` gets an `OversizedLine` error saying what little its first and last bytes
+ * tell about it (the transport's listeners are the SDK's three, set by whoever starts it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { deserializeMessage, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { StdioMcpConfig } from '../../config/schema.js';
+import { sharedChannel, type Connect } from './link.js';
 
 export interface StdioSpec {
   command: string;
@@ -35,12 +38,17 @@ function inherited(names: readonly string[] = []): Record<string, string> {
   return out;
 }
 
-/** A line longer than the limit, as far as its edges tell: the id it carries, whether it has a method. */
-export interface OversizedLine {
-  limit: number;
-  id?: string | number;
-  /** A request or notification from the server (its method is named near the start). */
-  method: boolean;
+/** A line longer than the limit was skipped: what its edges tell, the id it carries and whether it has a method. */
+export class OversizedLine extends Error {
+  constructor(
+    readonly limit: number,
+    readonly id: string | number | undefined,
+    /** A request or notification from the server (its method is named near the start). */
+    readonly method: boolean,
+  ) {
+    super(`a message longer than ${limit} bytes was skipped`);
+    this.name = 'OversizedLine';
+  }
 }
 
 /** Process groups of every live child, so an exiting gateway can reap them synchronously. */
@@ -68,8 +76,6 @@ export class StdioUpstreamTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
-  /** A message longer than `maxLineBytes` was skipped. */
-  onOversized?: (line: OversizedLine) => void;
 
   private child?: ChildProcess;
   private readonly lines: LineReader;
@@ -147,7 +153,10 @@ export class StdioUpstreamTransport implements Transport {
             }
             this.onmessage?.(msg);
           },
-          (head, tail) => this.onOversized?.({ limit: this.lines.limit, ...sniff(head, tail) }),
+          (head, tail) => {
+            const { id, method } = sniff(head, tail);
+            this.onerror?.(new OversizedLine(this.lines.limit, id, method));
+          },
         ),
       );
       child.stdin!.on('error', (err) => this.onerror?.(err));
@@ -279,3 +288,13 @@ export function sniff(head: string, tail: string): { id?: string | number; metho
     return { method };
   }
 }
+
+/** The link to a stdio server: its process, which carries every message (nothing runs until started). */
+export const connectStdio: Connect = (spec, _sink, log) => {
+  const transport = new StdioUpstreamTransport(
+    spec.mcp as StdioMcpConfig,
+    (line) => log.debug({ stderr: line }, 'upstream stderr'),
+    spec.maxResponseBytes,
+  );
+  return Promise.resolve(Object.freeze({ transport, channel: sharedChannel(transport) }));
+};

@@ -4,165 +4,62 @@
  *
  * There is one connection per upstream, shared by every downstream session: one process per stdio
  * server, one MCP session per HTTP server (docs/architecture.md explains why and what it costs).
- * The SDK Client performs the handshake and pings; the Forwarder relays everything else.
+ * The SDK Client performs the handshake and pings; the Forwarder relays everything else. When to
+ * connect and reconnect is the Supervisor's (supervisor.ts); opening a connection is connection.ts's.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  PromptSchema,
-  ResourceSchema,
-  ResourceTemplateSchema,
-  ToolSchema,
-  type JSONRPCMessage,
-  type ServerCapabilities,
-} from '@modelcontextprotocol/sdk/types.js';
-import type { z } from 'zod';
-import { isStdio, type UpstreamConfig } from '../../config/schema.js';
-import { GatewayError, toJsonRpcError } from '../../gateway/errors.js';
+import type { ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { UpstreamConfig } from '../../config/schema.js';
+import { GatewayError, toJsonRpcError } from '../../errors/index.js';
 import type { Logger } from '../../telemetry/logger.js';
-import { VERSION } from '../../version.js';
-import type {
-  JsonObject,
-  RequestId,
-  RpcErrorObject,
-  RpcMessage,
-  RpcNotification,
-  RpcRequest,
-  RpcResponse,
-} from '../jsonrpc.js';
-import { Forwarder, type CallOptions, type CallOutcome, type Channel } from './forwarder.js';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { UpstreamCredentials } from '../../policy/upstream-credentials.js';
-import type { HttpChannel } from './http-channel.js';
-import { MuxTransport } from './mux-transport.js';
-import { limitedFetch } from './response-limit.js';
-import { StdioUpstreamTransport, type OversizedLine } from './stdio-transport.js';
-import type { Backend } from './backend.js';
+import type { JsonObject, RequestId, RpcNotification, RpcRequest } from '../jsonrpc.js';
+import {
+  EMPTY_LISTS,
+  type Backend,
+  type ListKind,
+  type UpstreamHooks,
+  type UpstreamInfo,
+  type UpstreamLists,
+  type UpstreamState,
+} from './backend.js';
+import {
+  closeConnection,
+  describe,
+  openConnection,
+  type Connection,
+  type ConnectionSink,
+} from './connection.js';
+import type { CallOptions, CallOutcome, PendingCall } from './forwarder.js';
+import { ALL_LISTS, fetchAll, LIST_CHANGED, LISTS } from './lists.js';
+import { drain, Supervisor, type AttemptOutcome } from './supervisor.js';
 
-export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
-
-export interface UpstreamLists {
-  readonly tools: readonly JsonObject[];
-  readonly prompts: readonly JsonObject[];
-  readonly resources: readonly JsonObject[];
-  readonly resourceTemplates: readonly JsonObject[];
-}
-
-export const EMPTY_LISTS: UpstreamLists = Object.freeze({
-  tools: [],
-  prompts: [],
-  resources: [],
-  resourceTemplates: [],
-});
-
-export type UpstreamState = 'starting' | 'ready' | 'restarting' | 'stopped';
-
-export interface UpstreamInfo {
-  serverInfo: JsonObject;
-  capabilities: ServerCapabilities;
-  instructions?: string;
-  protocolVersion?: string;
-}
-
-/** How an upstream tells the gateway about things that are not answers to a forwarded call. */
-export interface UpstreamHooks {
-  listsChanged(u: Backend, kinds: readonly ListKind[]): void;
-  stateChanged(u: Backend): void;
-  /** A notification not tied to a call: resources/updated, notifications/message, … */
-  notification(u: Backend, n: RpcNotification): void;
-  /** A server-to-client request the upstream made outside of any call's response stream. */
-  serverRequest(u: Backend, req: RpcRequest, signal: AbortSignal): Promise<CallOutcome>;
-}
-
-const LISTS: Record<
-  ListKind,
-  {
-    method: string;
-    key: string;
-    capability: keyof ServerCapabilities;
-    schema: z.ZodType;
-    /** The field that names an entry: two entries with the same one are the same entry. */
-    id: string;
-  }
-> = {
-  tools: { method: 'tools/list', key: 'tools', capability: 'tools', schema: ToolSchema, id: 'name' },
-  prompts: {
-    method: 'prompts/list',
-    key: 'prompts',
-    capability: 'prompts',
-    schema: PromptSchema,
-    id: 'name',
-  },
-  resources: {
-    method: 'resources/list',
-    key: 'resources',
-    capability: 'resources',
-    schema: ResourceSchema,
-    id: 'uri',
-  },
-  resourceTemplates: {
-    method: 'resources/templates/list',
-    key: 'resourceTemplates',
-    capability: 'resources',
-    schema: ResourceTemplateSchema,
-    id: 'uriTemplate',
-  },
-};
-
-const LIST_CHANGED: Record<string, ListKind[]> = {
-  'notifications/tools/list_changed': ['tools'],
-  'notifications/prompts/list_changed': ['prompts'],
-  'notifications/resources/list_changed': ['resources', 'resourceTemplates'],
-};
-
-/** A cursor loop that does not end is a bug upstream; stop following it. */
-const MAX_PAGES = 100;
 /** A connection that stayed up this long resets the restart backoff. */
 const STABLE_AFTER_MS = 10_000;
 
-interface Connection {
-  client: Client;
-  forwarder: Forwarder;
-  transport: Transport;
-  http?: HttpChannel;
-  /** Headers from secret files and OAuth tokens (HTTP upstreams that configure them). */
-  credentials?: UpstreamCredentials;
-  since: number;
-  /** The end of this connection's list reads (see `readLists`). */
-  reads: Promise<void>;
-  /** A liveness probe is under way. */
-  probing?: boolean;
-}
-
 export class Upstream implements Backend {
   readonly kind = 'mcp' as const;
-  state: UpstreamState = 'starting';
   lists: UpstreamLists = EMPTY_LISTS;
   /** What it offered when last connected: lets the gateway name it when a client calls one of those. */
   lastKnownLists: UpstreamLists = EMPTY_LISTS;
   info: UpstreamInfo | undefined;
-  lastError: string | undefined;
   /**
    * What this connection's server does that the protocol does not expect and the gateway took
    * anyway (an optional list that fails, a cursor that repeats, entries that do not validate):
    * shown by /readyz and `switchyard tools`, so a server that works only in part says so.
    */
   tolerated: readonly string[] = [];
-  /** Set once the first connection attempt has finished, successfully or not. */
-  readonly firstAttempt: Promise<void>;
 
+  private readonly life: Supervisor;
   private conn: Connection | undefined;
-  /** Ends the handshake under way (stop() during a start that has not finished). */
-  private handshake: AbortController | undefined;
-  private attempt = 0;
-  private restartTimer: NodeJS.Timeout | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
   private healthFailures = 0;
   private refreshTimer: NodeJS.Timeout | undefined;
   private readonly dirty = new Set<ListKind>();
   private readonly serverRequests = new Map<RequestId, AbortController>();
-  private resolveFirst!: () => void;
   private readonly log: Logger;
+  /** The end of the current connection's list reads (they run one after another). */
+  private reads: Promise<void> = Promise.resolve();
+  /** The connection a liveness probe is under way on. */
+  private probing: Connection | undefined;
 
   constructor(
     readonly spec: UpstreamConfig,
@@ -172,16 +69,33 @@ export class Upstream implements Backend {
     readonly origin: 'config' | 'admin' = 'config',
   ) {
     this.log = log.child({ upstream: spec.name });
-    this.firstAttempt = new Promise((r) => (this.resolveFirst = r));
+    this.life = new Supervisor({
+      restart: spec.restart,
+      stableAfterMs: STABLE_AFTER_MS,
+      attempt: (signal) => this.connect(signal),
+      changed: () => {
+        this.hooks.stateChanged(this);
+        if (this.state === 'ready') this.hooks.listsChanged(this, ALL_LISTS);
+      },
+      log: this.log,
+    });
   }
 
   get name(): string {
     return this.spec.name;
   }
 
-  /** Read through a getter: the state changes while connect() awaits. */
-  private get stopped(): boolean {
-    return this.state === 'stopped';
+  get state(): UpstreamState {
+    return this.life.state;
+  }
+
+  get lastError(): string | undefined {
+    return this.life.lastError;
+  }
+
+  /** Set once the first connection attempt has finished, successfully or not. */
+  get firstAttempt(): Promise<void> {
+    return this.life.firstAttempt;
   }
 
   get inFlight(): number {
@@ -190,13 +104,7 @@ export class Upstream implements Backend {
 
   /** Start connecting. Never throws: a failing upstream is retried in the background. */
   start(): Promise<void> {
-    this.connectInBackground();
-    return this.firstAttempt;
-  }
-
-  /** connect() reports its own failures and retries; this is the backstop. */
-  private connectInBackground(): void {
-    this.connect().catch((err: unknown) => this.log.error({ err }, 'connecting to the upstream failed'));
+    return this.life.start();
   }
 
   /** Forward a request. Fails fast, naming the upstream, when it is not connected. */
@@ -231,19 +139,14 @@ export class Upstream implements Backend {
 
   /** Stop: refuse new calls, let in-flight ones finish (up to graceMs), then close the connection. */
   async stop(graceMs = 5_000): Promise<void> {
-    if (this.state === 'stopped') return;
-    this.state = 'stopped';
-    clearTimeout(this.restartTimer);
+    if (!this.life.stop()) return;
     clearInterval(this.healthTimer);
     clearTimeout(this.refreshTimer);
-    this.handshake?.abort(new Error('upstream stopped'));
-    this.resolveFirst();
     const conn = this.conn;
     if (conn) {
-      const deadline = Date.now() + graceMs;
-      while (conn.forwarder.inFlight > 0 && Date.now() < deadline) await sleep(25);
+      await drain(() => conn.forwarder.inFlight, graceMs);
       this.conn = undefined;
-      await this.closeConnection(conn, 'upstream stopped');
+      await closeConnection(conn, 'upstream stopped');
     }
     for (const ac of this.serverRequests.values()) ac.abort();
     this.lists = EMPTY_LISTS;
@@ -257,6 +160,60 @@ export class Upstream implements Backend {
     if (await this.readLists(conn, kinds)) this.hooks.listsChanged(this, kinds);
   }
 
+  /** One connection attempt (the Supervisor decides when): open, read every list, start health checks. */
+  private async connect(signal: AbortSignal): Promise<AttemptOutcome> {
+    const started = Date.now();
+    let conn: Connection | undefined;
+    // What the connection reports; until it is open, there is no connection of ours to lose.
+    const sink: ConnectionSink = {
+      notify: (n) => this.onNotification(n),
+      request: (req) => this.answerServerRequest(req),
+      lost: (reason, fail) => conn && this.connectionLost(conn, reason, fail),
+      suspect: (reason) => conn && this.probe(conn, reason),
+    };
+    try {
+      conn = await openConnection(this.spec, this.log, sink, signal);
+      if (this.life.stopped) {
+        await closeConnection(conn, 'upstream stopped');
+        return 'superseded';
+      }
+      this.conn = conn;
+      this.reads = Promise.resolve();
+      this.tolerated = [];
+      const caps = conn.client.getServerCapabilities() ?? {};
+      this.info = {
+        serverInfo: (conn.client.getServerVersion() ?? {}) as JsonObject,
+        capabilities: caps,
+        instructions: conn.client.getInstructions(),
+        protocolVersion: (conn.transport as { protocolVersion?: string }).protocolVersion,
+      };
+      // Lost or stopped meanwhile: whoever did that has taken care of what comes next.
+      if (!(await this.readLists(conn, ALL_LISTS))) return 'superseded';
+      const lists = this.lists;
+      this.healthFailures = 0;
+      this.startHealthChecks();
+      this.log.info(
+        {
+          ms: Date.now() - started,
+          server: this.info.serverInfo,
+          tools: lists.tools.length,
+          prompts: lists.prompts.length,
+          resources: lists.resources.length,
+        },
+        'upstream ready',
+      );
+      return 'up';
+    } catch (err) {
+      const reason = describe(err, conn);
+      if (conn) {
+        if (this.conn === conn) this.conn = undefined;
+        await closeConnection(conn, reason).catch(() => {});
+      }
+      if (!this.life.stopped) this.log.warn({ reason }, 'upstream failed to start');
+      throw new Error(reason, { cause: err });
+    }
+  }
+
   /**
    * Read some lists from the upstream and put them in place of those kinds only, on the lists as
    * they are when the read ends. A connection's reads run one after another, its initial read
@@ -265,7 +222,7 @@ export class Upstream implements Backend {
    * written) when the connection changed meanwhile.
    */
   private readLists(conn: Connection, kinds: readonly ListKind[]): Promise<boolean> {
-    const read = conn.reads.then(async () => {
+    const read = this.reads.then(async () => {
       if (this.conn !== conn) return false;
       const caps = conn.client.getServerCapabilities() ?? {};
       const next: Partial<Record<ListKind, readonly JsonObject[]>> = {};
@@ -277,7 +234,7 @@ export class Upstream implements Backend {
       this.lastKnownLists = this.lists;
       return true;
     });
-    conn.reads = read.then(
+    this.reads = read.then(
       () => undefined,
       () => undefined, // a failed read is reported to its caller; the next one still runs
     );
@@ -297,7 +254,8 @@ export class Upstream implements Backend {
   ): Promise<readonly JsonObject[]> {
     const notes: string[] = [];
     try {
-      const items = await this.fetchAll(conn, kind, notes);
+      const opts = { timeoutMs: this.spec.timeoutMs || 60_000, log: this.log };
+      const items = await fetchAll(conn.forwarder, kind, opts, notes);
       this.note(conn, kind, notes);
       return items;
     } catch (err) {
@@ -317,226 +275,24 @@ export class Upstream implements Backend {
     this.tolerated = Object.freeze([...others, ...notes]);
   }
 
-  private async connect(): Promise<void> {
-    if (this.state === 'stopped') return;
-    const started = Date.now();
-    let conn: Connection | undefined;
-    try {
-      conn = await this.openConnection();
-      if (this.stopped) {
-        await this.closeConnection(conn, 'upstream stopped');
-        return;
-      }
-      this.conn = conn;
-      this.tolerated = [];
-      const caps = conn.client.getServerCapabilities() ?? {};
-      this.info = {
-        serverInfo: (conn.client.getServerVersion() ?? {}) as JsonObject,
-        capabilities: caps,
-        instructions: conn.client.getInstructions(),
-        protocolVersion: (conn.transport as { protocolVersion?: string }).protocolVersion,
-      };
-      // Lost or stopped meanwhile: whoever did that has taken care of what comes next.
-      if (!(await this.readLists(conn, Object.keys(LISTS) as ListKind[]))) return;
-      const lists = this.lists;
-      this.state = 'ready';
-      this.lastError = undefined;
-      this.healthFailures = 0;
-      this.startHealthChecks();
-      this.log.info(
-        {
-          ms: Date.now() - started,
-          server: this.info.serverInfo,
-          tools: lists.tools.length,
-          prompts: lists.prompts.length,
-          resources: lists.resources.length,
-        },
-        'upstream ready',
-      );
-      this.hooks.stateChanged(this);
-      this.hooks.listsChanged(this, Object.keys(LISTS) as ListKind[]);
-    } catch (err) {
-      const reason = describe(err, conn);
-      if (conn) {
-        if (this.conn === conn) this.conn = undefined;
-        await this.closeConnection(conn, reason).catch(() => {});
-      }
-      if (!this.stopped) {
-        this.lastError = reason;
-        this.log.warn({ reason }, 'upstream failed to start');
-        this.scheduleRestart();
-        this.hooks.stateChanged(this);
-      }
-    } finally {
-      this.resolveFirst();
-    }
+  /** A notification the upstream sent outside of a forwarded call's own response stream. */
+  private onNotification(n: RpcNotification): void {
+    const kinds = LIST_CHANGED[n.method];
+    if (kinds) this.markDirty(kinds);
+    else if (n.method === 'notifications/cancelled') {
+      const id = n.params?.requestId as RequestId | undefined;
+      if (id !== undefined) this.serverRequests.get(id)?.abort(n.params?.reason);
+    } else this.hooks.notification(this, n);
   }
 
-  private async openConnection(): Promise<Connection> {
-    const spec = this.spec;
-    let inner: Transport;
-    let http: HttpChannel | undefined;
-    // The connection object is filled in as it is built; message hooks read it lazily.
-    const conn = { since: Date.now(), reads: Promise.resolve() } as Connection;
-    // HTTP transports are loaded on first use: a gateway of stdio servers never needs them.
-    if (isStdio(spec.mcp)) {
-      const stdio = new StdioUpstreamTransport(
-        spec.mcp,
-        (line) => this.log.debug({ stderr: line }, 'upstream stderr'),
-        spec.maxResponseBytes,
-      );
-      stdio.onOversized = (line) => this.oversizedLine(conn, line);
-      inner = stdio;
-    } else {
-      const mcp = spec.mcp;
-      const creds = UpstreamCredentials.needed(mcp) ? new UpstreamCredentials(mcp, this.log) : undefined;
-      conn.credentials = creds;
-      await creds?.start();
-      const headers = creds ? () => creds.headers() : () => mcp.headers;
-      // The SDK's transports take headers once; with refreshed tokens each request gets the current ones.
-      const base: FetchLike = creds
-        ? (url, init) => {
-            const h = new Headers(init?.headers);
-            for (const [k, v] of Object.entries(creds.headers())) h.set(k, v);
-            return fetch(url, { ...init, headers: h });
-          }
-        : (url, init) => fetch(url, init);
-      // What the SDK's transports read (the handshake, pings, their streams) is limited too.
-      const sdkFetch = limitedFetch(base, spec.maxResponseBytes, () => {
-        const err = this.tooLarge('handshake, ping or stream');
-        if (mcp.transport === 'sse') this.sharedStreamTooLarge(conn);
-        return err;
-      });
-      if (mcp.transport === 'sse') {
-        const { SSEClientTransport } = await import('@modelcontextprotocol/sdk/client/sse.js');
-        inner = new SSEClientTransport(new URL(mcp.url), {
-          requestInit: { headers: { ...headers() } },
-          fetch: sdkFetch,
-        });
-      } else {
-        const [{ StreamableHTTPClientTransport }, { HttpChannel }] = await Promise.all([
-          import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
-          import('./http-channel.js'),
-        ]);
-        const t = new StreamableHTTPClientTransport(new URL(mcp.url), {
-          requestInit: { headers: { ...headers() } },
-          fetch: sdkFetch,
-        });
-        inner = t;
-        http = new HttpChannel(
-          this.name,
-          new URL(mcp.url),
-          headers,
-          () => ({ sessionId: t.sessionId, protocolVersion: t.protocolVersion }),
-          () => this.connectionLost(conn, 'the upstream ended its MCP session'),
-          spec.maxResponseBytes,
-        );
-        http.unrelated = (m) => this.onMessage(conn, m);
-        http.onTransportError = (err) => this.probe(conn, err.message);
-      }
-    }
-    const channel: Channel = http ?? {
-      sendRequest: (req) => inner.send(req as JSONRPCMessage),
-      send: (msg) => inner.send(msg as JSONRPCMessage),
-    };
-    const forwarder = new Forwarder(this.name, channel);
-    if (http) http.forwarder = forwarder;
-    const transport = new MuxTransport(inner, (m) => this.onMessage(conn, m as RpcMessage));
-    const client = new Client(
-      { name: 'switchyard', version: VERSION },
-      {
-        // The gateway relays these to its downstream clients (see docs/architecture.md).
-        capabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } },
-      },
-    );
-    Object.assign(conn, { client, forwarder, transport: inner, http });
-    client.onclose = () => this.connectionLost(conn, closeReason(inner));
-    client.onerror = (err) => this.log.debug({ err: err.message }, 'upstream transport error');
-    // A failed or aborted handshake closes the transport (the SDK Client does), ending a child process.
-    const handshake = (this.handshake = new AbortController());
-    try {
-      await client.connect(transport, {
-        timeout: this.spec.startTimeoutMs || 60_000,
-        signal: handshake.signal,
-      });
-    } finally {
-      if (this.handshake === handshake) this.handshake = undefined;
-    }
-    return conn;
-  }
-
-  private tooLarge(method: string): GatewayError {
-    return new GatewayError('SWY_UPSTREAM_RESPONSE_TOO_LARGE', {
-      upstream: this.name,
-      method,
-      limit: this.spec.maxResponseBytes,
-    });
-  }
-
-  /**
-   * A stdio line over the limit was skipped. If its edges name the call it answers, that call
-   * fails; a notification or request from the server is just dropped; a message that cannot be
-   * told fails every call in flight, since any of them may have lost its answer.
-   */
-  private oversizedLine(conn: Connection, line: OversizedLine): void {
-    const fail = (call: { method: string }) => this.tooLarge(call.method);
-    const { id } = line;
-    const answers = typeof id === 'string' && conn.forwarder?.isPending(id) ? id : undefined;
-    this.log.warn(
-      { limit: line.limit, ...(id !== undefined ? { id } : {}), hasMethod: line.method },
-      'upstream sent a message larger than maxResponseBytes: skipped',
-    );
-    if (answers) conn.forwarder.fail(answers, fail);
-    else if (!line.method && id === undefined) conn.forwarder?.failAll(fail);
-  }
-
-  /**
-   * The legacy SSE stream, which carries every answer, sent an event over the limit: which call it
-   * answered cannot be known, so every call in flight fails and the connection starts afresh.
-   */
-  private sharedStreamTooLarge(conn: Connection): void {
-    this.log.warn(
-      { limit: this.spec.maxResponseBytes },
-      'upstream sent a message larger than maxResponseBytes',
-    );
-    conn.forwarder?.failAll((call) => this.tooLarge(call.method));
-    this.connectionLost(
-      conn,
-      `it sent a message larger than maxResponseBytes (${this.spec.maxResponseBytes} bytes)`,
-    );
-  }
-
-  /** Route a message the upstream sent outside of a forwarded call's own response stream. */
-  private onMessage(conn: Connection, msg: RpcMessage): boolean {
-    if (conn.forwarder?.deliver(msg)) return true;
-    if ('id' in msg && 'method' in msg) {
-      if (msg.method === 'ping') return false; // the SDK Client answers pings
-      this.answerServerRequest(conn, msg);
-      return true;
-    }
-    if ('method' in msg) {
-      const kinds = LIST_CHANGED[msg.method];
-      if (kinds) this.markDirty(kinds);
-      else if (msg.method === 'notifications/cancelled') {
-        const id = msg.params?.requestId as RequestId | undefined;
-        if (id !== undefined) this.serverRequests.get(id)?.abort(msg.params?.reason);
-      } else this.hooks.notification(this, msg);
-      return true;
-    }
-    return false; // a response to the SDK Client's own request
-  }
-
-  private answerServerRequest(conn: Connection, req: RpcRequest): void {
+  /** A server-to-client request outside any call: the answer, or none if the upstream cancelled it. */
+  private answerServerRequest(req: RpcRequest): Promise<CallOutcome | undefined> {
     const ac = new AbortController();
     this.serverRequests.set(req.id, ac);
-    const reply = (body: { result: JsonObject } | { error: RpcErrorObject }) =>
-      ac.signal.aborted
-        ? undefined
-        : conn.forwarder.send({ jsonrpc: '2.0', id: req.id, ...body } as RpcResponse);
-    this.hooks
+    return this.hooks
       .serverRequest(this, req, ac.signal)
-      .then(reply, (err: unknown) => reply({ error: toJsonRpcError(err) }))
-      .catch((err: unknown) => this.log.debug({ err }, 'could not answer a server request'))
+      .catch((err: unknown): CallOutcome => ({ error: toJsonRpcError(err) }))
+      .then((outcome) => (ac.signal.aborted ? undefined : outcome))
       .finally(() => this.serverRequests.delete(req.id));
   }
 
@@ -551,66 +307,6 @@ export class Upstream implements Backend {
         this.log.warn({ reason: describe(err) }, 'refreshing lists after list_changed failed'),
       );
     }, 20);
-  }
-
-  /** Every page of one list. What had to be worked around is added to `notes`. */
-  private async fetchAll(conn: Connection, kind: ListKind, notes: string[]): Promise<JsonObject[]> {
-    const { method, key, schema } = LISTS[kind];
-    const out: JsonObject[] = [];
-    const ids = new Set<string>();
-    const seen = new Set<string>();
-    let invalid = 0;
-    let repeated = 0;
-    let cursor: string | undefined;
-    for (let page = 0; ; page++) {
-      if (page === MAX_PAGES) {
-        notes.push(`${method} still had more after ${MAX_PAGES} pages: the rest is not listed`);
-        break;
-      }
-      const outcome = await conn.forwarder.call(method, cursor ? { cursor } : undefined, {
-        timeoutMs: this.spec.timeoutMs || 60_000,
-      });
-      if ('error' in outcome) {
-        const { message, code } = outcome.error;
-        // The SDK's servers put "MCP error <code>: " in front of their messages.
-        throw new Error(`${message.replace(/^MCP error -?\d+: /, '')}, code ${code}`);
-      }
-      const items = outcome.result[key];
-      for (const item of Array.isArray(items) ? items : []) {
-        // Validate each entry at the edge; one malformed tool must not hide the others.
-        const ok = schema.safeParse(item);
-        if (!ok.success) {
-          invalid++;
-          this.log.warn(
-            { kind, item: summarize(item), issue: ok.error.issues[0]?.message },
-            'skipping invalid entry',
-          );
-          continue;
-        }
-        const id = String((item as JsonObject)[LISTS[kind].id]);
-        if (ids.has(id)) {
-          repeated++;
-          continue;
-        }
-        ids.add(id);
-        out.push(item as JsonObject);
-      }
-      const next = outcome.result.nextCursor;
-      if (typeof next !== 'string' || next === '') break;
-      if (seen.has(next)) {
-        notes.push(`${method} returned a cursor it had returned before: stopped there`);
-        break;
-      }
-      seen.add(next);
-      cursor = next;
-    }
-    if (invalid)
-      notes.push(`${method} had ${invalid} invalid ${plural(invalid, 'entry', 'entries')}: skipped`);
-    if (repeated)
-      notes.push(
-        `${method} listed ${repeated} ${plural(repeated, 'entry', 'entries')} twice: kept the first`,
-      );
-    return out;
   }
 
   private startHealthChecks(): void {
@@ -637,94 +333,33 @@ export class Upstream implements Backend {
 
   /** Something suggests the upstream is gone: ping it now rather than at the next health check. */
   private probe(conn: Connection, reason: string): void {
-    if (this.conn !== conn || conn.probing) return;
-    conn.probing = true;
+    if (this.conn !== conn || this.probing === conn) return;
+    this.probing = conn;
     conn.client
       .ping({ timeout: this.spec.healthCheck.timeoutMs || 5_000 })
       .then(
         () => undefined,
         (err: unknown) => this.connectionLost(conn, `${reason}; ping failed: ${describe(err)}`),
       )
-      .finally(() => (conn.probing = false));
+      .finally(() => {
+        if (this.probing === conn) this.probing = undefined;
+      });
   }
 
-  private connectionLost(conn: Connection, reason: string): void {
+  private connectionLost(conn: Connection, reason: string, fail?: (call: PendingCall) => GatewayError): void {
+    // A lost message fails what may have been waiting for it, also while the upstream stops.
+    if (fail) conn.forwarder.failAll(fail);
     if (this.conn !== conn || this.state === 'stopped') return;
     this.conn = undefined;
     clearInterval(this.healthTimer);
-    this.lastError = reason;
-    this.state = 'restarting';
     this.log.warn({ reason }, 'upstream connection lost');
     conn.forwarder.close(reason);
     for (const ac of this.serverRequests.values()) ac.abort();
-    this.closeConnection(conn, reason).catch((err: unknown) =>
+    closeConnection(conn, reason).catch((err: unknown) =>
       this.log.debug({ err }, 'closing the lost connection failed'),
     );
-    if (Date.now() - conn.since > STABLE_AFTER_MS) this.attempt = 0;
     this.lists = EMPTY_LISTS;
-    this.hooks.stateChanged(this);
-    this.hooks.listsChanged(this, Object.keys(LISTS) as ListKind[]);
-    this.scheduleRestart();
+    this.life.lost(reason);
+    this.hooks.listsChanged(this, ALL_LISTS);
   }
-
-  private scheduleRestart(): void {
-    if (this.state === 'stopped') return;
-    this.state = 'restarting';
-    const { initialDelayMs, maxDelayMs } = this.spec.restart;
-    const base = Math.min(maxDelayMs, initialDelayMs * 2 ** this.attempt);
-    const delay = Math.round(base * (0.8 + Math.random() * 0.4));
-    this.attempt++;
-    clearTimeout(this.restartTimer);
-    this.restartTimer = setTimeout(() => this.connectInBackground(), delay);
-    this.restartTimer.unref();
-    this.log.info({ delayMs: delay, attempt: this.attempt }, 'restart scheduled');
-  }
-
-  private async closeConnection(conn: Connection, reason: string): Promise<void> {
-    conn.credentials?.stop();
-    conn.forwarder?.close(reason);
-    if (conn.http) {
-      // Tell the upstream the session is over (MCP §Session Management), if it still listens.
-      const t = conn.transport as Transport & { terminateSession(): Promise<void> };
-      await withTimeout(t.terminateSession(), 1000).catch(() => {});
-    }
-    await conn.client?.close().catch(() => {});
-    await conn.http?.close().catch(() => {});
-  }
-}
-
-function closeReason(t: Transport): string {
-  if (t instanceof StdioUpstreamTransport) {
-    const tail = t.lastStderr.split('\n').slice(-3).join(' | ');
-    return `the process exited${tail ? ` (stderr: ${tail})` : ''}`;
-  }
-  return 'the connection closed';
-}
-
-function describe(err: unknown, conn?: Connection): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  if (conn && conn.transport instanceof StdioUpstreamTransport && conn.transport.lastStderr) {
-    return `${msg} (stderr: ${conn.transport.lastStderr.split('\n').slice(-3).join(' | ')})`;
-  }
-  return msg;
-}
-
-function plural(n: number, one: string, many: string): string {
-  return n === 1 ? one : many;
-}
-
-function summarize(item: unknown): unknown {
-  if (item && typeof item === 'object') {
-    const o = item as JsonObject;
-    return { name: o.name, uri: o.uri, uriTemplate: o.uriTemplate };
-  }
-  return item;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  return Promise.race([p, sleep(ms).then(() => undefined)]);
 }

@@ -1,5 +1,6 @@
 /**
- * The federated catalog: what all ready upstreams offer, merged into one view with routes back.
+ * The federated route table: what all ready upstreams offer, merged into one view, with the
+ * route from each merged name (or URI) back to the upstream that serves it.
  *
  * Built from the upstreams' cached lists whenever one of them changes; immutable once built, so a
  * request routes against one consistent snapshot. Tool and prompt names are rewritten (names.ts);
@@ -8,16 +9,16 @@
  */
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { JsonObject } from '../jsonrpc.js';
-import type { Backend as Upstream } from '../upstream/backend.js';
+import type { Backend } from '../upstream/backend.js';
 import { assignNames, sanitize, type Collision } from './names.js';
 
 export interface Route {
-  upstream: Upstream;
+  upstream: Backend;
   /** The name (or URI) as the upstream knows it. */
   name: string;
 }
 
-export interface Catalog {
+export interface RouteTable {
   readonly tools: readonly JsonObject[];
   readonly prompts: readonly JsonObject[];
   readonly resources: readonly JsonObject[];
@@ -25,19 +26,19 @@ export interface Catalog {
   readonly collisions: readonly Collision[];
   tool(name: string): Route | undefined;
   /** A ready upstream by name. */
-  upstream(name: string): Upstream | undefined;
+  upstream(name: string): Backend | undefined;
   prompt(name: string): Route | undefined;
   /** Which upstream serves a resource URI: listed URIs first, then templates. */
-  resource(uri: string): Upstream | undefined;
+  resource(uri: string): Backend | undefined;
   /** The upstream that offered this tool or prompt name when it was last up (it is down now). */
-  unavailable(name: string): Upstream | undefined;
+  unavailable(name: string): Backend | undefined;
   /** Which upstream owns a resource template (for completion/complete). */
-  template(uriTemplate: string): Upstream | undefined;
+  template(uriTemplate: string): Backend | undefined;
   /** A fingerprint per list, to tell whether a rebuild changed what clients see. */
   readonly fingerprints: Readonly<Record<'tools' | 'prompts' | 'resources', string>>;
 }
 
-export function buildCatalog(upstreams: readonly Upstream[], separator: string): Catalog {
+export function buildRouteTable(upstreams: readonly Backend[], separator: string): RouteTable {
   const ready = upstreams.filter((u) => u.state === 'ready');
   const toolNames = assignNames(
     'tool',
@@ -63,9 +64,9 @@ export function buildCatalog(upstreams: readonly Upstream[], separator: string):
   const prompts: JsonObject[] = [];
   const promptRoutes = new Map<string, Route>();
   const resources: JsonObject[] = [];
-  const resourceRoutes = new Map<string, Upstream>();
+  const resourceRoutes = new Map<string, Backend>();
   const templates: JsonObject[] = [];
-  const templateRoutes: { template: UriTemplate; raw: string; upstream: Upstream }[] = [];
+  const templateRoutes: { template: UriTemplate; raw: string; upstream: Backend }[] = [];
   const collisions: Collision[] = [...toolNames.collisions, ...promptNames.collisions];
 
   for (const u of ready) {
@@ -107,7 +108,7 @@ export function buildCatalog(upstreams: readonly Upstream[], separator: string):
 
   // Names that upstreams which are down offered when last connected, so that calling one of them
   // says which upstream is down (and why) instead of "unknown tool".
-  const down = new Map<string, Upstream>();
+  const down = new Map<string, Backend>();
   for (const u of upstreams) {
     if (u.state === 'ready') continue;
     for (const item of [...u.lastKnownLists.tools, ...u.lastKnownLists.prompts]) {

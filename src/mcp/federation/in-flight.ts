@@ -28,32 +28,34 @@ export interface Caller {
   ): Promise<CallOutcome>;
 }
 
-export interface CallRef {
+export interface InFlightCall {
   readonly upstream: string;
   readonly session: Caller;
   readonly reply: Pick<Reply, 'related'>;
 }
 
-export class Affinity {
-  private readonly byUpstream = new Map<string, Set<CallRef>>();
+export class InFlightCalls {
+  private readonly byUpstream = new Map<string, Set<InFlightCall>>();
 
-  enter(upstream: string, session: Caller, reply: Pick<Reply, 'related'>): CallRef {
-    const ref: CallRef = { upstream, session, reply };
+  /** A call to `upstream` started for `session`, answered on `reply`. */
+  begin(upstream: string, session: Caller, reply: Pick<Reply, 'related'>): InFlightCall {
+    const ref: InFlightCall = { upstream, session, reply };
     let set = this.byUpstream.get(upstream);
     if (!set) this.byUpstream.set(upstream, (set = new Set()));
     set.add(ref);
     return ref;
   }
 
-  leave(ref: CallRef): void {
+  /** The call ended, however it ended. */
+  end(ref: InFlightCall): void {
     this.byUpstream.get(ref.upstream)?.delete(ref);
   }
 
   /** The most recently started call on the upstream that satisfies `accept`. */
-  pick(upstream: string, accept: (s: Caller) => boolean): CallRef | undefined {
+  latest(upstream: string, accept: (s: Caller) => boolean): InFlightCall | undefined {
     const set = this.byUpstream.get(upstream);
     if (!set) return undefined;
-    let found: CallRef | undefined;
+    let found: InFlightCall | undefined;
     for (const ref of set) if (accept(ref.session)) found = ref; // Sets iterate in insertion order
     return found;
   }

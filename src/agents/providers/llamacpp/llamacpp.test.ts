@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tinyLlamaGguf } from '../../../test/support/gguf.js';
-import { LlamaCppModelSchema } from '../../config/schema.js';
-import { GatewayError } from '../../gateway/errors.js';
-import type { ChatRequest, ToolSpec } from '../provider.js';
+import { tinyLlamaGguf } from '../../../../test/support/gguf.js';
+import { LlamaCppModelSchema } from '../../../config/schema.js';
+import { GatewayError } from '../../../errors/index.js';
+import type { ChatRequest, ToolSpec } from '../../provider.js';
 import {
   AnswerStream,
   answerSchema,
@@ -14,7 +14,7 @@ import {
   LlamaCppProvider,
   readAnswer,
   toHistory,
-} from './llamacpp.js';
+} from './index.js';
 
 const ENGINE = 'node-llama-cpp';
 const engineInstalled = await import(ENGINE).then(
