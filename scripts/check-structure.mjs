@@ -101,9 +101,7 @@ function cycleThrough(start, component) {
 const BOTTOM = ['errors/'];
 const MAX_LINES = 450;
 /** Source files allowed over MAX_LINES, with the most lines each may have. Only shrinks. */
-const OVERSIZED = {
-  'config/schema.ts': 1069,
-};
+const OVERSIZED = {};
 
 const problems = [];
 for (const [file, deps] of imports) {

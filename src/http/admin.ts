@@ -12,7 +12,7 @@
  *   GET    /admin/catalog/<name>     one entry (URL-encode the name: org%2Fmodel)
  *   DELETE /admin/catalog/<name>     remove an entry added here
  *   GET    /admin/bom?format=cyclonedx|spdx[&upstream=NAME]   an AI bill of materials
- *   GET    /admin/keys               API keys (never their secrets or hashes)
+ *   GET    /admin/keys[?limit=&after=&principal=]   a page of API keys (never secrets or hashes)
  *   POST   /admin/keys               create one: { principal, groups?, expiresAt? } → the key, once
  *   DELETE /admin/keys/<id>          revoke one (effective at once)
  *   GET    /admin/policies           the authorization rules in force (config file, then runtime)
@@ -41,7 +41,7 @@ import {
 } from '../catalog/index.js';
 import type { GatewayCore } from '../gateway/core.js';
 import { GatewayError } from '../errors/index.js';
-import { createKey, describeKey } from '../policy/keys.js';
+import { createKey, describeKey, keyPage } from '../policy/keys.js';
 import { credentialFromHeader, isAdmin } from '../policy/principal.js';
 import { RequestBody } from './body.js';
 import { sendJson } from './respond.js';
@@ -108,7 +108,8 @@ async function serve(core: GatewayCore, request: AdminRequest, res: ServerRespon
   }
   if (resource === 'keys' && parts.length === 2) {
     if (req.method === 'GET') {
-      return sendJson(res, 200, { keys: (await core.store.apiKeys.list()).map((k) => describeKey(k)) });
+      const query = new URL(req.url ?? '/', 'http://admin').searchParams;
+      return sendJson(res, 200, await keyPage(core.store.apiKeys, query));
     }
     if (req.method === 'POST') {
       const spec = keySpec(readJson(request));

@@ -5,7 +5,7 @@
  */
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GatewayError } from '../errors/index.js';
-import type { ApiKeyRepo, StoredApiKey } from '../store/types.js';
+import type { ApiKeyRepo, KeyCursor, StoredApiKey } from '../store/types.js';
 import type { Principal } from './principal.js';
 
 const KEY = /^swy_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
@@ -58,6 +58,41 @@ export function describeKey(k: StoredApiKey, now = Date.now()) {
     revokedAt: k.revokedAt === null ? null : iso(k.revokedAt),
     status,
   };
+}
+
+/** GET /admin/keys pages: `limit` keys (default 100, at most 1,000) in creation order. */
+export const KEY_PAGE = { default: 100, max: 1000 } as const;
+
+/**
+ * One page of keys for the admin API, from its query (`limit`, `after`, `principal`); `next` is the
+ * cursor for the page after it, or null on the last one.
+ */
+export async function keyPage(repo: ApiKeyRepo, query: URLSearchParams, now = Date.now()) {
+  const limitText = query.get('limit');
+  const limit = limitText === null ? KEY_PAGE.default : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > KEY_PAGE.max)
+    throw new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail: `limit must be 1–${KEY_PAGE.max}` });
+  const afterText = query.get('after');
+  const after = afterText === null ? undefined : parseCursor(afterText);
+  const principal = query.get('principal') ?? undefined;
+  // One more than asked says whether there is a next page.
+  const rows = await repo.list({
+    limit: limit + 1,
+    ...(after && { after }),
+    ...(principal && { principal }),
+  });
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    keys: page.map((k) => describeKey(k, now)),
+    next: rows.length > limit && last ? `${last.createdAt}.${last.id}` : null,
+  };
+}
+
+function parseCursor(text: string): KeyCursor {
+  const m = /^(\d{1,16})\.([0-9a-f]{16})$/.exec(text);
+  if (!m) throw new GatewayError('SWY_ADMIN_BAD_REQUEST', { detail: 'after must be the `next` of a page' });
+  return { createdAt: Number(m[1]), id: m[2]! };
 }
 
 const MAX_CACHED = 10_000;

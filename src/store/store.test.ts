@@ -146,6 +146,28 @@ describeEachStoreFresh('store', (db) => {
     expect(await db.store.policies.delete('r1')).toBe(false);
   });
 
+  it('pages API keys in creation order, also when keys share a creation time, and by principal', async () => {
+    const key = (id: string, principal: string, createdAt: number) => ({
+      id: id.padStart(16, '0'),
+      hash: 'h'.repeat(64),
+      principal,
+      groups: [],
+      createdAt,
+      expiresAt: null,
+      revokedAt: null,
+    });
+    for (const k of [key('b', 'alice', 2), key('a', 'bob', 2), key('c', 'alice', 1), key('d', 'bob', 3)])
+      await db.store.apiKeys.insert(k);
+    const ids = (keys: { id: string }[]) => keys.map((k) => k.id.replace(/^0+/, ''));
+    expect(ids(await db.store.apiKeys.list())).toEqual(['c', 'a', 'b', 'd']);
+    const first = await db.store.apiKeys.list({ limit: 2 });
+    expect(ids(first)).toEqual(['c', 'a']);
+    const last = first.at(-1)!;
+    expect(ids(await db.store.apiKeys.list({ limit: 2, after: last }))).toEqual(['b', 'd']);
+    expect(ids(await db.store.apiKeys.list({ limit: 5, principal: 'alice' }))).toEqual(['c', 'b']);
+    expect(ids(await db.store.apiKeys.list({ limit: 5, principal: 'bob', after: last }))).toEqual(['d']);
+  });
+
   it('keeps agent conversations in order, also when turns finish at once, and prunes stale ones', async () => {
     const c = db.store.conversations;
     expect(await c.load('ctx-1', 10)).toBeUndefined();

@@ -5,6 +5,7 @@
 import { SqliteAdapter, sql, type Kysely } from 'kysely';
 import type {
   ApiKeyRepo,
+  KeyCursor,
   LedgerCheckpoint,
   LedgerRepo,
   LedgerRow,
@@ -65,14 +66,19 @@ export class ApiKeys implements ApiKeyRepo {
     return row && toKey(row);
   }
 
-  async list(): Promise<StoredApiKey[]> {
-    const rows = await this.db
-      .selectFrom('api_keys')
-      .selectAll()
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    return rows.map(toKey);
+  async list(page?: { limit: number; after?: KeyCursor; principal?: string }): Promise<StoredApiKey[]> {
+    let q = this.db.selectFrom('api_keys').selectAll().orderBy('created_at').orderBy('id');
+    if (page?.principal !== undefined) q = q.where('principal', '=', page.principal);
+    const after = page?.after;
+    if (after)
+      q = q.where((eb) =>
+        eb.or([
+          eb('created_at', '>', after.createdAt),
+          eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)]),
+        ]),
+      );
+    if (page) q = q.limit(page.limit);
+    return (await q.execute()).map(toKey);
   }
 
   async revoke(id: string, at: number): Promise<boolean> {

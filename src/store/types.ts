@@ -167,10 +167,17 @@ export interface PolicyRepo {
   delete(name: string): Promise<boolean>;
 }
 
+/** Where a page of keys starts: after this key, in creation order. */
+export interface KeyCursor {
+  createdAt: number;
+  id: string;
+}
+
 export interface ApiKeyRepo {
   insert(k: StoredApiKey): Promise<void>;
   get(id: string): Promise<StoredApiKey | undefined>;
-  list(): Promise<StoredApiKey[]>;
+  /** Keys in creation order; all of them, or one page (`limit` after `after`), optionally one principal's. */
+  list(page?: { limit: number; after?: KeyCursor; principal?: string }): Promise<StoredApiKey[]>;
   /** Returns false when no such key exists or it was already revoked. */
   revoke(id: string, at: number): Promise<boolean>;
 }

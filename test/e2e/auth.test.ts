@@ -152,6 +152,39 @@ describe('authentication (auth.required)', () => {
     expect(JSON.stringify(entries)).not.toContain(key);
   });
 
+  it('lists keys a page at a time, following `next`, and for one principal', async () => {
+    for (let i = 0; i < 5; i++) {
+      const created = await admin('/admin/keys', {
+        method: 'POST',
+        body: JSON.stringify({ principal: i % 2 ? 'pager-odd' : 'pager-even' }),
+      });
+      expect(created.status).toBe(201);
+    }
+    type Page = { keys: { id: string; principal: string }[]; next: string | null };
+    const all = (await (await admin('/admin/keys?limit=1000')).json()) as Page;
+    expect(all.next).toBeNull();
+    const seen: string[] = [];
+    let next: string | null = '';
+    while (next !== null) {
+      const page = (await (
+        await admin(`/admin/keys?limit=2${next ? `&after=${encodeURIComponent(next)}` : ''}`)
+      ).json()) as Page;
+      expect(page.keys.length).toBeLessThanOrEqual(2);
+      seen.push(...page.keys.map((k) => k.id));
+      next = page.next;
+    }
+    expect(seen).toEqual(all.keys.map((k) => k.id));
+    const odd = (await (await admin('/admin/keys?principal=pager-odd')).json()) as Page;
+    expect(odd.keys.map((k) => k.principal)).toEqual(['pager-odd', 'pager-odd']);
+    for (const bad of ['limit=0', 'limit=1001', 'limit=x', 'after=nope', 'after=1.zz']) {
+      const res = await admin(`/admin/keys?${bad}`);
+      expect(res.status, bad).toBe(400);
+      expect(((await res.json()) as { error: { data: { code: string } } }).error.data.code).toBe(
+        'SWY_ADMIN_BAD_REQUEST',
+      );
+    }
+  });
+
   it('refuses an expired key', async () => {
     const { key } = await createKey(gw.gateway.core.store.apiKeys, {
       principal: 'late',

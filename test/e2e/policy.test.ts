@@ -154,6 +154,12 @@ describe('policy', () => {
       (await admin('POST', '/admin/policies', { name: 'x', effect: 'deny', principals: ['*'], tool: ['y'] }))
         .status,
     ).toBe(400);
+    // A name is one printable line of at most 128 characters: it is shown in logs and the ledger.
+    for (const name of ['\r\nX-Injected: 1', 'a\u202egnp.exe', 'x'.repeat(129), '']) {
+      const res = await admin('POST', '/admin/policies', { name, effect: 'deny', principals: ['*'] });
+      expect(res.status, JSON.stringify(name)).toBe(400);
+      expect(await res.text()).toContain('name: expected 1–128 printable characters');
+    }
     const listed = (await (await admin('GET', '/admin/policies')).json()) as { runtime: { name: string }[] };
     expect(listed.runtime.map((p) => p.name)).toEqual(['no-whoami']);
     expect((await admin('DELETE', '/admin/policies/no-whoami')).status).toBe(204);

@@ -262,6 +262,7 @@ export class AdminFuzz {
         `/admin/policies/explain?principal=${segment(g, ['alice', 'bob'])}&group=ops&${g.pick(['tool', 'prompt', 'resource', 'agent', 'skill', 'nope'])}=${segment(g, ['fixture.echo', 'fixture', '*'])}`,
         `/admin/policies/explain?${segment(g, ['principal=alice'])}`,
         g.rand() < 0.1 ? '/admin/keys' : '/admin/upstreams',
+        `/admin/keys?${g.pick(['limit', 'after', 'principal'])}=${segment(g, ['2', '1000', '0', '1.0123456789abcdef', 'alice'])}`,
       ]);
       return {
         method: 'GET',

@@ -260,6 +260,26 @@ const m0009: Migration = {
   },
 };
 
+/** Paging through API keys (GET /admin/keys) in creation order, optionally one principal's. */
+const m0010: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createIndex('api_keys_created_idx')
+      .on('api_keys')
+      .columns(['created_at', 'id'])
+      .execute();
+    await db.schema
+      .createIndex('api_keys_principal_idx')
+      .on('api_keys')
+      .columns(['principal', 'created_at', 'id'])
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropIndex('api_keys_principal_idx').execute();
+    await db.schema.dropIndex('api_keys_created_idx').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_a2a': m0002,
@@ -270,4 +290,5 @@ export const migrations: Record<string, Migration> = {
   '0007_a2a_task_owners': m0007,
   '0008_ledger_signatures': m0008,
   '0009_a2a_task_retention': m0009,
+  '0010_api_key_pages': m0010,
 };
