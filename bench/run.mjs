@@ -124,6 +124,8 @@ const TARGETS = {
   rss1000: { max: 120, text: '≤ 120 MB' },
   readyMs: { max: 1000, text: '≤ 1000 ms' },
   trustCost: { max: 0.15, text: '≤ 15% cost' },
+  a2aAddedP50: { max: 0.5, text: '≤ 0.5 ms' },
+  a2aVsDirect: { min: 0.8, text: '≥ 0.8×' },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -184,8 +186,8 @@ async function startUpstream() {
 }
 
 /** `switchyard serve`; resolves once /readyz says 200. */
-async function startGateway(name, upstream, { execArgv, server } = {}) {
-  const config = gatewayConfigFile(name, { upstream, server });
+async function startGateway(name, upstream, { execArgv, server, extra } = {}) {
+  const config = gatewayConfigFile(name, { upstream, server, extra });
   const child = spawnNode(`switchyard (${name})`, [GATEWAY_CLI, 'serve', '--config', config], { execArgv });
   const [, url] = await waitForLine(child, /Switchyard MCP endpoint: (\S+)/);
   await waitFor200(new URL('/readyz', url).href, { child });
@@ -498,40 +500,50 @@ async function heapOf(mcpUrl) {
 }
 
 async function measureA2a(results) {
-  section('a2a', 'A2A SendMessage: direct to an A2A SDK agent vs through the gateway');
+  section('a2a', 'A2A SendMessage: direct to an A2A SDK agent vs through the gateway (relayed, and decoded)');
   const agent = spawnNode('a2a agent', [A2A_AGENT, '--port', '0']);
   const [, agentUrl] = await waitForLine(agent, /listening (\S+)/);
   const gw = await startGateway('a2a', `a2a:${agentUrl}`);
-  const origin = new URL(gw.url).origin;
+  // The same gateway with the relay off: every message decoded and encoded again by the A2A SDK.
+  const decoding = await startGateway('a2a-decoding', `a2a:${agentUrl}`, { extra: ['a2a: { relay: false }'] });
   const targets = [
     { name: 'direct', url: `${agentUrl}/jsonrpc` },
-    { name: 'switchyard', url: `${origin}/a2a/agent` },
+    { name: 'switchyard', url: `${new URL(gw.url).origin}/a2a/agent` },
+    { name: 'decoding', url: `${new URL(decoding.url).origin}/a2a/agent` },
   ];
   try {
     const lat = await a2aLatency(targets, PARAMS.a2aLatency);
-    // CPU over the whole load phase: the gateway works only in its own windows; the agent in both.
-    const cpu = cpuMeter({ switchyard: gw.child, agent });
+    // CPU over the whole load phase: each gateway works only in its own windows; the agent in all.
+    const cpu = cpuMeter({ switchyard: gw.child, decoding: decoding.child, agent });
     const load = await a2aThroughput(targets, PARAMS.a2aLoad);
     const cpuUs = cpuFields(cpu, {
       switchyard: load.switchyard.calls,
-      agent: load.direct.calls + load.switchyard.calls,
+      decoding: load.decoding.calls,
+      agent: load.direct.calls + load.switchyard.calls + load.decoding.calls,
     });
-    const d = withErrors(summarize(lat.direct.samples), lat.direct);
-    const s = withErrors(summarize(lat.switchyard.samples), lat.switchyard);
+    const [d, s, dec] = ['direct', 'switchyard', 'decoding'].map((k) =>
+      withErrors(summarize(lat[k].samples), lat[k]),
+    );
     results.a2a = {
       direct: d,
       switchyard: s,
+      decoding: dec,
       addedP50: s.p50 - d.p50,
       addedP99: s.p99 - d.p99,
+      decodingAddedP50: dec.p50 - d.p50,
       throughput: load,
       ratio: load.switchyard.callsPerSec / load.direct.callsPerSec,
+      decodingRatio: load.decoding.callsPerSec / load.direct.callsPerSec,
       ...cpuUs,
     };
     log(
-      `p50 ${ms(d.p50)} → ${ms(s.p50)} ms; ${int(load.direct.callsPerSec)} → ${int(load.switchyard.callsPerSec)} calls/s`,
+      `p50 ${ms(d.p50)} → ${ms(s.p50)} ms relayed, ${ms(dec.p50)} ms decoded; ` +
+        `${int(load.direct.callsPerSec)} → ${int(load.switchyard.callsPerSec)} calls/s relayed, ` +
+        `${int(load.decoding.callsPerSec)} decoded`,
     );
   } finally {
     await stop(gw.child);
+    await stop(decoding.child);
     await stop(agent);
   }
 }
@@ -784,28 +796,50 @@ function report(results) {
   if (A) {
     rows.push(
       [
-        'A2A SendMessage p50 (ms)',
+        'A2A SendMessage p50 (ms), relayed',
         `${ms(A.direct.p50)} direct`,
         ms(A.switchyard.p50),
         `${signed(A.addedP50)} ms`,
+        TARGETS.a2aAddedP50,
+        A.addedP50,
       ],
       [
-        'A2A SendMessage p99 (ms)',
+        'A2A SendMessage p50 (ms), decoded (a2a.relay: false)',
+        `${ms(A.direct.p50)} direct`,
+        ms(A.decoding.p50),
+        `${signed(A.decodingAddedP50)} ms`,
+      ],
+      [
+        'A2A SendMessage p99 (ms), relayed',
         `${ms(A.direct.p99)} direct`,
         ms(A.switchyard.p99),
         `${signed(A.addedP99)} ms`,
       ],
       [
-        'A2A throughput, 32 in flight (calls/s)',
+        'A2A throughput, 32 in flight (calls/s), relayed',
         `${int(A.throughput.direct.callsPerSec)} direct`,
         int(A.throughput.switchyard.callsPerSec),
         `${A.ratio.toFixed(2)}× direct`,
+        TARGETS.a2aVsDirect,
+        A.ratio,
       ],
       [
-        'A2A CPU per call under that load (µs)',
+        'A2A throughput, decoded (calls/s)',
+        `${int(A.throughput.direct.callsPerSec)} direct`,
+        int(A.throughput.decoding.callsPerSec),
+        `${A.decodingRatio.toFixed(2)}× direct`,
+      ],
+      [
+        'A2A CPU per call under that load (µs), relayed',
         `${int(A.cpuPerCallUs.agent)} agent`,
         int(A.cpuPerCallUs.switchyard),
         `${(A.cpuPerCallUs.switchyard / A.cpuPerCallUs.agent).toFixed(2)}× the agent`,
+      ],
+      [
+        'A2A CPU per call (µs), decoded',
+        `${int(A.cpuPerCallUs.agent)} agent`,
+        int(A.cpuPerCallUs.decoding),
+        `${(A.cpuPerCallUs.decoding / A.cpuPerCallUs.agent).toFixed(2)}× the agent`,
       ],
     );
   }

@@ -14,21 +14,7 @@ export interface PartLimits {
 
 /** The handler, with both ways of sending a message checked against the limits in force. */
 export function limitParts(handler: A2ARequestHandler, limits: () => PartLimits): A2ARequestHandler {
-  const check = (params: SendMessageRequest) => {
-    const { maxParts, maxPartBytes } = limits();
-    const parts = params.message?.parts ?? [];
-    if (parts.length > maxParts)
-      throw new RequestMalformedError(
-        `message has ${parts.length} parts; at most ${maxParts} are accepted (a2a.maxParts)`,
-      );
-    parts.forEach((p, i) => {
-      const size = partSize(p);
-      if (size > maxPartBytes)
-        throw new RequestMalformedError(
-          `part ${i} is ${size} bytes; at most ${maxPartBytes} are accepted (a2a.maxPartBytes)`,
-        );
-    });
-  };
+  const check = (params: SendMessageRequest) => checkParts(params.message?.parts ?? [], partSize, limits());
   return overriding(handler, {
     sendMessage: (params: SendMessageRequest, ctx: ServerCallContext) => {
       check(params);
@@ -39,6 +25,36 @@ export function limitParts(handler: A2ARequestHandler, limits: () => PartLimits)
       return handler.sendMessageStream(params, ctx);
     },
   });
+}
+
+/** Refuse a message with more parts than `maxParts`, or a part over `maxPartBytes`. */
+export function checkParts<P>(parts: readonly P[], size: (p: P) => number, limits: PartLimits): void {
+  const { maxParts, maxPartBytes } = limits;
+  if (parts.length > maxParts)
+    throw new RequestMalformedError(
+      `message has ${parts.length} parts; at most ${maxParts} are accepted (a2a.maxParts)`,
+    );
+  parts.forEach((p, i) => {
+    const bytes = size(p);
+    if (bytes > maxPartBytes)
+      throw new RequestMalformedError(
+        `part ${i} is ${bytes} bytes; at most ${maxPartBytes} are accepted (a2a.maxPartBytes)`,
+      );
+  });
+}
+
+/**
+ * A part's size as it came on the wire (A2A 1.0 JSON), counted as `partSize` counts it once
+ * decoded: its text, its raw bytes (base64 decoded), its URL, or its data as JSON.
+ */
+export function jsonPartSize(p: unknown): number {
+  if (!p || typeof p !== 'object') return 0;
+  const part = p as { text?: unknown; raw?: unknown; url?: unknown; data?: unknown };
+  if (typeof part.text === 'string') return Buffer.byteLength(part.text);
+  if (typeof part.raw === 'string') return Buffer.byteLength(part.raw, 'base64');
+  if (typeof part.url === 'string') return Buffer.byteLength(part.url);
+  if ('data' in part) return Buffer.byteLength(JSON.stringify(part.data ?? null));
+  return 0;
 }
 
 /** A part's size in bytes: its text, its raw bytes, or its data as JSON. */

@@ -9,13 +9,15 @@
  *
  * This file is the request's path through the front, in order: authenticate → the gateway's card
  * or directory → find the agent → record → authorize (agent, rate limit) → body → authorize (skills)
- * → the agent's handlers. Each step lives in its own module:
+ * → the relay (a proxied agent's message in its own binding and version) or the agent's handlers.
+ * Each step lives in its own module:
  *
  *   front-request.ts     what a request is (agent name, binding, operation, skills)
  *   front-agents.ts      the agents offered and their cards
  *   front-directory.ts   the gateway's card and the agent directory
  *   front-record.ts      the request record (metrics, ledger, span)
  *   front-body.ts        the body handed to the SDK
+ *   relay.ts             a message for a proxied agent, sent on as the bytes that came
  *   front-handlers.ts    the SDK's Express handlers per agent (front-part-limits.ts before them)
  *   front-errors.ts      refusals in the binding's error shape
  */
@@ -34,6 +36,8 @@ import { agentDirectory, gatewayCard } from './front-directory.js';
 import { sendError, sendNoAgent } from './front-errors.js';
 import { AgentHandlers, type AgentHandlerDeps } from './front-handlers.js';
 import { openRecord, type A2aRecordDeps } from './front-record.js';
+import { A2aRelay } from './relay.js';
+import type { A2aUpstream } from './upstream.js';
 import { baseUrl, isCardRequest, requestedSkills, rpcOperation, splitPath } from './front-request.js';
 
 export { A2A_AGENTS_RESOURCE } from './front-directory.js';
@@ -49,10 +53,12 @@ export interface A2aFrontDeps extends AgentRegistryDeps, AgentHandlerDeps, A2aRe
 export class A2aFront {
   private readonly registry: AgentRegistry;
   private readonly handlers: AgentHandlers;
+  private readonly relay: A2aRelay;
 
   constructor(private readonly core: A2aFrontDeps) {
     this.registry = new AgentRegistry(core);
     this.handlers = new AgentHandlers(core, this.registry);
+    this.relay = new A2aRelay(core);
   }
 
   static handles(path: string): boolean {
@@ -109,6 +115,27 @@ export class A2aFront {
       } catch (err) {
         return sendError(res, err, jsonRpc);
       }
+    }
+
+    // relay: a proxied agent's message in a binding and version the agent speaks goes on as it came.
+    const { a2a } = this.core.config;
+    if (agent.kind === 'proxy' && principal && body && !body.empty && a2a.relay) {
+      const upstream = this.core.upstream(name) as A2aUpstream | undefined;
+      const relayed =
+        upstream &&
+        (await this.relay.relay({
+          upstream,
+          req,
+          res,
+          body,
+          parsed: read.parsed,
+          jsonRpc,
+          operation: rec.method,
+          sub,
+          principal,
+          limits: a2a,
+        }));
+      if (relayed) return;
     }
 
     // POST /a2a/<name> is the JSON-RPC endpoint; the SDK mounts it at a path of its own.

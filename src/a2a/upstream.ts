@@ -57,6 +57,15 @@ import {
   usableInterfaces,
 } from './interfaces.js';
 
+/** An interface a request can be relayed to, and how (a2a/relay.ts). */
+export interface RelayTarget {
+  url: string;
+  /** The configured headers: the agent's credentials. */
+  headers: Readonly<Record<string, string>>;
+  timeoutMs: number;
+  maxResponseBytes: number;
+}
+
 /** The pin check for an agent's interfaces (policy/pinning.ts `PinRegistry`). */
 export interface InterfacePins {
   observeInterfaces(upstream: string, offered: JsonObject, mode: PinMode): InterfaceVerdict;
@@ -285,6 +294,25 @@ export class A2aUpstream implements Backend {
       });
     }
     return { client: this.client, card: this.card };
+  }
+
+  /**
+   * Where a request in `binding` and A2A 1.0 may be sent as it came (a2a/relay.ts): the card's
+   * interface for both, on an allowed origin and without a tenant of its own to add. Undefined
+   * while the agent is not ready, or when it offers no such interface.
+   */
+  relayTarget(binding: 'JSONRPC' | 'HTTP+JSON'): RelayTarget | undefined {
+    if (this.state !== 'ready' || !this.client || !this.card) return undefined;
+    const found = this.card.supportedInterfaces.find(
+      (i) =>
+        i.protocolBinding.toUpperCase() === binding &&
+        i.protocolVersion === '1.0' &&
+        !i.tenant &&
+        this.origins.has(originOf(i.url) ?? ''),
+    );
+    if (!found) return undefined;
+    const { a2a, timeoutMs, maxResponseBytes } = this.spec;
+    return { url: found.url, headers: a2a.headers, timeoutMs, maxResponseBytes };
   }
 
   /** Fetch (or re-fetch) the card: one attempt (the Supervisor decides when, and retries). */

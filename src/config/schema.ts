@@ -215,6 +215,14 @@ export const ConfigSchema = z
           )
           .default([])
           .describe('Named groups of gateway tools, each offered as one A2A agent.'),
+        relay: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Send a message to a proxied agent on as the bytes that came, when the client speaks a binding and ' +
+              'version (A2A 1.0) the agent offers too: checked as always (auth, policy, limits, parts, task ' +
+              'owners), read back only for the task it names. Off: every request is decoded and encoded again.',
+          ),
         maxParts: z.number().int().min(1).default(64).describe('Most parts accepted in one A2A message.'),
         maxPartBytes: z
           .number()

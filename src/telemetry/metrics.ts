@@ -24,6 +24,8 @@ export class Metrics {
   /** A2A requests to the agents the gateway serves, by agent, operation and HTTP status class. */
   readonly a2aRequests: Counter<'agent' | 'operation' | 'status'>;
   readonly a2aDuration: Histogram<'agent' | 'operation'>;
+  /** A2A requests to proxied agents relayed as bytes (a2a/relay.ts). */
+  readonly a2aRelayed: Counter<'agent' | 'operation'>;
   /** Runs of declared agents, model turns, tokens and time waiting for models. */
   readonly agentRuns: Counter<'agent' | 'outcome'>;
   readonly agentSteps: Counter<'agent'>;
@@ -111,6 +113,12 @@ export class Metrics {
       name: 'switchyard_a2a_requests_total',
       help: 'A2A requests to the agents served at /a2a/<name>, by agent, operation and HTTP status class (2xx, 4xx, 5xx).',
       labelNames: ['agent', 'operation', 'status'],
+      registers: [this.registry],
+    });
+    this.a2aRelayed = new Counter({
+      name: 'switchyard_a2a_relayed_total',
+      help: "A2A requests to proxied agents relayed as bytes (the client's binding and version were the agent's), by agent and operation.",
+      labelNames: ['agent', 'operation'],
       registers: [this.registry],
     });
     this.a2aDuration = new Histogram({

@@ -27,6 +27,16 @@ describe('ResponseMeter', () => {
     expect(endless.add(bytes('data: 6'))).toBe(false);
   });
 
+  it('counts each event a chunk holds whole, not only the one it ends with', () => {
+    const big = `data: ${'x'.repeat(64)}\n\n`;
+    expect(ResponseMeter.for(16, 'text/event-stream').add(bytes(`data: 1\n\n${big}data: 2\n\n`))).toBe(false);
+    expect(ResponseMeter.for(16, 'text/event-stream').add(bytes(`${big}data: 2`))).toBe(false);
+    // An event begun in one chunk and ended in the next counts both parts.
+    const split = ResponseMeter.for(16, 'text/event-stream');
+    expect(split.add(bytes('data: 12345'))).toBe(true);
+    expect(split.add(bytes('67890\n\ndata: 1\n\n'))).toBe(false);
+  });
+
   it('a limited response fails its reader with the given error and stops reading the source', async () => {
     let pulled = 0;
     const source = new ReadableStream<Uint8Array>({

@@ -7,6 +7,8 @@
 
 const LF = 10;
 const CR = 13;
+/** The two-byte line-end pairs that end an SSE event (see `eventEnd`). */
+const PAIRS = ['\n\n', '\r\r', '\n\r'].map((p) => Buffer.from(p));
 
 /** Counts the bytes of one body, or of each SSE event of a stream. */
 export class ResponseMeter {
@@ -23,33 +25,45 @@ export class ResponseMeter {
     return new ResponseMeter(limit, (contentType ?? '').toLowerCase().includes('text/event-stream'));
   }
 
-  /** Count a chunk; false once the body, or the SSE event being read, is larger than the limit. */
+  /** Count a chunk; false once the body, or any SSE event in it, is larger than the limit. */
   add(chunk: Uint8Array): boolean {
     if (!this.sse) {
       this.pending += chunk.byteLength;
       return this.pending <= this.limit;
     }
-    const end = eventEnd(this.last, chunk);
-    this.pending = end < 0 ? this.pending + chunk.byteLength : chunk.byteLength - end;
-    if (chunk.byteLength > 0) this.last = chunk[chunk.byteLength - 1]!;
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    // Each event that ends in this chunk, whole or begun in an earlier one, then the one left open.
+    let start = 0;
+    for (let end = eventEnd(buf, 0, this.last); end >= 0; end = eventEnd(buf, end, -1)) {
+      if (this.pending + (end - start) > this.limit) return false;
+      this.pending = 0;
+      start = end;
+    }
+    this.pending += buf.byteLength - start;
+    if (buf.byteLength > 0) this.last = buf[buf.byteLength - 1]!;
     return this.pending <= this.limit;
   }
 }
 
 /**
- * Where the last SSE event boundary in `chunk` ends (the index after it), or -1. An event ends at
- * an empty line, i.e. two line ends in a row where CR LF counts as one: LF LF, CR CR or LF CR
- * (which also finds CR LF CR LF). `prev` is the byte before the chunk (-1 at the start).
+ * Where the first SSE event boundary in `buf` from `from` ends (the index after it), or -1. An
+ * event ends at an empty line, i.e. two line ends in a row where CR LF counts as one: LF LF, CR CR
+ * or LF CR (which also finds CR LF CR LF). `prev` is the byte before the chunk (-1: none, or not
+ * looking across chunks).
  */
-function eventEnd(prev: number, chunk: Uint8Array): number {
-  const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  const at = Math.max(buf.lastIndexOf('\n\n'), buf.lastIndexOf('\r\r'), buf.lastIndexOf('\n\r'));
-  if (at >= 0) return at + 2;
-  const first = buf[0];
-  if (first === LF || first === CR) {
-    if (prev === LF || (prev === CR && first === CR)) return 1;
+export function eventEnd(buf: Buffer, from: number, prev: number): number {
+  if (from === 0 && prev !== -1 && buf.byteLength > 0) {
+    const first = buf[0];
+    if ((first === LF || first === CR) && (prev === LF || (prev === CR && first === CR))) return 1;
   }
-  return -1;
+  let at = -1;
+  for (const pair of PAIRS) {
+    const i = buf.indexOf(pair, from);
+    if (i >= 0 && (at < 0 || i < at)) at = i;
+  }
+  if (at < 0) return -1;
+  // CR LF CR LF: the event ends after the last LF (when it is in this chunk).
+  return buf[at] === LF && buf[at + 1] === CR && buf[at + 2] === LF ? at + 3 : at + 2;
 }
 
 /**
