@@ -16,8 +16,9 @@
  *               readiness.requireUpstreams) → first 200 from /readyz, polled every 10 ms; then spawn
  *               with one more upstream that never answers its handshake → first MCP initialize
  *               answered; median of 5 each.
- *   a2a         A2A JSON-RPC SendMessage to an A2A SDK agent (bench/a2a-agent.mjs), direct and
- *               through Switchyard's A2A proxy: sequential p50/p99 and throughput with 32 in flight.
+ *   a2a         A2A JSON-RPC SendMessage to an A2A SDK agent (bench/a2a-agent.mjs), direct, relayed
+ *               by Switchyard, and decoded by a second gateway with `a2a.relay: false`: sequential
+ *               p50/p99 and throughput with 32 in flight.
  *   agent       a declared agent's run (2 model turns, 1 tool call) against a deterministic model
  *               (bench/model.mjs): the same steps done directly vs through the gateway; the time
  *               the gateway adds per step, and its own account of model vs other time.
@@ -505,7 +506,9 @@ async function measureA2a(results) {
   const [, agentUrl] = await waitForLine(agent, /listening (\S+)/);
   const gw = await startGateway('a2a', `a2a:${agentUrl}`);
   // The same gateway with the relay off: every message decoded and encoded again by the A2A SDK.
-  const decoding = await startGateway('a2a-decoding', `a2a:${agentUrl}`, { extra: ['a2a: { relay: false }'] });
+  const decoding = await startGateway('a2a-decoding', `a2a:${agentUrl}`, {
+    extra: ['a2a: { relay: false }'],
+  });
   const targets = [
     { name: 'direct', url: `${agentUrl}/jsonrpc` },
     { name: 'switchyard', url: `${new URL(gw.url).origin}/a2a/agent` },

@@ -40,8 +40,8 @@ async function connectorFor(spec: UpstreamConfig): Promise<Connect> {
 
 /**
  * Open a connection and perform the MCP handshake (at most `startTimeoutMs`; `signal` ends it
- * early). A failed or aborted handshake closes the transport (the SDK Client does), ending a child
- * process. Resolves with the finished, frozen connection.
+ * early). A failed or aborted handshake closes everything it opened (the transport, ending a child
+ * process; credentials; the HTTP pool). Resolves with the finished, frozen connection.
  */
 export async function openConnection(
   spec: UpstreamConfig,
@@ -86,6 +86,10 @@ export async function openConnection(
   });
   try {
     await client.connect(transport, { timeout: spec.startTimeoutMs || 60_000, signal: handshake.signal });
+  } catch (err) {
+    // Nothing of a failed attempt keeps running: no token refresher, no pooled sockets.
+    await closeConnection(conn, 'handshake failed').catch(() => {});
+    throw err;
   } finally {
     signal.removeEventListener('abort', end);
   }
