@@ -134,33 +134,27 @@ class Exchange {
   async run(): Promise<void> {
     const { res } = this.r;
     // A client that leaves does not stop the agent (A2A tasks outlive their streams): the answer
-    // is still read to its end and its task recorded, as on the SDK's path.
-    const abort = new AbortController();
-    const timer =
-      this.op === 'SendMessage' && this.target.timeoutMs > 0
-        ? setTimeout(() => abort.abort(new Timeout()), this.target.timeoutMs)
-        : undefined;
+    // is still read to its end and its task recorded, as on the SDK's path. A message must be
+    // answered within timeoutMs (also between the chunks of its answer); a stream may run and
+    // pause as long as the agent works.
+    const streaming = this.op === 'SendStreamingMessage';
     try {
       const up = await request(this.url(), {
         method: 'POST',
         headers: this.headers(),
         body: this.r.body.raw,
-        signal: abort.signal,
+        headersTimeout: streaming ? undefined : this.target.timeoutMs,
+        bodyTimeout: streaming ? 0 : this.target.timeoutMs,
       });
       const type = String(up.headers['content-type'] ?? '');
       const ext = up.headers['a2a-extensions'];
       const headers: Record<string, string | string[]> = ext ? { 'a2a-extensions': ext } : {};
-      if (up.statusCode < 300 && type.toLowerCase().includes('text/event-stream')) {
-        clearTimeout(timer);
+      if (up.statusCode < 300 && type.toLowerCase().includes('text/event-stream'))
         return await this.stream(up.body, up.statusCode, headers);
-      }
       const bytes = await readLimited(up.body, this.target.maxResponseBytes, this.tooLarge);
-      clearTimeout(timer);
       await this.whole(up.statusCode, type, bytes, headers);
     } catch (err) {
-      if (!res.headersSent && !res.destroyed) this.answer.error(this.failure(abort.signal.reason ?? err));
-    } finally {
-      clearTimeout(timer);
+      if (!res.headersSent && !res.destroyed) this.answer.error(this.failure(err));
     }
   }
 
@@ -187,7 +181,11 @@ class Exchange {
     } else {
       await this.own(idsOf(body));
     }
-    const out = { 'content-type': type || 'application/json', 'content-length': String(bytes.length) };
+    // It parsed as JSON, so it goes out as JSON, whatever type the agent named.
+    const mediaType = type.toLowerCase().includes('application/a2a+json')
+      ? 'application/a2a+json'
+      : 'application/json';
+    const out = { 'content-type': mediaType, 'content-length': String(bytes.length) };
     this.r.res.writeHead(status, { ...headers, ...out }).end(bytes);
   }
 
@@ -280,7 +278,7 @@ class Exchange {
     const detail =
       err instanceof GatewayError
         ? err.message
-        : err instanceof Timeout
+        : TIMEOUTS.has((err as { code?: string }).code ?? '')
           ? `it did not answer within ${this.target.timeoutMs} ms (timeoutMs)`
           : err instanceof HttpStatus
             ? `it answered HTTP ${err.status}`
@@ -307,11 +305,8 @@ class Answer {
   }
 }
 
-class Timeout extends Error {
-  constructor() {
-    super('timed out');
-  }
-}
+/** undici's codes for an answer that did not come in time. */
+const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 class NotA2a extends Error {
   constructor() {

@@ -7,7 +7,7 @@
  * the client's); answers too large or too late; a client that drops a relayed stream.
  * `switchyard_a2a_relayed_total` proves each time that the relay, not the SDK's path, answered.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,17 +41,20 @@ const TINY_RESPONSE_BYTES = 4096;
 const HUGE_EVENT_BYTES = 256 * 1024;
 
 /**
- * An agent that publishes a v1.0 card with a JSON-RPC interface on its own origin, then never
- * answers a message (the connection stays open until it is stopped). It counts what it received.
+ * An agent that publishes a v1.0 card with a JSON-RPC interface on its own origin and answers each
+ * message with `answer` (the stuck agent never answers: the connection stays open until it is
+ * stopped). It counts what it received.
  */
-async function startStuckAgent(): Promise<{ url: string; received: () => number; stop(): Promise<void> }> {
+async function startRawAgent(
+  answer: (body: Json, res: ServerResponse) => void = () => {},
+): Promise<{ url: string; received: () => number; stop(): Promise<void> }> {
   let received = 0;
   const server: Server = createServer((req: IncomingMessage, res) => {
     const { port } = server.address() as AddressInfo;
     if (req.method === 'GET' && req.url === '/.well-known/agent-card.json') {
       const card = {
-        name: 'Stuck agent',
-        description: 'Never answers (a test agent).',
+        name: 'Raw agent',
+        description: 'A test agent.',
         version: '1.0.0',
         supportedInterfaces: [
           { url: `http://127.0.0.1:${port}/jsonrpc`, protocolBinding: 'JSONRPC', protocolVersion: '1.0' },
@@ -64,7 +67,9 @@ async function startStuckAgent(): Promise<{ url: string; received: () => number;
       return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(card));
     }
     received++;
-    req.resume(); // read the message, answer nothing
+    let text = '';
+    req.on('data', (d: Buffer) => (text += d));
+    req.on('end', () => answer(JSON.parse(text) as Json, res));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
@@ -122,7 +127,8 @@ const taskOf = (e: StreamResponse): string => {
 
 describe('A2A relay: SDK client → gateway (relay) → SDK agent', () => {
   let agent: A2aAgentFixture;
-  let stuck: Awaited<ReturnType<typeof startStuckAgent>>;
+  let stuck: Awaited<ReturnType<typeof startRawAgent>>;
+  let html: Awaited<ReturnType<typeof startRawAgent>>;
   /** The gateway relaying (the default), and one with `a2a.relay: false` (the SDK's path). */
   let gw: TestGateway;
   let sdkGw: TestGateway;
@@ -143,12 +149,19 @@ describe('A2A relay: SDK client → gateway (relay) → SDK agent', () => {
         maxResponseBytes: TINY_RESPONSE_BYTES,
       },
       { name: 'stuck', a2a: { url: stuck.url }, timeoutMs: 300 },
+      { name: 'html', a2a: { url: html.url } },
     ],
   });
 
   beforeAll(async () => {
     agent = await startA2aAgent();
-    stuck = await startStuckAgent();
+    stuck = await startRawAgent();
+    // Answers with a task, as JSON, but names it text/html.
+    html = await startRawAgent((rpcBody, res) => {
+      const task = { id: 'html-task', contextId: 'html-ctx', status: { state: 'TASK_STATE_COMPLETED' } };
+      const answer = { jsonrpc: '2.0', id: rpcBody.id, result: { task } };
+      res.writeHead(200, { 'content-type': 'text/html' }).end(JSON.stringify(answer));
+    });
     gw = await startGateway(config(true));
     sdkGw = await startGateway(config(false));
     base = gw.url.replace(/\/mcp$/, '');
@@ -160,6 +173,7 @@ describe('A2A relay: SDK client → gateway (relay) → SDK agent', () => {
     await gw?.stop();
     await sdkGw?.stop();
     await stuck?.stop();
+    await html?.stop();
     await agent?.stop();
   });
 
@@ -482,6 +496,30 @@ describe('A2A relay: SDK client → gateway (relay) → SDK agent', () => {
     expect((await healthy.getTask({ tenant: '', id: after.id }, as(keys.alice))).id).toBe(after.id);
     const small = (await client.sendMessage(send([text('big 10')]), as(keys.alice))) as Task;
     expect(artifactText(small)).toBe('x'.repeat(10));
+  });
+
+  it("an answer goes out as JSON, whatever type the agent named; its task is the caller's", async () => {
+    const res = await fetch(`${base}/a2a/html`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'A2A-Version': '1.0',
+        authorization: `Bearer ${keys.alice}`,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'SendMessage', params: wire([{ text: 'hi' }]) }),
+    });
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(((await res.json()) as Json).result.task.id).toBe('html-task');
+    expect(await counts(base, 'html')).toMatchObject({ SendMessage: 1 });
+    // Bob may not continue it: the relay recorded it as Alice's.
+    const bob = await rpc(
+      'SendMessage',
+      wire([{ text: 'mine?' }], { taskId: 'html-task' }),
+      keys.bob,
+      'html',
+    );
+    expect(bob.error?.code).toBe(TASK_NOT_FOUND);
+    expect(html.received()).toBe(1);
   });
 
   it('a client that drops a relayed stream: the task completes upstream; its owner resubscribes and reads it', async () => {
