@@ -110,13 +110,13 @@ export class A2aRelay {
     }
     this.deps.metrics.a2aRelayed.labels(r.upstream.name, op).inc();
     const continuing = { taskId: ids.taskIds[0] };
-    await new Exchange(this.deps, r, op, target, continuing, answer).run();
+    await new RelayedCall(this.deps, r, op, target, continuing, answer).run();
     return true;
   }
 }
 
 /** One relayed request: sent, its answer read for its task, passed on. */
-class Exchange {
+class RelayedCall {
   private readonly agent: string;
 
   constructor(
