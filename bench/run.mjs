@@ -89,7 +89,8 @@ if (opts.help) {
       SECTIONS.join(',') +
       '] [--profile] [--quick]\n' +
       '  --only     run these measurements (comma-separated)\n' +
-      '  --profile  also CPU-profile the gateway under the throughput load (top 10 self time)\n' +
+      '  --profile  also CPU-profile the gateway under the throughput load (top 10 self time), and\n' +
+      '             with a2a, relaying A2A (bench/results/*.cpuprofile; bench/flamegraph.mjs draws them)\n' +
       '  --quick    shorter runs (a smoke test; numbers are noisier)',
   );
   process.exit(0);
@@ -683,6 +684,30 @@ async function profileGateway(results, upstream) {
   };
 }
 
+/** The relaying gateway under the A2A throughput load, for `bench/flamegraph.mjs`. */
+async function profileA2a(results) {
+  section('profile', 'switchyard relaying A2A under the throughput load, node --cpu-prof');
+  const dir = join(work, 'cpuprofile-a2a');
+  mkdirSync(dir, { recursive: true });
+  const agent = spawnNode('a2a agent', [A2A_AGENT, '--port', '0']);
+  const [, agentUrl] = await waitForLine(agent, /listening (\S+)/);
+  const gw = await startGateway('profile-a2a', `a2a:${agentUrl}`, {
+    execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+  });
+  try {
+    const target = { name: 'switchyard', url: `${new URL(gw.url).origin}/a2a/agent` };
+    const { switchyard } = await a2aThroughput([target], { ...PARAMS.a2aLoad, rounds: 2 });
+    log(`profiled switchyard  ${int(switchyard.callsPerSec)} calls/s`);
+  } finally {
+    await stop(gw.child, 15_000); // the profile is written on a clean exit
+    await stop(agent);
+  }
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error('the gateway wrote no CPU profile (did it exit cleanly?)');
+  writeFileSync(join(RESULTS, 'gateway-a2a.cpuprofile'), readFileSync(join(dir, file)));
+  results.profileA2a = { file: 'bench/results/gateway-a2a.cpuprofile' };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Report
 
@@ -1046,6 +1071,7 @@ async function main() {
     if (only.includes('trust')) await measureTrust(results, upstream);
     if (only.includes('agent')) await measureAgent(results, upstream);
     if (opts.profile) await profileGateway(results, upstream);
+    if (opts.profile && only.includes('a2a')) await profileA2a(results);
   } finally {
     await stopAll();
   }
