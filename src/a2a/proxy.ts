@@ -33,10 +33,10 @@ import {
   type RequestOptions,
 } from '@a2a-js/sdk/client';
 import type { A2ARequestHandler, ServerCallContext } from '@a2a-js/sdk/server';
-import { A2AError, InvalidAgentResponseError, TaskNotFoundError } from '@a2a-js/sdk/errors';
-import { GatewayError } from '../errors/index.js';
+import { A2AError, TaskNotFoundError } from '@a2a-js/sdk/errors';
 import type { Principal } from '../policy/principal.js';
 import type { Logger } from '../telemetry/logger.js';
+import { agentFailure } from './agent-failure.js';
 import type { TaskOwnership } from './ownership.js';
 import type { A2aUpstream } from './upstream.js';
 
@@ -111,18 +111,12 @@ class ProxyHandler implements A2ARequestHandler {
    */
   private failure(op: string, err: unknown): unknown {
     if (err instanceof A2AError) return err;
-    const message = err instanceof Error ? err.message : String(err);
-    this.log.warn({ upstream: this.upstream.name, op, problem: message }, 'A2A upstream failed');
-    const status = /Status: (\d{3})|stream for \w+: (\d{3})/.exec(message);
-    const detail =
-      err instanceof GatewayError
-        ? err.message
-        : err instanceof Error && err.name === 'TimeoutError'
-          ? `it did not answer within ${this.upstream.spec.timeoutMs} ms (timeoutMs)`
-          : status
-            ? `it answered HTTP ${status[1] ?? status[2]}`
-            : 'it could not be reached or sent something that is not A2A';
-    return new InvalidAgentResponseError(`${op} on agent "${this.upstream.name}" failed: ${detail}`);
+    return agentFailure(
+      this.log,
+      { name: this.upstream.name, timeoutMs: this.upstream.spec.timeoutMs },
+      op,
+      err,
+    );
   }
 
   private get transport() {

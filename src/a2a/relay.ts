@@ -18,12 +18,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { request } from 'undici';
 import {
-  InvalidAgentResponseError,
   TaskNotFoundError,
   restStatusFor,
   toJsonRpcError,
   toRestErrorBody,
+  type InvalidAgentResponseError,
 } from '@a2a-js/sdk/errors';
+import { createParser } from 'eventsource-parser';
 import { GatewayError } from '../errors/index.js';
 import type { RequestBody } from '../http/body.js';
 import { sendJson } from '../http/respond.js';
@@ -31,6 +32,7 @@ import { eventEnd, ResponseMeter } from '../mcp/upstream/response-limit.js';
 import type { Principal } from '../policy/principal.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { agentFailure, HttpStatus } from './agent-failure.js';
 import { checkParts, jsonPartSize, type PartLimits } from './front-part-limits.js';
 import type { TaskOwnership } from './ownership.js';
 import type { A2aUpstream, RelayTarget } from './upstream.js';
@@ -271,19 +273,8 @@ class RelayedCall {
       limit: this.target.maxResponseBytes,
     });
 
-  /** As proxy.ts says it: the agent's failure, naming it, without what it sent (that is logged). */
   private failure(err: unknown): InvalidAgentResponseError {
-    const message = err instanceof Error ? err.message : String(err);
-    this.deps.log.warn({ upstream: this.agent, op: this.op, problem: message }, 'A2A upstream failed');
-    const detail =
-      err instanceof GatewayError
-        ? err.message
-        : TIMEOUTS.has((err as { code?: string }).code ?? '')
-          ? `it did not answer within ${this.target.timeoutMs} ms (timeoutMs)`
-          : err instanceof HttpStatus
-            ? `it answered HTTP ${err.status}`
-            : 'it could not be reached or sent something that is not A2A';
-    return new InvalidAgentResponseError(`${this.op} on agent "${this.agent}" failed: ${detail}`);
+    return agentFailure(this.deps.log, { name: this.agent, timeoutMs: this.target.timeoutMs }, this.op, err);
   }
 }
 
@@ -305,18 +296,9 @@ class Answer {
   }
 }
 
-/** undici's codes for an answer that did not come in time. */
-const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-
 class NotA2a extends Error {
   constructor() {
     super('the answer is not A2A JSON');
-  }
-}
-
-class HttpStatus extends Error {
-  constructor(readonly status: number) {
-    super(`HTTP ${status}`);
   }
 }
 
@@ -358,12 +340,8 @@ export function idsOf(result: unknown): { taskId: string; contextId: string } | 
 
 /** An SSE event's data as JSON (the JSON-RPC response's result), or undefined. */
 function dataOf(event: Buffer, jsonRpc: boolean): unknown {
-  const data = event
-    .toString('utf8')
-    .split(/\r\n|\r|\n/)
-    .filter((l) => l.startsWith('data:'))
-    .map((l) => l.slice(l.startsWith('data: ') ? 6 : 5))
-    .join('\n');
+  let data = '';
+  createParser({ onEvent: (e) => (data = e.data) }).feed(event.toString('utf8'));
   try {
     const json = JSON.parse(data) as { result?: unknown };
     return jsonRpc ? json?.result : json;
