@@ -28,7 +28,7 @@ import { createParser } from 'eventsource-parser';
 import { GatewayError } from '../errors/index.js';
 import type { RequestBody } from '../http/body.js';
 import { sendJson } from '../http/respond.js';
-import { eventEnd, ResponseMeter } from '../mcp/upstream/response-limit.js';
+import { eventEnds, ResponseMeter } from '../mcp/upstream/response-limit.js';
 import type { Principal } from '../policy/principal.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -360,7 +360,7 @@ export class EventReader {
   add(chunk: Buffer): Buffer[] {
     const out: Buffer[] = [];
     let start = 0;
-    for (let end = eventEnd(chunk, 0, this.last); end >= 0; end = eventEnd(chunk, end, -1)) {
+    for (const end of eventEnds(chunk, this.last)) {
       const piece = chunk.subarray(start, end);
       out.push(this.parts.length ? Buffer.concat([...this.parts, piece]) : piece);
       this.parts = [];

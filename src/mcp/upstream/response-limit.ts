@@ -34,7 +34,7 @@ export class ResponseMeter {
     const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     // Each event that ends in this chunk, whole or begun in an earlier one, then the one left open.
     let start = 0;
-    for (let end = eventEnd(buf, 0, this.last); end >= 0; end = eventEnd(buf, end, -1)) {
+    for (const end of eventEnds(buf, this.last)) {
       if (this.pending + (end - start) > this.limit) return false;
       this.pending = 0;
       start = end;
@@ -46,24 +46,28 @@ export class ResponseMeter {
 }
 
 /**
- * Where the first SSE event boundary in `buf` from `from` ends (the index after it), or -1. An
- * event ends at an empty line, i.e. two line ends in a row where CR LF counts as one: LF LF, CR CR
- * or LF CR (which also finds CR LF CR LF). `prev` is the byte before the chunk (-1: none, or not
- * looking across chunks).
+ * Where each SSE event that ends in `buf` ends (the index after its blank line), in order. An event
+ * ends at an empty line, i.e. two line ends in a row where CR LF counts as one: LF LF, CR CR or
+ * LF CR (which also finds CR LF CR LF). `prev` is the byte before the chunk (-1: none). Each
+ * pattern is searched for again only once passed, so a chunk of many events is read once.
  */
-export function eventEnd(buf: Buffer, from: number, prev: number): number {
-  if (from === 0 && prev !== -1 && buf.byteLength > 0) {
-    const first = buf[0];
-    if ((first === LF || first === CR) && (prev === LF || (prev === CR && first === CR))) return 1;
+export function eventEnds(buf: Buffer, prev: number): number[] {
+  const ends: number[] = [];
+  let from = 0;
+  const first = buf[0];
+  if ((first === LF || first === CR) && (prev === LF || (prev === CR && first === CR))) ends.push((from = 1));
+  const next = PAIRS.map((pair) => buf.indexOf(pair, from));
+  for (;;) {
+    let at = -1;
+    for (let i = 0; i < next.length; i++) {
+      if (next[i]! >= 0 && next[i]! < from) next[i] = buf.indexOf(PAIRS[i]!, from);
+      if (next[i]! >= 0 && (at < 0 || next[i]! < at)) at = next[i]!;
+    }
+    if (at < 0) return ends;
+    // CR LF CR LF: the event ends after the last LF (when it is in this chunk).
+    from = buf[at] === LF && buf[at + 1] === CR && buf[at + 2] === LF ? at + 3 : at + 2;
+    ends.push(from);
   }
-  let at = -1;
-  for (const pair of PAIRS) {
-    const i = buf.indexOf(pair, from);
-    if (i >= 0 && (at < 0 || i < at)) at = i;
-  }
-  if (at < 0) return -1;
-  // CR LF CR LF: the event ends after the last LF (when it is in this chunk).
-  return buf[at] === LF && buf[at + 1] === CR && buf[at + 2] === LF ? at + 3 : at + 2;
 }
 
 /**
