@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { EventReader, idsOf, messageIds, relayable } from './relay.js';
+import { relayable } from './relay.js';
+import { EventReader, idsOf, messageIds } from './relay-wire.js';
 
 const req = (method: string, version?: string) =>
   ({ method, headers: version ? { 'a2a-version': version } : {} }) as unknown as IncomingMessage;

@@ -9,14 +9,14 @@
  * owner), then sends the body as it came with the agent's configured headers. The answer is read
  * only for the task it names, which is recorded as the caller's before the caller sees it
  * (ownership.ts), and passed on as the agent sent it. A stream is read event by event until an
- * event names its task, then passed on as it arrives.
+ * event names its task, then passed on as it arrives. The exchange with the agent is an undici
+ * dispatch on the agent's own keep-alive connections (relay-exchange.ts); what is read of the
+ * JSON is in relay-wire.ts.
  *
  * It relays SendMessage and SendStreamingMessage. Every other operation, and every request in
  * another version or binding, takes the SDK's path. `a2a.relay: false` turns it off.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
-import { request } from 'undici';
 import {
   TaskNotFoundError,
   restStatusFor,
@@ -24,17 +24,18 @@ import {
   toRestErrorBody,
   type InvalidAgentResponseError,
 } from '@a2a-js/sdk/errors';
-import { createParser } from 'eventsource-parser';
 import { GatewayError } from '../errors/index.js';
 import type { RequestBody } from '../http/body.js';
 import { sendJson } from '../http/respond.js';
-import { eventEnds, ResponseMeter } from '../mcp/upstream/response-limit.js';
+import { ResponseMeter } from '../mcp/upstream/response-limit.js';
 import type { Principal } from '../policy/principal.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { agentFailure, HttpStatus } from './agent-failure.js';
 import { checkParts, jsonPartSize, type PartLimits } from './front-part-limits.js';
 import type { TaskOwnership } from './ownership.js';
+import { exchange, type AnswerSink, type ResponseHeaders } from './relay-exchange.js';
+import { dataOf, EventReader, idsOf, messageIds, type WireMessage } from './relay-wire.js';
 import type { A2aUpstream, RelayTarget } from './upstream.js';
 
 export type RelayOperation = 'SendMessage' | 'SendStreamingMessage';
@@ -60,15 +61,6 @@ export interface RelayRequest {
   sub: string;
   principal: Principal;
   limits: PartLimits;
-}
-
-/** A message as A2A 1.0 sends it in JSON: what the relay reads of it. */
-interface WireMessage {
-  taskId?: unknown;
-  task_id?: unknown;
-  contextId?: unknown;
-  context_id?: unknown;
-  parts?: unknown;
 }
 
 /** Which operation a request is, when the relay can take it (undefined: the SDK's path). */
@@ -117,9 +109,24 @@ export class A2aRelay {
   }
 }
 
-/** One relayed request: sent, its answer read for its task, passed on. */
-class RelayedCall {
+/**
+ * One relayed request: sent, its answer read for its task, passed on. It is the sink of the
+ * exchange with the agent (relay-exchange.ts): a whole answer is collected and read once
+ * complete; a stream is passed on event by event as it arrives.
+ */
+class RelayedCall implements AnswerSink {
   private readonly agent: string;
+  private status = 0;
+  private type = '';
+  /** The agent's headers that go on to the client with its answer. */
+  private answerHeaders: Record<string, string | string[]> = {};
+  /** A whole answer's chunks, counted against maxResponseBytes as they come. */
+  private chunks: Buffer[] = [];
+  private meter: ResponseMeter | undefined;
+  /** Set once the answer turned out to be a stream. */
+  private events: EventReader | undefined;
+  /** Whether a stream event has named the task yet (it is recorded before that event goes on). */
+  private owned = false;
 
   constructor(
     private readonly deps: RelayDeps,
@@ -141,32 +148,73 @@ class RelayedCall {
     // pause as long as the agent works.
     const streaming = this.op === 'SendStreamingMessage';
     try {
-      const up = await request(this.url(), {
-        method: 'POST',
-        headers: this.headers(),
-        body: this.r.body.raw,
-        headersTimeout: streaming ? undefined : this.target.timeoutMs,
-        bodyTimeout: streaming ? 0 : this.target.timeoutMs,
-      });
-      const type = String(up.headers['content-type'] ?? '');
-      const ext = up.headers['a2a-extensions'];
-      const headers: Record<string, string | string[]> = ext ? { 'a2a-extensions': ext } : {};
-      if (up.statusCode < 300 && type.toLowerCase().includes('text/event-stream'))
-        return await this.stream(up.body, up.statusCode, headers);
-      const bytes = await readLimited(up.body, this.target.maxResponseBytes, this.tooLarge);
-      await this.whole(up.statusCode, type, bytes, headers);
+      await exchange(
+        this.target.dispatcher,
+        {
+          path: this.path(),
+          method: 'POST',
+          headers: this.requestHeaders(),
+          body: this.r.body.raw,
+          headersTimeout: streaming ? undefined : this.target.timeoutMs,
+          bodyTimeout: streaming ? 0 : this.target.timeoutMs,
+        },
+        this,
+      );
     } catch (err) {
-      if (!res.headersSent && !res.destroyed) this.answer.error(this.failure(err));
+      if (res.destroyed) return;
+      if (!this.events) {
+        if (!res.headersSent) this.answer.error(this.failure(err));
+        return;
+      }
+      // A stream that failed part way ends with an error event in the binding's shape.
+      const failure = this.failure(err);
+      const data = this.r.jsonRpc
+        ? { jsonrpc: '2.0', id: this.answer.id, error: toJsonRpcError(failure) }
+        : toRestErrorBody(failure, restStatusFor(failure));
+      res.end(`event: error\ndata: ${JSON.stringify(data)}\n\n`);
     }
   }
 
+  start(status: number, headers: ResponseHeaders): void {
+    this.status = status;
+    this.type = String(headers['content-type'] ?? '');
+    const ext = headers['a2a-extensions'];
+    if (ext) this.answerHeaders = { 'a2a-extensions': ext };
+    if (status < 300 && this.type.toLowerCase().includes('text/event-stream')) {
+      this.events = new EventReader();
+      this.r.res.writeHead(status, {
+        ...this.answerHeaders,
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+      });
+      this.r.res.flushHeaders();
+    } else {
+      this.meter = new ResponseMeter(this.target.maxResponseBytes, false);
+    }
+  }
+
+  data(chunk: Buffer): void | Promise<void> {
+    if (this.events) {
+      const events = this.events.add(chunk);
+      return this.owned ? this.pass(events) : this.untilOwned(events);
+    }
+    if (!this.meter!.add(chunk)) throw this.tooLarge();
+    this.chunks.push(chunk);
+  }
+
+  end(): void | Promise<void> {
+    const { res } = this.r;
+    if (!this.events) {
+      const c = this.chunks;
+      return this.whole(c.length === 1 ? c[0]! : Buffer.concat(c));
+    }
+    const rest = this.events.rest();
+    if (!res.destroyed) res.end(rest.length ? rest : undefined);
+  }
+
   /** A whole answer: the task it names is the caller's, then the bytes go to the client. */
-  private async whole(
-    status: number,
-    type: string,
-    bytes: Buffer,
-    headers: Record<string, string | string[]>,
-  ): Promise<void> {
+  private async whole(bytes: Buffer): Promise<void> {
+    const { status, type } = this;
     let json: unknown;
     try {
       json = JSON.parse(bytes.toString('utf8'));
@@ -188,56 +236,41 @@ class RelayedCall {
       ? 'application/a2a+json'
       : 'application/json';
     const out = { 'content-type': mediaType, 'content-length': String(bytes.length) };
-    this.r.res.writeHead(status, { ...headers, ...out }).end(bytes);
+    this.r.res.writeHead(status, { ...this.answerHeaders, ...out }).end(bytes);
+  }
+
+  /** Stream events before one has named the task: read for it, which is recorded before it goes on. */
+  private async untilOwned(events: Buffer[]): Promise<void> {
+    for (const event of events) {
+      if (event.length > this.target.maxResponseBytes) break; // pass() sends what came before, then fails
+      const ids = idsOf(dataOf(event, this.r.jsonRpc));
+      if (ids) {
+        await this.own(ids);
+        this.owned = true;
+        break;
+      }
+    }
+    await this.pass(events);
   }
 
   /**
-   * A stream, passed on event by event: events are read for their task until one names it (the
-   * task is recorded before that event is sent); each is at most `maxResponseBytes`.
+   * Whole events go to the client as they came, each at most `maxResponseBytes`: what came before
+   * an event too large still goes, then the stream fails. Waits while the client cannot take more.
    */
-  private async stream(
-    body: Readable,
-    status: number,
-    headers: Record<string, string | string[]>,
-  ): Promise<void> {
+  private pass(events: Buffer[]): void | Promise<void> {
     const { res } = this.r;
-    res.writeHead(status, { ...headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    res.flushHeaders();
     const limit = this.target.maxResponseBytes;
-    const events = new EventReader();
-    let owned = false;
-    try {
-      for await (const chunk of body as AsyncIterable<Buffer>) {
-        const whole = events.add(chunk);
-        let ready = whole.length;
-        for (let i = 0; i < whole.length; i++) {
-          const event = whole[i]!;
-          if (event.length > limit) {
-            ready = i;
-            break;
-          }
-          const ids = owned ? undefined : idsOf(dataOf(event, this.r.jsonRpc));
-          if (ids) {
-            await this.own(ids);
-            owned = true;
-          }
-        }
-        // What came before an event too large still goes to the client, then the error.
-        const out = ready === 1 ? whole[0]! : Buffer.concat(whole.slice(0, ready));
-        if (out.length && !res.destroyed && !res.write(out)) await drained(res);
-        if (ready < whole.length || events.pendingBytes > limit) throw this.tooLarge();
+    let ready = events.length;
+    for (let i = 0; i < events.length; i++) {
+      if (events[i]!.length > limit) {
+        ready = i;
+        break;
       }
-      const rest = events.rest();
-      if (rest.length && !res.destroyed) res.write(rest);
-    } catch (err) {
-      if (res.destroyed) return;
-      const failure = this.failure(err);
-      const data = this.r.jsonRpc
-        ? { jsonrpc: '2.0', id: this.answer.id, error: toJsonRpcError(failure) }
-        : toRestErrorBody(failure, restStatusFor(failure));
-      res.write(`event: error\ndata: ${JSON.stringify(data)}\n\n`);
     }
-    if (!res.destroyed) res.end();
+    const out = ready === 1 ? events[0]! : Buffer.concat(events.slice(0, ready));
+    const full = out.length > 0 && !res.destroyed && !res.write(out);
+    if (ready < events.length || this.events!.pendingBytes > limit) throw this.tooLarge();
+    if (full) return drained(res);
   }
 
   /** The caller owns the task an answer names (a message continuing a task changes nothing). */
@@ -246,14 +279,15 @@ class RelayedCall {
     return this.deps.taskOwners.created(this.agent, ids, this.message, this.r.principal);
   }
 
-  private url(): string {
-    if (this.r.jsonRpc) return this.target.url;
-    const base = this.target.url.replace(/\/+$/, '');
+  /** The interface's path: the JSON-RPC endpoint, or the HTTP+JSON operation under its base. */
+  private path(): string {
+    if (this.r.jsonRpc) return this.target.path;
+    const base = this.target.path.replace(/\/+$/, '');
     return `${base}/${this.op === 'SendMessage' ? 'message:send' : 'message:stream'}`;
   }
 
   /** What goes to the agent: the body's type, the version, the extensions asked for, its credentials. */
-  private headers(): Record<string, string> {
+  private requestHeaders(): Record<string, string> {
     const { req } = this.r;
     const out: Record<string, string> = {
       'content-type': String(req.headers['content-type']),
@@ -300,107 +334,6 @@ class NotA2a extends Error {
   constructor() {
     super('the answer is not A2A JSON');
   }
-}
-
-/**
- * The tasks and contexts a message names. Protobuf JSON parsers (the A2A SDKs') take a field by its
- * JSON name or its proto name (`taskId` or `task_id`), so both are read: the caller must own every
- * one, whichever the agent takes.
- */
-export function messageIds(message: WireMessage | undefined): { taskIds: string[]; contextIds: string[] } {
-  const named = (...values: unknown[]) => [
-    ...new Set(values.filter((v) => v !== undefined && v !== null && v !== '').map(String)),
-  ];
-  return {
-    taskIds: named(message?.taskId, message?.task_id),
-    contextIds: named(message?.contextId, message?.context_id),
-  };
-}
-
-/** The task (and context) an answer or stream event names, in A2A 1.0 JSON (either field name). */
-export function idsOf(result: unknown): { taskId: string; contextId: string } | undefined {
-  if (!result || typeof result !== 'object') return undefined;
-  type Named = {
-    id?: unknown;
-    taskId?: unknown;
-    task_id?: unknown;
-    contextId?: unknown;
-    context_id?: unknown;
-  };
-  const r = result as Record<string, Named | undefined>;
-  const str = (...v: unknown[]) => String(v.find((x) => typeof x === 'string' && x) ?? '');
-  const task = r.task;
-  if (task && typeof task === 'object' && str(task.id))
-    return { taskId: str(task.id), contextId: str(task.contextId, task.context_id) };
-  const named = r.message ?? r.statusUpdate ?? r.status_update ?? r.artifactUpdate ?? r.artifact_update;
-  if (!named || typeof named !== 'object') return undefined;
-  const taskId = str(named.taskId, named.task_id);
-  return taskId ? { taskId, contextId: str(named.contextId, named.context_id) } : undefined;
-}
-
-/** An SSE event's data as JSON (the JSON-RPC response's result), or undefined. */
-function dataOf(event: Buffer, jsonRpc: boolean): unknown {
-  let data = '';
-  createParser({ onEvent: (e) => (data = e.data) }).feed(event.toString('utf8'));
-  try {
-    const json = JSON.parse(data) as { result?: unknown };
-    return jsonRpc ? json?.result : json;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Splits a stream into whole SSE events, each with the blank line that ends it. */
-export class EventReader {
-  private parts: Buffer[] = [];
-  private size = 0;
-  private last = -1;
-
-  /** The events this chunk completes. */
-  add(chunk: Buffer): Buffer[] {
-    const out: Buffer[] = [];
-    let start = 0;
-    for (const end of eventEnds(chunk, this.last)) {
-      const piece = chunk.subarray(start, end);
-      out.push(this.parts.length ? Buffer.concat([...this.parts, piece]) : piece);
-      this.parts = [];
-      this.size = 0;
-      start = end;
-    }
-    if (start < chunk.length) {
-      this.parts.push(chunk.subarray(start));
-      this.size += chunk.length - start;
-    }
-    if (chunk.length) this.last = chunk[chunk.length - 1]!;
-    return out;
-  }
-
-  /** How much of an event not yet whole has arrived. */
-  get pendingBytes(): number {
-    return this.size;
-  }
-
-  /** What is left of an event not yet whole. */
-  rest(): Buffer {
-    const rest = Buffer.concat(this.parts);
-    this.parts = [];
-    this.size = 0;
-    return rest;
-  }
-}
-
-/** A whole body, read no further than `limit` bytes. */
-async function readLimited(body: Readable, limit: number, tooLarge: () => Error): Promise<Buffer> {
-  const meter = new ResponseMeter(limit, false);
-  const chunks: Buffer[] = [];
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    if (!meter.add(chunk)) {
-      body.destroy();
-      throw tooLarge();
-    }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 /** Resolves when the response can take more, or is gone. */

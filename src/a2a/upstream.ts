@@ -29,6 +29,7 @@ import {
 import type { CallOutcome } from '../mcp/upstream/forwarder.js';
 import { drain, Supervisor, type AttemptOutcome } from '../mcp/upstream/supervisor.js';
 import type { Logger } from '../telemetry/logger.js';
+import { Pool, type Dispatcher } from 'undici';
 import type { Message, Task } from '@a2a-js/sdk';
 import {
   META_KEY,
@@ -59,7 +60,10 @@ import {
 
 /** An interface a request can be relayed to, and how (a2a/relay.ts). */
 export interface RelayTarget {
-  url: string;
+  /** Keep-alive connections to the interface's origin. */
+  dispatcher: Dispatcher;
+  /** The interface's path (and query) on that origin. */
+  path: string;
   /** The configured headers: the agent's credentials. */
   headers: Readonly<Record<string, string>>;
   timeoutMs: number;
@@ -94,6 +98,8 @@ export class A2aUpstream implements Backend {
   private readonly log: Logger;
   /** Tool name → skill id (undefined for the agent tool). */
   private skills = new Map<string, string | undefined>();
+  /** The relay's keep-alive connections, by origin (a2a/relay.ts). */
+  private readonly relayPools = new Map<string, Pool>();
 
   constructor(
     readonly spec: A2aUpstreamConfig,
@@ -176,6 +182,7 @@ export class A2aUpstream implements Backend {
 
   async stop(graceMs = 5_000): Promise<void> {
     if (this.life.stop()) await drain(() => this.calls, graceMs);
+    this.closeRelayPools();
   }
 
   notify(_n: RpcNotification): Promise<void> {
@@ -311,8 +318,34 @@ export class A2aUpstream implements Backend {
         this.origins.has(originOf(i.url) ?? ''),
     );
     if (!found) return undefined;
+    const url = new URL(found.url);
     const { a2a, timeoutMs, maxResponseBytes } = this.spec;
-    return { url: found.url, headers: a2a.headers, timeoutMs, maxResponseBytes };
+    return {
+      dispatcher: this.relayPool(url.origin),
+      path: url.pathname + url.search,
+      headers: a2a.headers,
+      timeoutMs,
+      maxResponseBytes,
+    };
+  }
+
+  /**
+   * The relay's connections to an origin of the card's interfaces, made on first use. Origins are
+   * the allowed ones only (`a2a.url`'s and `a2a.allowedOrigins`), so there are few.
+   */
+  private relayPool(origin: string): Pool {
+    let pool = this.relayPools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, { keepAliveTimeout: 30_000 });
+      this.relayPools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  /** Close the relay's connections once what they carry has ended. */
+  private closeRelayPools(): void {
+    for (const pool of this.relayPools.values()) pool.close().catch(() => {});
+    this.relayPools.clear();
   }
 
   /** Fetch (or re-fetch) the card: one attempt (the Supervisor decides when, and retries). */
