@@ -71,15 +71,20 @@ export async function a2aLatency(targets, { warmup, calls, block }) {
   return Object.fromEntries(runs.map((r) => [r.name, r]));
 }
 
-/** Throughput with `concurrency` calls in flight, targets in alternating fixed windows. */
+/**
+ * Throughput with `concurrency` calls in flight, targets in alternating fixed windows. Also the
+ * load generator's own CPU per call (this process, during each target's windows): on a machine
+ * whose cores it shares with the agent and the gateway, it is part of what a call costs.
+ */
 export async function a2aThroughput(targets, { concurrency, durationMs, rounds }) {
-  const out = Object.fromEntries(targets.map((t) => [t.name, { calls: 0, ms: 0, errors: 0 }]));
+  const out = Object.fromEntries(targets.map((t) => [t.name, { calls: 0, ms: 0, errors: 0, cpuUs: 0 }]));
   for (let round = 0; round < rounds; round++) {
     for (const t of round % 2 === 0 ? targets : [...targets].reverse()) {
       const client = new A2aJsonRpcClient(t.url, { connections: concurrency });
       const deadline = performance.now() + durationMs;
       const t0 = performance.now();
       const o = out[t.name];
+      const cpu0 = process.cpuUsage();
       await Promise.all(
         Array.from({ length: concurrency }, async () => {
           while (performance.now() < deadline) {
@@ -94,9 +99,14 @@ export async function a2aThroughput(targets, { concurrency, durationMs, rounds }
         }),
       );
       o.ms += performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      o.cpuUs += cpu.user + cpu.system;
       await client.close();
     }
   }
-  for (const o of Object.values(out)) o.callsPerSec = (o.calls / o.ms) * 1000;
+  for (const o of Object.values(out)) {
+    o.callsPerSec = (o.calls / o.ms) * 1000;
+    o.clientCpuPerCallUs = o.cpuUs / o.calls;
+  }
   return out;
 }

@@ -16,9 +16,10 @@
  *               readiness.requireUpstreams) → first 200 from /readyz, polled every 10 ms; then spawn
  *               with one more upstream that never answers its handshake → first MCP initialize
  *               answered; median of 5 each.
- *   a2a         A2A JSON-RPC SendMessage to an A2A SDK agent (bench/a2a-agent.mjs), direct, relayed
- *               by Switchyard, and decoded by a second gateway with `a2a.relay: false`: sequential
- *               p50/p99 and throughput with 32 in flight.
+ *   a2a         A2A JSON-RPC SendMessage to an A2A SDK agent (bench/a2a-agent.mjs), direct, through
+ *               the null proxy, relayed by Switchyard, and decoded by a second gateway with
+ *               `a2a.relay: false`: sequential p50/p99 and throughput with 32 in flight; CPU per
+ *               call of each process and of the load generator.
  *   agent       a declared agent's run (2 model turns, 1 tool call) against a deterministic model
  *               (bench/model.mjs): the same steps done directly vs through the gateway; the time
  *               the gateway adds per step, and its own account of model vs other time.
@@ -506,46 +507,64 @@ async function measureA2a(results) {
   const agent = spawnNode('a2a agent', [A2A_AGENT, '--port', '0']);
   const [, agentUrl] = await waitForLine(agent, /listening (\S+)/);
   const gw = await startGateway('a2a', `a2a:${agentUrl}`);
+  // For scale: a pass-through Node.js hop with no A2A logic in front of the same agent.
+  const nullProxy = await startNullProxy(`${agentUrl}/jsonrpc`);
   // The same gateway with the relay off: every message decoded and encoded again by the A2A SDK.
   const decoding = await startGateway('a2a-decoding', `a2a:${agentUrl}`, {
     extra: ['a2a: { relay: false }'],
   });
   const targets = [
     { name: 'direct', url: `${agentUrl}/jsonrpc` },
+    { name: 'nullProxy', url: nullProxy.url },
     { name: 'switchyard', url: `${new URL(gw.url).origin}/a2a/agent` },
     { name: 'decoding', url: `${new URL(decoding.url).origin}/a2a/agent` },
   ];
   try {
     const lat = await a2aLatency(targets, PARAMS.a2aLatency);
     // CPU over the whole load phase: each gateway works only in its own windows; the agent in all.
-    const cpu = cpuMeter({ switchyard: gw.child, decoding: decoding.child, agent });
+    const cpu = cpuMeter({
+      switchyard: gw.child,
+      decoding: decoding.child,
+      nullProxy: nullProxy.child,
+      agent,
+    });
     const load = await a2aThroughput(targets, PARAMS.a2aLoad);
     const cpuUs = cpuFields(cpu, {
       switchyard: load.switchyard.calls,
       decoding: load.decoding.calls,
-      agent: load.direct.calls + load.switchyard.calls + load.decoding.calls,
+      nullProxy: load.nullProxy.calls,
+      agent: load.direct.calls + load.nullProxy.calls + load.switchyard.calls + load.decoding.calls,
     });
-    const [d, s, dec] = ['direct', 'switchyard', 'decoding'].map((k) =>
+    const [d, n, s, dec] = ['direct', 'nullProxy', 'switchyard', 'decoding'].map((k) =>
       withErrors(summarize(lat[k].samples), lat[k]),
     );
     results.a2a = {
       direct: d,
+      nullProxy: n,
       switchyard: s,
       decoding: dec,
       addedP50: s.p50 - d.p50,
       addedP99: s.p99 - d.p99,
+      nullProxyAddedP50: n.p50 - d.p50,
       decodingAddedP50: dec.p50 - d.p50,
       throughput: load,
       ratio: load.switchyard.callsPerSec / load.direct.callsPerSec,
+      nullProxyRatio: load.nullProxy.callsPerSec / load.direct.callsPerSec,
       decodingRatio: load.decoding.callsPerSec / load.direct.callsPerSec,
       ...cpuUs,
     };
     log(
-      `p50 ${ms(d.p50)} → ${ms(s.p50)} ms relayed, ${ms(dec.p50)} ms decoded; ` +
-        `${int(load.direct.callsPerSec)} → ${int(load.switchyard.callsPerSec)} calls/s relayed, ` +
-        `${int(load.decoding.callsPerSec)} decoded`,
+      `p50 ${ms(d.p50)} direct → ${ms(n.p50)} null proxy, ${ms(s.p50)} relayed, ${ms(dec.p50)} decoded (ms); ` +
+        `${int(load.direct.callsPerSec)} → ${int(load.nullProxy.callsPerSec)}, ` +
+        `${int(load.switchyard.callsPerSec)}, ${int(load.decoding.callsPerSec)} calls/s`,
+    );
+    log(
+      `CPU per call (µs): agent ${int(cpuUs.cpuPerCallUs.agent)}, null proxy ${int(cpuUs.cpuPerCallUs.nullProxy)}, ` +
+        `relayed ${int(cpuUs.cpuPerCallUs.switchyard)}, decoded ${int(cpuUs.cpuPerCallUs.decoding)}; ` +
+        `load generator ${int(load.direct.clientCpuPerCallUs)}`,
     );
   } finally {
+    await stop(nullProxy.child);
     await stop(gw.child);
     await stop(decoding.child);
     await stop(agent);
@@ -673,6 +692,7 @@ async function profileGateway(results, upstream) {
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('the gateway wrote no CPU profile (did it exit cleanly?)');
   const saved = join(RESULTS, 'gateway-throughput.cpuprofile');
+  mkdirSync(RESULTS, { recursive: true });
   writeFileSync(saved, readFileSync(join(dir, file)));
   const summary = topSelfTime(saved, ROOT, { count: 10, fromUs, toUs });
   results.profile = {
@@ -704,6 +724,7 @@ async function profileA2a(results) {
   }
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('the gateway wrote no CPU profile (did it exit cleanly?)');
+  mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, 'gateway-a2a.cpuprofile'), readFileSync(join(dir, file)));
   results.profileA2a = { file: 'bench/results/gateway-a2a.cpuprofile' };
 }
@@ -832,6 +853,12 @@ function report(results) {
         A.addedP50,
       ],
       [
+        'A2A SendMessage p50 (ms), null proxy',
+        `${ms(A.direct.p50)} direct`,
+        ms(A.nullProxy.p50),
+        `${signed(A.nullProxyAddedP50)} ms`,
+      ],
+      [
         'A2A SendMessage p50 (ms), decoded (a2a.relay: false)',
         `${ms(A.direct.p50)} direct`,
         ms(A.decoding.p50),
@@ -852,6 +879,12 @@ function report(results) {
         A.ratio,
       ],
       [
+        'A2A throughput, null proxy (calls/s)',
+        `${int(A.throughput.direct.callsPerSec)} direct`,
+        int(A.throughput.nullProxy.callsPerSec),
+        `${A.nullProxyRatio.toFixed(2)}× direct`,
+      ],
+      [
         'A2A throughput, decoded (calls/s)',
         `${int(A.throughput.direct.callsPerSec)} direct`,
         int(A.throughput.decoding.callsPerSec),
@@ -862,6 +895,12 @@ function report(results) {
         `${int(A.cpuPerCallUs.agent)} agent`,
         int(A.cpuPerCallUs.switchyard),
         `${(A.cpuPerCallUs.switchyard / A.cpuPerCallUs.agent).toFixed(2)}× the agent`,
+      ],
+      [
+        'A2A CPU per call (µs), null proxy',
+        `${int(A.cpuPerCallUs.agent)} agent`,
+        int(A.cpuPerCallUs.nullProxy),
+        `${(A.cpuPerCallUs.nullProxy / A.cpuPerCallUs.agent).toFixed(2)}× the agent`,
       ],
       [
         'A2A CPU per call (µs), decoded',
