@@ -2,7 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exchange, type AnswerSink } from './relay-exchange.js';
+import { exchange, HIGH_WATER, type AnswerSink } from './relay-exchange.js';
 
 let server: Server | undefined;
 let pool: Pool | undefined;
@@ -59,6 +59,53 @@ describe('relay exchange', () => {
     expect(seen.at(-1)).toBe('end');
     const data = seen.filter((s) => s.startsWith('data ')).map((s) => s.slice(5));
     expect(data.join('')).toBe('one|two|three');
+  });
+
+  it('takes a long answer that arrives at once in small chunks, each step waiting', async () => {
+    // 40,000 chunks of 50 bytes (2 MB) written in one go. Pausing the parser for every waiting
+    // step would copy what the connection holds at each resume: quadratic, far past the timeout.
+    const piece = 'x'.repeat(48) + '\r\n';
+    const dispatcher = await serve((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.cork();
+      for (let i = 0; i < 40_000; i++) res.write(piece);
+      res.end();
+    });
+    let bytes = 0;
+    await exchange(dispatcher, post, {
+      start: () => {},
+      data: (chunk) => {
+        bytes += chunk.length;
+        return Promise.resolve();
+      },
+      end: () => {},
+    });
+    expect(bytes).toBe(40_000 * piece.length);
+  });
+
+  it('holds what arrives while a step waits, past HIGH_WATER too, and loses or repeats none of it', async () => {
+    const body = Buffer.alloc(HIGH_WATER * 16);
+    for (let i = 0; i < body.length; i++) body[i] = i % 251;
+    const dispatcher = await serve((res) => {
+      res.writeHead(200);
+      for (let at = 0; at < body.length; at += 1000) res.write(body.subarray(at, at + 1000));
+      res.end();
+    });
+    const got: Buffer[] = [];
+    let release!: () => void;
+    await exchange(dispatcher, post, {
+      start: () => {},
+      data: (chunk) => {
+        got.push(chunk);
+        // The first chunk waits until the rest has had time to arrive.
+        if (got.length === 1) {
+          setTimeout(() => release(), 50);
+          return new Promise<void>((r) => (release = r));
+        }
+      },
+      end: () => {},
+    });
+    expect(Buffer.concat(got).equals(body)).toBe(true);
   });
 
   it('waits for an end that returns a promise before it resolves', async () => {

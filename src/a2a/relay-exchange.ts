@@ -4,8 +4,11 @@
  * response stream object per call; the answer's chunks come straight from the parser.
  *
  * The answer's start, chunks and end go to a sink one at a time, in order. A step that returns a
- * promise (recording a task, waiting for a slow client) pauses reading from the agent until it
+ * promise (recording a task, waiting for a slow client) holds the steps after it until it
  * settles; a step that throws, or a promise that rejects, aborts the exchange with that error.
+ * Chunks that arrive meanwhile wait in memory, up to HIGH_WATER bytes: past that, reading from the
+ * agent pauses until they are taken. (Pausing for every chunk would cost a copy of everything the
+ * connection holds at each resume: quadratic in a long answer that arrives at once.)
  */
 import type { Dispatcher } from 'undici';
 
@@ -31,11 +34,18 @@ export function exchange(
 
 type Step = () => void | Promise<void>;
 
+/** Bytes of the answer held while a step waits, before reading from the agent pauses. */
+export const HIGH_WATER = 64 * 1024;
+
 class SinkHandler implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
   private readonly steps: Step[] = [];
-  /** A step's promise is pending: reading is paused and later steps wait. */
+  /** A step's promise is pending: later steps wait. */
   private waiting = false;
+  /** Bytes of chunks in `steps`. */
+  private queued = 0;
+  /** Reading from the agent is paused (past HIGH_WATER while a step waits). */
+  private paused = false;
   private settled = false;
 
   constructor(
@@ -56,8 +66,17 @@ class SinkHandler implements Dispatcher.DispatchHandler {
     if (status >= 200) this.push(() => this.sink.start(status, headers));
   }
 
-  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.push(() => this.sink.data(chunk));
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.queued += chunk.length;
+    this.push(() => {
+      this.queued -= chunk.length;
+      return this.sink.data(chunk);
+    });
+    if (this.waiting && this.queued > HIGH_WATER && !this.settled) {
+      this.paused = true;
+      controller.pause();
+    }
   }
 
   onResponseEnd(): void {
@@ -89,12 +108,14 @@ class SinkHandler implements Dispatcher.DispatchHandler {
       }
       if (pending) {
         this.waiting = true;
-        this.controller?.pause();
         pending.then(
           () => {
             this.waiting = false;
             this.run();
-            if (!this.waiting && !this.settled) this.controller?.resume();
+            if (this.paused && !this.waiting && !this.settled) {
+              this.paused = false;
+              this.controller?.resume();
+            }
           },
           (err: unknown) => this.abort(err),
         );
@@ -120,6 +141,7 @@ class SinkHandler implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     this.settled = true;
     this.steps.length = 0;
+    this.queued = 0;
     this.reject(err);
   }
 }
