@@ -98,8 +98,9 @@ export class A2aUpstream implements Backend {
   private readonly log: Logger;
   /** Tool name → skill id (undefined for the agent tool). */
   private skills = new Map<string, string | undefined>();
-  /** The relay's keep-alive connections, by origin (a2a/relay.ts). */
+  /** The relay's keep-alive connections, by origin, and its routes, by interface URL (a2a/relay.ts). */
   private readonly relayPools = new Map<string, Pool>();
+  private readonly relayRoutes = new Map<string, { dispatcher: Pool; path: string }>();
 
   constructor(
     readonly spec: A2aUpstreamConfig,
@@ -318,34 +319,35 @@ export class A2aUpstream implements Backend {
         this.origins.has(originOf(i.url) ?? ''),
     );
     if (!found) return undefined;
-    const url = new URL(found.url);
     const { a2a, timeoutMs, maxResponseBytes } = this.spec;
-    return {
-      dispatcher: this.relayPool(url.origin),
-      path: url.pathname + url.search,
-      headers: a2a.headers,
-      timeoutMs,
-      maxResponseBytes,
-    };
+    return { ...this.relayRoute(found.url), headers: a2a.headers, timeoutMs, maxResponseBytes };
   }
 
   /**
-   * The relay's connections to an origin of the card's interfaces, made on first use. Origins are
-   * the allowed ones only (`a2a.url`'s and `a2a.allowedOrigins`), so there are few.
+   * How the relay reaches an interface URL: keep-alive connections to its origin, made on first
+   * use, and its path; worked out once per URL, not per message. Origins are the allowed ones
+   * only (`a2a.url`'s and `a2a.allowedOrigins`), so there are few.
    */
-  private relayPool(origin: string): Pool {
-    let pool = this.relayPools.get(origin);
-    if (!pool) {
-      pool = new Pool(origin, { keepAliveTimeout: 30_000 });
-      this.relayPools.set(origin, pool);
+  private relayRoute(url: string): { dispatcher: Pool; path: string } {
+    let route = this.relayRoutes.get(url);
+    if (!route) {
+      const { origin, pathname, search } = new URL(url);
+      let pool = this.relayPools.get(origin);
+      if (!pool) {
+        pool = new Pool(origin, { keepAliveTimeout: 30_000 });
+        this.relayPools.set(origin, pool);
+      }
+      route = { dispatcher: pool, path: pathname + search };
+      this.relayRoutes.set(url, route);
     }
-    return pool;
+    return route;
   }
 
   /** Close the relay's connections once what they carry has ended. */
   private closeRelayPools(): void {
     for (const pool of this.relayPools.values()) pool.close().catch(() => {});
     this.relayPools.clear();
+    this.relayRoutes.clear();
   }
 
   /** Fetch (or re-fetch) the card: one attempt (the Supervisor decides when, and retries). */
